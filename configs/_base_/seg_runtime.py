@@ -1,0 +1,18 @@
+# mmseg runtime, with grass_mm imported (datasets, PretrainedCheckHook).
+default_scope = 'mmseg'
+custom_imports = dict(imports=['grass_mm'], allow_failed_imports=False)
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'),  # tools/train.py switches to gloo where CUDA is absent
+)
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+log_processor = dict(by_epoch=False)
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=0, deterministic=False)
+tta_model = dict(type='SegTTAModel')
+# Fail (not just log) when the pretrained file leaves backbone weights uninitialised.
+custom_hooks = [dict(type='PretrainedCheckHook', modules=['backbone'])]

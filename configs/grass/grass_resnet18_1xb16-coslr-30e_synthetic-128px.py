@@ -1,0 +1,16 @@
+# The demo's pretraining: ResNet-18 GraSS on the SYNTHETIC aerial set (tools/demo.py writes it;
+# or: python -c "from grass_mm.datasets import generate_synthetic_aerial as g;
+# g('data/synthetic_aerial')"), 128 px views, 30 short epochs, GS after 3.
+_base_ = [
+    '../_base_/models/grass_resnet50.py',
+    '../_base_/datasets/rs_pretrain_128.py',
+    '../_base_/schedules/lars_coslr_cpu.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(backbone=dict(depth=18), neck=dict(in_channels=512, hid_channels=512))
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=2,
+    dataset=dict(data_root='data/synthetic_aerial/img_dir/train'))
+custom_hooks = [dict(type='GraSSStageHook', warmup_epochs=3)]
+default_hooks = dict(checkpoint=dict(interval=10))

@@ -1,0 +1,11 @@
+_base_ = [
+    '../_base_/models/grass_resnet50.py',
+    '../_base_/datasets/rs_pretrain_224.py',
+    '../_base_/schedules/lars_coslr_350e.py',
+    '../_base_/default_runtime.py',
+]
+# Unlabelled patches cut from the vaihingen *training* tiles only (README, "Data").
+train_dataloader = dict(dataset=dict(data_root='data/vaihingen/pretrain_patches/'))
+# Instance-discrimination warm-up for the first 10 % of epochs (the length of the lr warm-up),
+# then gradient-guided sampling. The authors do not publish a length; README, "Warm-up length".
+custom_hooks = [dict(type='GraSSStageHook', warmup_epochs=35)]

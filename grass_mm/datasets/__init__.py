@@ -1,0 +1,7 @@
+from .dubai_aerial import DUBAI_CLASSES, DubaiAerialDataset, convert_dubai_aerial
+from .synthetic import SYNTHETIC_CLASSES, SyntheticAerialDataset, generate_synthetic_aerial
+
+__all__ = [
+    'DUBAI_CLASSES', 'DubaiAerialDataset', 'convert_dubai_aerial', 'SYNTHETIC_CLASSES',
+    'SyntheticAerialDataset', 'generate_synthetic_aerial'
+]

@@ -1,0 +1,126 @@
+"""The Dubai "Semantic segmentation of aerial imagery" set (CC0): converter and dataset class.
+
+Original layout: ``<root>/Semantic segmentation dataset/Tile N/{images/*.jpg, masks/*.png}``
+with RGB colour-coded masks. The split is by tile (Tiles 1-6 train, Tile 7 validation): parts
+of one tile overlap in content, so splitting by image would leak.
+"""
+import os
+import os.path as osp
+import shutil
+from typing import Dict, Sequence
+
+import cv2
+import numpy as np
+from mmseg.datasets import BaseSegDataset
+from mmseg.registry import DATASETS
+
+DUBAI_CLASSES = ('building', 'land', 'road', 'vegetation', 'water', 'unlabeled')
+# The colours the masks really use (the bundled classes.json lists others).
+DUBAI_COLOURS = ('#3C1098', '#8429F6', '#6EC1E4', '#FEDD3A', '#E2A929', '#9B9B9B')
+DUBAI_PALETTE = [[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in DUBAI_COLOURS]
+DUBAI_TRAIN_TILES = (1, 2, 3, 4, 5, 6)
+DUBAI_VAL_TILES = (7, )
+IGNORE_INDEX = 255
+# Tolerated share of mask pixels in no known colour (black is 0.00002 % of the real masks).
+MAX_UNKNOWN_FRACTION = 0.01
+
+
+def _find_root(root: str) -> str:
+    inner = osp.join(root, 'Semantic segmentation dataset')
+    return inner if osp.isdir(inner) else root
+
+
+def rgb_mask_to_index(mask_rgb: np.ndarray, path: str = '<mask>') -> np.ndarray:
+    """Map an RGB colour-coded mask to class indices; black and unknown colours become 255.
+
+    Raises:
+        ValueError: More than 1 % of the pixels are in no known colour (wrong file?).
+    """
+    codes = (mask_rgb[..., 0].astype(np.int32) << 16) | (mask_rgb[..., 1].astype(np.int32) << 8)
+    codes |= mask_rgb[..., 2]
+    out = np.full(codes.shape, IGNORE_INDEX, np.uint8)
+    known = np.zeros(codes.shape, bool)
+    for index, (r, g, b) in enumerate(DUBAI_PALETTE):
+        hit = codes == ((r << 16) | (g << 8) | b)
+        out[hit] = index
+        known |= hit
+    unknown = (~known & (codes != 0)).mean()
+    if unknown > MAX_UNKNOWN_FRACTION:
+        raise ValueError(f'{path}: {unknown:.1%} of the pixels are in none of the colours '
+                         f'{DUBAI_COLOURS} (nor black); is this a Dubai aerial mask?')
+    return out
+
+
+def convert_dubai_aerial(root: str,
+                         out_dir: str,
+                         train_tiles: Sequence[int] = DUBAI_TRAIN_TILES,
+                         val_tiles: Sequence[int] = DUBAI_VAL_TILES) -> Dict[str, int]:
+    """Convert the original layout to MMSegmentation's ``img_dir``/``ann_dir`` layout.
+
+    Images are copied unchanged (JPEG); masks become single-channel PNGs of class indices with
+    black (and any unknown colour) as 255. Files are named ``tileN_image_part_00K``.
+
+    Args:
+        root: The dataset folder (holding ``Tile N`` folders, directly or under
+            ``Semantic segmentation dataset``).
+        out_dir: Target folder; existing files of the same name are left untouched.
+        train_tiles: Tiles for ``train``.
+        val_tiles: Tiles for ``val``.
+
+    Returns:
+        Number of images written per split.
+
+    Raises:
+        FileNotFoundError: A tile folder, or an image's mask, is missing.
+    """
+    if set(train_tiles) & set(val_tiles):
+        raise ValueError(f'train_tiles {train_tiles} and val_tiles {val_tiles} overlap')
+    tiles_root = _find_root(root)
+    counts = {}
+    for split, tiles in (('train', train_tiles), ('val', val_tiles)):
+        img_out, ann_out = osp.join(out_dir, 'img_dir', split), osp.join(out_dir, 'ann_dir', split)
+        os.makedirs(img_out, exist_ok=True)
+        os.makedirs(ann_out, exist_ok=True)
+        counts[split] = 0
+        for tile in tiles:
+            tile_dir = osp.join(tiles_root, f'Tile {tile}')
+            if not osp.isdir(osp.join(tile_dir, 'images')):
+                raise FileNotFoundError(f'{tile_dir}/images not found: expected the original '
+                                        "layout '<root>/Tile N/images/*.jpg'")
+            for name in sorted(os.listdir(osp.join(tile_dir, 'images'))):
+                stem, ext = osp.splitext(name)
+                if ext.lower() not in ('.jpg', '.jpeg', '.png'):
+                    continue
+                mask_path = osp.join(tile_dir, 'masks', stem + '.png')
+                if not osp.isfile(mask_path):
+                    raise FileNotFoundError(f'mask {mask_path} for image {name} not found')
+                out_stem = f'tile{tile}_{stem}'
+                dst_img = osp.join(img_out, out_stem + '.jpg')
+                dst_ann = osp.join(ann_out, out_stem + '.png')
+                if not osp.exists(dst_img):
+                    shutil.copyfile(osp.join(tile_dir, 'images', name), dst_img)
+                if not osp.exists(dst_ann):
+                    mask = cv2.imread(mask_path, cv2.IMREAD_COLOR)
+                    if mask is None:
+                        raise ValueError(f'{mask_path}: not a readable image')
+                    cv2.imwrite(dst_ann, rgb_mask_to_index(mask[..., ::-1], mask_path))
+                counts[split] += 1
+    return counts
+
+
+@DATASETS.register_module()
+class DubaiAerialDataset(BaseSegDataset):
+    """Dubai aerial imagery (6 classes) after :func:`convert_dubai_aerial`."""
+
+    METAINFO = dict(classes=DUBAI_CLASSES, palette=DUBAI_PALETTE)
+
+    def __init__(self,
+                 img_suffix: str = '.jpg',
+                 seg_map_suffix: str = '.png',
+                 reduce_zero_label: bool = False,
+                 **kwargs) -> None:
+        super().__init__(
+            img_suffix=img_suffix,
+            seg_map_suffix=seg_map_suffix,
+            reduce_zero_label=reduce_zero_label,
+            **kwargs)

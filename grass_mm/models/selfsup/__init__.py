@@ -1,0 +1,3 @@
+from .grass import GraSS
+
+__all__ = ['GraSS']

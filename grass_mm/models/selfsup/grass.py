@@ -1,0 +1,183 @@
+from typing import Dict, List, Optional, Union
+
+import torch
+import torch.nn.functional as F
+from mmpretrain.models import SimCLR
+from mmpretrain.models.selfsup.simclr import GatherLayer
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+from torch import Tensor
+
+from ..utils import crop_and_resize, normalize_maps, select_regions
+
+
+@MODELS.register_module()
+class GraSS(SimCLR):
+    """GraSS: contrastive learning with gradient-guided sampling.
+
+    Implementation of `Contrastive Learning with Gradient Guided Sampling Strategy for Remote
+    Sensing Image Semantic Segmentation <https://arxiv.org/abs/2306.15868>`_ (IEEE TGRS 2023).
+
+    Two stages, held in the plain attribute :attr:`stage` that
+    :class:`~grass_mm.engine.hooks.GraSSStageHook` sets before every iteration:
+
+    - ``'warmup'``: instance discrimination, exactly :class:`mmpretrain.models.SimCLR`.
+    - ``'gs'``: a *guide pass* gives each view a map of where the contrastive loss is most
+      sensitive (Grad-CAM on the last backbone feature map, without ReLU), the highest-valued
+      connected region of that map is cropped out of the view and resized back, and the crops
+      are trained on with the same NT-Xent loss. No gradient flows through the box choice.
+
+    The efficient guide (default) exploits that the last feature map ``A`` only feeds the global
+    average pool ``f``: ``dL/dA[c, h, w] = dL/df[c] / (h * w)``, so the map needs the gradient
+    with respect to ``f`` alone, and the backbone's guide forward runs under ``no_grad``: one
+    extra forward instead of the reference's extra forward and full backward. The backbone stays
+    in train mode for it, as in the reference (BN running statistics see both passes).
+
+    In distributed training negatives are gathered across ranks as in SimCLR, but each rank's map
+    is the gradient of its *own* loss terms (its anchors against all negatives); the terms where
+    its views serve as negatives for other ranks' anchors are left out. Maps differ from a
+    single-process run on the same global batch by those terms (and by a positive scale, which
+    the normalisation removes).
+
+    Args:
+        backbone (dict): Backbone config; its last output is the map's feature map.
+        neck (dict): Projection neck config (``NonLinearNeck`` with average pooling).
+        head (dict): ``ContrastiveHead`` config (temperature 0.5 in the GraSS configs).
+        guide (str): ``'efficient'`` (gradient w.r.t. the pooled feature, backbone under
+            ``no_grad``) or ``'reference'`` (gradient w.r.t. the feature map with a full backward
+            through the backbone, whose parameter gradients are thrown away). Defaults to
+            ``'efficient'``; both give the same map.
+        threshold_ratio (float): Threshold between each map's min and max. Defaults to 0.5.
+        crop_interpolation (str): ``'nearest'`` (the reference) or ``'bilinear'``.
+        guide_scale (float): Run the guide pass on views resized by this factor (boxes are still
+            chosen at full size). Defaults to 1.0 (the reference).
+        stage (str): Initial stage, ``'warmup'`` or ``'gs'``. Defaults to ``'warmup'``.
+        pretrained (str, optional): As in SimCLR.
+        data_preprocessor (dict, optional): As in SimCLR.
+        init_cfg (dict or list[dict], optional): As in SimCLR.
+    """
+
+    STAGES = ('warmup', 'gs')
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 head: dict,
+                 guide: str = 'efficient',
+                 threshold_ratio: float = 0.5,
+                 crop_interpolation: str = 'nearest',
+                 guide_scale: float = 1.0,
+                 stage: str = 'warmup',
+                 pretrained: Optional[str] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
+        _check_choice('guide', guide, ('efficient', 'reference'))
+        _check_choice('crop_interpolation', crop_interpolation, ('nearest', 'bilinear'))
+        _check_choice('stage', stage, self.STAGES)
+        if not 0.0 <= threshold_ratio < 1.0:
+            raise ValueError(f'GraSS: threshold_ratio must be in [0, 1), got {threshold_ratio}')
+        if not 0.0 < guide_scale <= 1.0:
+            raise ValueError(f'GraSS: guide_scale must be in (0, 1], got {guide_scale}')
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            pretrained=pretrained,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        if guide == 'efficient' and not getattr(self.neck, 'with_avg_pool', False):
+            raise ValueError('GraSS: the efficient guide needs a neck that average-pools the '
+                             'feature map (NonLinearNeck with with_avg_pool=True); use '
+                             "guide='reference' otherwise")
+        self.guide = guide
+        self.threshold_ratio = threshold_ratio
+        self.crop_interpolation = crop_interpolation
+        self.guide_scale = guide_scale
+        self.stage = stage
+
+    def loss(self, inputs: List[Tensor], data_samples: List[DataSample],
+             **kwargs) -> Dict[str, Tensor]:
+        """Warm-up: SimCLR. GS: guide → maps → boxes → crops → SimCLR on the crops.
+
+        Args:
+            inputs (List[Tensor]): The two views, each ``[N, C, H, W]``.
+            data_samples (List[DataSample]): Unused, as in SimCLR.
+
+        Returns:
+            Dict[str, Tensor]: ``loss`` (the only term optimised) and, for logging, ``stage``
+            (0 warm-up, 1 GS); in GS also ``box_area`` (mean box area as a fraction of the view)
+            and ``no_region`` (fraction of views left whole because no region was found).
+        """
+        if self.stage == 'warmup':
+            losses = super().loss(inputs, data_samples)
+            losses['stage'] = inputs[0].new_zeros(())
+            return losses
+        if self.stage != 'gs':
+            raise ValueError(f"GraSS.stage must be one of {self.STAGES}, got {self.stage!r}")
+
+        views = torch.stack(inputs, 1).flatten(0, 1)  # [2N, C, H, W] in SimCLR's order
+        height, width = views.shape[-2:]
+        maps = self.gradient_maps(views)
+        boxes, found = select_regions(maps, (height, width), self.threshold_ratio,
+                                      return_found=True)
+        crops = crop_and_resize(views, boxes, mode=self.crop_interpolation)
+        losses = super().loss(list(crops.unflatten(0, (-1, 2)).unbind(1)), data_samples)
+
+        area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+        losses['stage'] = views.new_ones(())
+        losses['box_area'] = area.float().mean() / (height * width)
+        losses['no_region'] = 1 - found.float().mean()
+        return losses
+
+    def gradient_maps(self, views: Tensor) -> Tensor:
+        """Guide pass: one normalised gradient map per view (detached).
+
+        Args:
+            views (Tensor): ``[2N, C, H, W]`` views in SimCLR's interleaved order.
+
+        Returns:
+            Tensor: ``[2N, h, w]`` maps at the last feature map's resolution, normalised by
+            :func:`~grass_mm.models.utils.normalize_maps` (all-NaN for a degenerate map).
+        """
+        if self.guide_scale != 1.0:
+            views = F.interpolate(views, scale_factor=self.guide_scale, mode='bilinear',
+                                  align_corners=False)
+        if self.guide == 'efficient':
+            with torch.no_grad():
+                feat = self.backbone(views)[-1]
+            pooled = feat.mean(dim=(2, 3)).float().requires_grad_()
+            # fp32 and no autocast: tiny guide gradients would underflow in fp16.
+            with torch.enable_grad(), torch.autocast(views.device.type, enabled=False):
+                z = self.neck((pooled[:, :, None, None], ))[0]
+                grad, = torch.autograd.grad(self._nt_xent(z), pooled)
+            alpha = grad / (feat.size(2) * feat.size(3))  # spatial mean of dL/dA
+        else:
+            with torch.enable_grad():
+                feat = self.backbone(views)[-1]
+                params = [p for p in self.backbone.parameters() if p.requires_grad]
+                # Full backward like the reference; parameter gradients are discarded, not
+                # accumulated, so the optimiser only sees the training pass.
+                grad = torch.autograd.grad(
+                    self._nt_xent(self.neck((feat, ))[0]), [feat, *params])[0]
+            alpha = grad.float().mean(dim=(2, 3))
+        # Grad-CAM without ReLU: channel-mean of A_c * alpha_c.
+        maps = (feat.detach().float() * alpha[:, :, None, None]).mean(dim=1)
+        return normalize_maps(maps)
+
+    def _nt_xent(self, z: Tensor) -> Tensor:
+        """SimCLR's NT-Xent on projections ``z`` ``[2N, d]`` (the tail of ``SimCLR.loss``)."""
+        z = z / (torch.norm(z, p=2, dim=1, keepdim=True) + 1e-10)
+        z = torch.cat(GatherLayer.apply(z), dim=0)
+        n = z.size(0) // 2
+        s = torch.matmul(z, z.permute(1, 0))
+        mask, pos_idx, neg_mask = self._create_buffer(n, s.device)
+        s = torch.masked_select(s, mask == 1).reshape(s.size(0), -1)
+        positive = s[pos_idx].unsqueeze(1)
+        negative = torch.masked_select(s, neg_mask == 1).reshape(s.size(0), -1)
+        return self.head.loss(positive, negative)
+
+
+def _check_choice(key: str, value: str, choices: tuple) -> None:
+    if value not in choices:
+        raise ValueError(f'GraSS: {key} must be one of {choices}, got {value!r}')
+

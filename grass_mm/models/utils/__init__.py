@@ -1,0 +1,3 @@
+from .regions import crop_and_resize, normalize_maps, select_regions
+
+__all__ = ['crop_and_resize', 'normalize_maps', 'select_regions']

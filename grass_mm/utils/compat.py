@@ -1,0 +1,112 @@
+"""Fixes for the torch >= 2.6 / CPU-only OpenMMLab stack, applied on ``import grass_mm``.
+
+Each fix is a no-op where it is not needed, and none edits files in site-packages.
+Background and evidence for both: ``ENVIRONMENT.md`` of the project (README, "Install").
+
+1. torchvision 0.28.0 on PyPI is a CUDA build. On a CPU torch its ``_C`` extension cannot load,
+   and ``import torchvision`` then dies in ``_meta_registrations.py`` registering fake kernels for
+   ``torchvision::nms``/``qnms``, whose schemas were never declared. Declaring the schemas first
+   lets the pure-Python parts of torchvision (what mmpretrain uses) import and work.
+2. torch >= 2.6 loads with ``weights_only=True`` by default; mmengine 0.10.7 calls ``torch.load``
+   without the argument, so full mmengine checkpoints (``resume``, ``load_from``,
+   ``init_cfg=dict(type='Pretrained')``) fail to load. We register a local-file loader that tries
+   ``weights_only=True`` first and falls back to a full unpickle only for a file that needs it,
+   with a warning naming the file. ``GRASS_MM_WEIGHTS_ONLY=1`` forbids the fallback.
+"""
+import glob
+import importlib.util
+import logging
+import os
+import os.path as osp
+import pickle
+import sys
+from typing import Any, Optional
+
+import torch
+
+WEIGHTS_ONLY_ENV = 'GRASS_MM_WEIGHTS_ONLY'
+
+# Keeps the schema declarations alive: a torch.library.Library deregisters them when collected.
+_torchvision_lib: Optional[torch.library.Library] = None
+
+
+def declare_torchvision_ops() -> bool:
+    """Declare ``torchvision::nms``/``qnms`` if torchvision's compiled ops cannot load.
+
+    Must run before torchvision is first imported. Returns True when the schemas were declared,
+    False when nothing was needed (torchvision absent, already imported, or its ops load).
+    """
+    global _torchvision_lib
+    if _torchvision_lib is not None or 'torchvision' in sys.modules:
+        return False
+    spec = importlib.util.find_spec('torchvision')
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    libs = glob.glob(osp.join(spec.submodule_search_locations[0], '_C*.so'))
+    try:
+        # Same call torchvision makes; loading twice is harmless where it works.
+        torch.ops.load_library(libs[0])
+        return False
+    except (IndexError, OSError):
+        pass
+    lib = torch.library.Library('torchvision', 'DEF')
+    lib.define('nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor')
+    lib.define('qnms(Tensor qdets, Tensor scores, float iou_threshold) -> Tensor')
+    _torchvision_lib = lib
+    return True
+
+
+def weights_only_enforced() -> bool:
+    """Whether ``GRASS_MM_WEIGHTS_ONLY=1`` forbids the full-unpickle fallback."""
+    return os.environ.get(WEIGHTS_ONLY_ENV, '0').lower() in ('1', 'true', 'yes')
+
+
+def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
+    """Load a local checkpoint, safely where possible (mmengine's loader for plain paths).
+
+    Args:
+        filename: Path of the checkpoint file.
+        map_location: Same as :func:`torch.load`.
+
+    Returns:
+        Whatever the file holds (usually a dict with ``state_dict``).
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        RuntimeError: The file is not a readable torch checkpoint (e.g. truncated), or it needs a
+            full unpickle while ``GRASS_MM_WEIGHTS_ONLY=1``.
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint {filename} can not be found.')
+    try:
+        return torch.load(filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        if weights_only_enforced():
+            raise RuntimeError(
+                f'checkpoint {filename} holds more than tensors (e.g. an mmengine training '
+                f'checkpoint with its message hub) and needs a full unpickle, which '
+                f'{WEIGHTS_ONLY_ENV}=1 forbids. Export the backbone with '
+                f'tools/model_converters/extract_backbone.py, or unset {WEIGHTS_ONLY_ENV} for '
+                f'a file you trust.') from err
+    except (RuntimeError, EOFError, ValueError) as err:
+        raise RuntimeError(f'could not read checkpoint {filename}: it is truncated, corrupt '
+                           f'or not a torch checkpoint ({err})') from err
+    from mmengine.logging import print_log
+    print_log(
+        f'checkpoint {filename} needs a full unpickle (weights_only=False): load only '
+        f'checkpoints you trust. Set {WEIGHTS_ONLY_ENV}=1 to refuse such files.',
+        logger='current', level=logging.WARNING)
+    return torch.load(filename, map_location=map_location, weights_only=False)
+
+
+def register_checkpoint_loader() -> None:
+    """Make :func:`load_local_checkpoint` mmengine's loader for local paths."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    CheckpointLoader.register_scheme(prefixes='', loader=load_local_checkpoint, force=True)
+
+
+def apply() -> None:
+    """Apply every fix (idempotent)."""
+    declare_torchvision_ops()
+    register_checkpoint_loader()

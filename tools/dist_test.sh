@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Usage: bash tools/dist_test.sh CONFIG CHECKPOINT NPROC [test.py args...]
+# On CPU the processes talk over gloo (tools/train.py picks it when CUDA is absent).
+CONFIG=$1
+CHECKPOINT=$2
+NPROC=$3
+NNODES=${NNODES:-1}
+NODE_RANK=${NODE_RANK:-0}
+PORT=${PORT:-29500}
+MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+
+PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
+torchrun \
+    --nnodes="$NNODES" \
+    --node_rank="$NODE_RANK" \
+    --master_addr="$MASTER_ADDR" \
+    --nproc_per_node="$NPROC" \
+    --master_port="$PORT" \
+    "$(dirname "$0")/test.py" \
+    "$CONFIG" "$CHECKPOINT" \
+    --launcher pytorch "${@:4}"
