@@ -71,7 +71,7 @@ def render_scene(rng: np.random.Generator, size: int = 256) -> Tuple[np.ndarray,
         footprint = footprint > 0
         if (label[footprint] == 2).mean() > 0.1 or (label[footprint] == 4).any():
             continue  # no buildings on roads or in water
-        height = rng.uniform(2, size / 25)
+        height = rng.uniform(1, max(2.0, size / 25))  # casts the shadow
         offset = (np.array([np.cos(sun), np.sin(sun)]) * height).astype(np.float32)
         cast = cv2.warpAffine(footprint.astype(np.uint8),
                               np.float32([[1, 0, offset[0]], [0, 1, offset[1]]]), (size, size))
@@ -119,6 +119,9 @@ def generate_synthetic_aerial(out_dir: str,
     Raises:
         FileExistsError: ``out_dir`` holds something else; nothing is overwritten.
     """
+    if size < 32 or num_train < 0 or num_val < 0:
+        raise ValueError(f'need size >= 32 and non-negative counts, got size={size}, '
+                         f'num_train={num_train}, num_val={num_val}')
     meta = dict(num_train=num_train, num_val=num_val, size=size, seed=seed,
                 classes=list(SYNTHETIC_CLASSES))
     meta_file = osp.join(out_dir, _META_FILE)

@@ -145,8 +145,9 @@ class GraSS(SimCLR):
         if self.guide == 'efficient':
             with torch.no_grad():
                 feat = self.backbone(views)[-1]
-            pooled = feat.mean(dim=(2, 3)).float().requires_grad_()
-            # fp32 and no autocast: tiny guide gradients would underflow in fp16.
+            # At least fp32, no autocast: tiny guide gradients would underflow in fp16.
+            dtype = torch.promote_types(feat.dtype, torch.float32)
+            pooled = feat.mean(dim=(2, 3)).to(dtype).requires_grad_()
             with torch.enable_grad(), torch.autocast(views.device.type, enabled=False):
                 z = self.neck((pooled[:, :, None, None], ))[0]
                 grad, = torch.autograd.grad(self._nt_xent(z), pooled)
@@ -159,9 +160,10 @@ class GraSS(SimCLR):
                 # accumulated, so the optimiser only sees the training pass.
                 grad = torch.autograd.grad(
                     self._nt_xent(self.neck((feat, ))[0]), [feat, *params])[0]
-            alpha = grad.float().mean(dim=(2, 3))
+            alpha = grad.mean(dim=(2, 3))
         # Grad-CAM without ReLU: channel-mean of A_c * alpha_c.
-        maps = (feat.detach().float() * alpha[:, :, None, None]).mean(dim=1)
+        dtype = torch.promote_types(feat.dtype, torch.float32)
+        maps = (feat.detach().to(dtype) * alpha.to(dtype)[:, :, None, None]).mean(dim=1)
         return normalize_maps(maps)
 
     def _nt_xent(self, z: Tensor) -> Tensor:

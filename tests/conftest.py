@@ -1,0 +1,30 @@
+"""Shared fixtures: the repo paths, a small synthetic dataset, the real data (or a skip)."""
+import os
+import os.path as osp
+
+import pytest
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+SHARED_DATA = os.environ.get('GRASS_MM_DATA', osp.join(REPO, '..', 'shared', 'data'))
+
+
+@pytest.fixture(scope='session')
+def repo() -> str:
+    return REPO
+
+
+@pytest.fixture(scope='session')
+def synthetic_root(tmp_path_factory) -> str:
+    """A small synthetic aerial set in mmseg layout (8 train, 4 val scenes, 96 px)."""
+    from grass_mm.datasets import generate_synthetic_aerial
+    return generate_synthetic_aerial(
+        str(tmp_path_factory.mktemp('synthetic')), num_train=8, num_val=4, size=96, seed=0)
+
+
+@pytest.fixture(scope='session')
+def shared_data() -> str:
+    """The real remote-sensing data folder, or a skip saying where it was looked for."""
+    if not osp.isdir(osp.join(SHARED_DATA, 'dubai_aerial')):
+        pytest.skip(f'real data not found at {SHARED_DATA} (set GRASS_MM_DATA to the folder '
+                    'holding dubai_aerial/, aerial_unlabeled/ and rs_benchmark_crops/)')
+    return SHARED_DATA

@@ -1,0 +1,64 @@
+"""PretrainedCheckHook on real mmseg EncoderDecoder Runners (4 iterations, synthetic data)."""
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from mmpretrain.models import ResNet
+
+CONFIG = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', 'benchmarks',
+                  'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
+
+
+def seg_cfg(synthetic_root, work_dir, checkpoint, **backbone):
+    cfg = Config.fromfile(CONFIG)
+    cfg.work_dir = str(work_dir)
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[name].dataset.data_root = synthetic_root
+        cfg[name].num_workers, cfg[name].persistent_workers = 0, False
+    cfg.train_dataloader.batch_size = 2
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=2, val_interval=2)
+    cfg.param_scheduler[0].end = 2
+    cfg.default_hooks.checkpoint.interval = 2
+    cfg.model.backbone.update(backbone)
+    cfg.model.backbone.init_cfg.checkpoint = checkpoint
+    return cfg
+
+
+@pytest.fixture(scope='module')
+def mmpretrain_backbone(tmp_path_factory):
+    """A plain-stem mmpretrain ResNet-18 saved as a full checkpoint (backbone. prefix)."""
+    torch.manual_seed(0)
+    net = ResNet(depth=18)
+    path = tmp_path_factory.mktemp('ckpt') / 'pretrain.pth'
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in net.state_dict().items()}}, path)
+    return str(path), net.state_dict()
+
+
+def test_full_checkpoint_with_prefix_initialises_every_tensor(synthetic_root, tmp_path,
+                                                              mmpretrain_backbone):
+    path, state = mmpretrain_backbone
+    cfg = seg_cfg(synthetic_root, tmp_path, path)
+    cfg.model.backbone.init_cfg.prefix = 'backbone.'
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert 0 <= runner.message_hub.get_scalar('val/mIoU').current() <= 100
+
+
+def test_deep_stem_backbone_fed_a_plain_checkpoint_fails(synthetic_root, tmp_path,
+                                                         mmpretrain_backbone):
+    path, _ = mmpretrain_backbone
+    cfg = seg_cfg(synthetic_root, tmp_path, path, type='ResNetV1c')
+    cfg.model.backbone.init_cfg.prefix = 'backbone.'
+    with pytest.raises(RuntimeError, match='stem.0.weight missing from the checkpoint'):
+        Runner.from_cfg(cfg).train()
+
+
+def test_wrong_depth_fails(synthetic_root, tmp_path, mmpretrain_backbone):
+    path, _ = mmpretrain_backbone
+    cfg = seg_cfg(synthetic_root, tmp_path, path, depth=34)
+    cfg.model.backbone.init_cfg.prefix = 'backbone.'
+    with pytest.raises(RuntimeError, match='layer1.2.conv1.weight missing'):
+        Runner.from_cfg(cfg).train()

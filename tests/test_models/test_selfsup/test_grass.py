@@ -1,0 +1,130 @@
+import copy
+
+import pytest
+import torch
+
+from grass_mm.models import GraSS
+from grass_mm.models.utils import crop_and_resize, select_regions
+from mmpretrain.models import SimCLR
+from mmpretrain.registry import MODELS
+
+CFG = dict(
+    type='GraSS',
+    backbone=dict(type='ResNet', depth=18, norm_cfg=dict(type='BN')),
+    neck=dict(type='NonLinearNeck', in_channels=512, hid_channels=64, out_channels=32,
+              num_layers=2, with_avg_pool=True, norm_cfg=dict(type='BN1d')),
+    head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.5))
+
+
+def build(**kwargs) -> GraSS:
+    torch.manual_seed(0)
+    model = MODELS.build({**copy.deepcopy(CFG), **kwargs})
+    model.init_weights()
+    return model.train()
+
+
+def views(n=4, size=64, dtype=torch.float32):
+    gen = torch.Generator().manual_seed(1)
+    return [torch.randn(n, 3, size, size, generator=gen, dtype=dtype) for _ in range(2)]
+
+
+def grads(model):
+    return {k: p.grad.clone() for k, p in model.named_parameters() if p.grad is not None}
+
+
+def test_warmup_is_exactly_simclr():
+    model = build()
+    simclr = MODELS.build({**copy.deepcopy(CFG), 'type': 'SimCLR'}).train()
+    simclr.load_state_dict(model.state_dict())
+    assert isinstance(simclr, SimCLR)
+    inputs = views()
+    losses = model.loss(inputs, None)
+    assert losses['stage'].item() == 0 and set(losses) == {'loss', 'stage'}
+    assert torch.equal(losses['loss'], simclr.loss(inputs, None)['loss'])
+
+
+def test_nt_xent_of_the_guide_equals_simclr_loss():
+    model = build()
+    inputs = views()
+    flat = torch.stack(inputs, 1).flatten(0, 1)
+    model_copy = copy.deepcopy(model)  # BN statistics move with every forward
+    ours = model._nt_xent(model.neck(model.backbone(flat))[0])
+    assert torch.allclose(ours, SimCLR.loss(model_copy, inputs, None)['loss'])
+
+
+def test_efficient_and_reference_guides_give_the_same_map_in_float64():
+    model = build().double()
+    flat = torch.stack(views(dtype=torch.float64), 1).flatten(0, 1)
+    efficient = model.gradient_maps(flat)
+    model.guide = 'reference'
+    reference = model.gradient_maps(flat)
+    assert efficient.shape == (8, 2, 2) and torch.isfinite(efficient).all()
+    assert torch.allclose(efficient, reference, atol=1e-5, rtol=0)
+    assert (efficient.amax(dim=(1, 2)) - 1).abs().max() < 1e-12  # normalised by the max
+
+
+@pytest.mark.parametrize('guide', ['efficient', 'reference'])
+def test_gs_step_trains_only_on_the_crops(guide):
+    model = build(guide=guide, stage='gs')
+    inputs = views()
+    state = copy.deepcopy(model.state_dict())
+    losses = model.loss(inputs, None)
+    assert losses['stage'].item() == 1 and 0 < losses['box_area'].item() <= 1
+    assert 0 <= losses['no_region'].item() <= 1
+    losses['loss'].backward()
+    ours = grads(model)
+
+    # The same step by hand: boxes from the same maps, then plain SimCLR on the crops.
+    twin = build(guide=guide)
+    twin.load_state_dict(state)
+    flat = torch.stack(inputs, 1).flatten(0, 1)
+    boxes = select_regions(twin.gradient_maps(flat), (64, 64))
+    twin.zero_grad()  # the guide pass must leave no gradient behind
+    crops = crop_and_resize(flat, boxes).unflatten(0, (-1, 2)).unbind(1)
+    SimCLR.loss(twin, list(crops), None)['loss'].backward()
+    theirs = grads(twin)
+    assert ours.keys() == theirs.keys()
+    for key in ours:
+        assert torch.allclose(ours[key], theirs[key], atol=1e-6), key
+
+
+def test_gs_with_degenerate_maps_trains_on_whole_views(monkeypatch):
+    model = build(stage='gs')
+    inputs = views()
+    monkeypatch.setattr(model, 'gradient_maps',
+                        lambda v: torch.full((v.size(0), 2, 2), float('nan')))
+    losses = model.loss(inputs, None)
+    assert losses['no_region'].item() == 1 and losses['box_area'].item() == 1
+    model.stage = 'warmup'
+    assert torch.allclose(losses['loss'], model.loss(inputs, None)['loss'])
+
+
+def test_guide_scale_runs_the_guide_on_smaller_views():
+    model = build(guide_scale=0.5)
+    flat = torch.stack(views(size=64), 1).flatten(0, 1)
+    assert model.gradient_maps(flat).shape == (8, 1, 1)  # 32 px views -> 1x1 layer4
+
+
+@pytest.mark.parametrize('key,value,match', [
+    ('guide', 'full', 'guide must be one of'),
+    ('crop_interpolation', 'area', 'crop_interpolation must be one of'),
+    ('stage', 'train', 'stage must be one of'),
+    ('threshold_ratio', 1.5, 'threshold_ratio must be in'),
+    ('guide_scale', 0.0, 'guide_scale must be in'),
+])
+def test_bad_settings_name_the_key(key, value, match):
+    with pytest.raises(ValueError, match=match):
+        build(**{key: value})
+
+
+def test_unknown_stage_set_later_is_a_clear_error():
+    model = build()
+    model.stage = 'finetune'
+    with pytest.raises(ValueError, match="GraSS.stage must be one of"):
+        model.loss(views(), None)
+
+
+def test_efficient_guide_needs_a_pooling_neck():
+    neck = dict(CFG['neck'], with_avg_pool=False)
+    with pytest.raises(ValueError, match='with_avg_pool'):
+        build(neck=neck)

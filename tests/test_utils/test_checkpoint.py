@@ -1,0 +1,25 @@
+import pytest
+import torch
+
+from grass_mm.utils import extract_backbone
+
+
+def test_extract_backbone_writes_plain_tensors(tmp_path):
+    src, dst = tmp_path / 'epoch_1.pth', tmp_path / 'out' / 'backbone.pth'
+    state = {'backbone.conv1.weight': torch.randn(2, 3), 'backbone.bn1.bias': torch.zeros(2),
+             'neck.fc0.weight': torch.ones(1)}
+    torch.save({'state_dict': state, 'meta': {'epoch': 1}}, src)
+    assert extract_backbone(str(src), str(dst)) == 2
+    loaded = torch.load(dst, weights_only=True)['state_dict']
+    assert set(loaded) == {'conv1.weight', 'bn1.bias'}
+    assert torch.equal(loaded['conv1.weight'], state['backbone.conv1.weight'])
+    with pytest.raises(FileExistsError, match='refusing to overwrite'):
+        extract_backbone(str(src), str(dst))
+
+
+def test_extract_backbone_refuses_a_checkpoint_without_backbone(tmp_path):
+    src = tmp_path / 'head_only.pth'
+    torch.save({'state_dict': {'head.fc.weight': torch.ones(1)}}, src)
+    with pytest.raises(ValueError, match="holds no backbone.*head.fc.weight"):
+        extract_backbone(str(src), str(tmp_path / 'b.pth'))
+    assert not (tmp_path / 'b.pth').exists()

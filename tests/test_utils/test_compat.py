@@ -1,0 +1,98 @@
+"""The stack fixes, each checked in a fresh interpreter where import order matters."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
+
+from grass_mm.utils import WEIGHTS_ONLY_ENV, load_local_checkpoint
+
+
+def run_python(code: str, tmp_path, name='script.py') -> subprocess.CompletedProcess:
+    script = tmp_path / name
+    script.write_text(textwrap.dedent(code))
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+
+
+def test_torchvision_imports_after_grass_mm(tmp_path):
+    result = run_python("""
+        import grass_mm
+        import torchvision
+        from torchvision.transforms import functional
+        import torch
+        print('ok', functional.hflip(torch.arange(4.).view(1, 2, 2)).tolist())
+    """, tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert 'ok [[[1.0, 0.0], [3.0, 2.0]]]' in result.stdout
+
+
+def test_torchvision_works_in_spawned_dataloader_workers(tmp_path):
+    # A spawned worker re-imports the main module, which imports grass_mm first (as
+    # tools/train.py does), then unpickles an mmpretrain dataset that imports torchvision.
+    result = run_python("""
+        import grass_mm
+        import torch
+        from torch.utils.data import DataLoader
+        from mmengine.dataset import pseudo_collate
+        from mmpretrain.datasets import CustomDataset
+
+        if __name__ == '__main__':
+            import cv2, numpy as np, os
+            os.makedirs('imgs', exist_ok=True)
+            for i in range(2):
+                cv2.imwrite(f'imgs/{i}.png', np.full((8, 8, 3), i, np.uint8))
+            dataset = CustomDataset(data_root='imgs', with_label=False,
+                                    pipeline=[dict(type='LoadImageFromFile'),
+                                              dict(type='RandomFlip', prob=1.0)])
+            loader = DataLoader(dataset, batch_size=1, num_workers=1,
+                                multiprocessing_context='spawn', collate_fn=pseudo_collate)
+            print('spawned', len([b for b in loader]))
+    """, tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert 'spawned 2' in result.stdout
+
+
+def test_tensor_only_file_loads_silently(tmp_path):
+    path = tmp_path / 'weights.pth'
+    torch.save({'state_dict': {'w': torch.ones(2)}}, path)
+    assert torch.equal(load_local_checkpoint(str(path))['state_dict']['w'], torch.ones(2))
+
+
+def test_full_checkpoint_falls_back_with_a_warning_naming_the_file(tmp_path, capfd):
+    from mmengine.logging import HistoryBuffer
+    path = tmp_path / 'full.pth'
+    torch.save({'state_dict': {'w': torch.ones(2)}, 'message_hub': HistoryBuffer()}, path)
+    loaded = _load_checkpoint(str(path), map_location='cpu')  # mmengine's own entry point
+    assert isinstance(loaded['message_hub'], HistoryBuffer)
+    err = ''.join(capfd.readouterr())
+    assert f'checkpoint {path} needs a full unpickle' in err and 'trust' in err
+
+
+def test_switch_forbids_the_fallback(tmp_path, monkeypatch):
+    from mmengine.logging import HistoryBuffer
+    path = tmp_path / 'full.pth'
+    torch.save({'message_hub': HistoryBuffer()}, path)
+    monkeypatch.setenv(WEIGHTS_ONLY_ENV, '1')
+    with pytest.raises(RuntimeError, match=f'{path}.*{WEIGHTS_ONLY_ENV}=1 forbids'):
+        CheckpointLoader.load_checkpoint(str(path))
+
+
+def test_missing_and_truncated_files_name_the_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        load_local_checkpoint(str(tmp_path / 'nope.pth'))
+    path = tmp_path / 'cut.pth'
+    torch.save({'state_dict': {'w': torch.ones(1000)}}, path)
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(RuntimeError, match='cut.pth: it is truncated, corrupt'):
+        load_local_checkpoint(str(path))
+
+
+def test_declaring_torchvision_ops_is_a_no_op_once_imported():
+    import torchvision  # noqa: F401
+    from grass_mm.utils import declare_torchvision_ops
+    assert declare_torchvision_ops() is False
+    assert os.environ.get(WEIGHTS_ONLY_ENV, '0') != '1'
