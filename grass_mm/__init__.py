@@ -1,14 +1,12 @@
 """grass_mm: GraSS gradient-guided contrastive pretraining as an OpenMMLab plugin.
 
-Importing the package applies the stack fixes in :mod:`grass_mm.utils.compat` (before anything
-imports torchvision) and registers every component: the algorithm, transforms, hooks and
-datasets into mmpretrain's registries, the segmentation datasets and hooks into mmseg's.
+Importing the package first applies the stack fixes in :mod:`grass_mm.utils.compat` (before
+anything imports torchvision), then registers every component: the algorithm and hooks into
+mmpretrain's registries, the segmentation datasets and the pretrained-weights check into mmseg's,
+the CPU distributed wrapper into mmengine's.
 """
-from .utils import compat as _compat
-
-_compat.apply()
-
-from . import datasets, engine, models  # noqa: E402,F401  (registration side effects)
+from . import utils  # noqa: F401  (must stay first: applies the stack fixes)
+from . import datasets, engine, models  # noqa: F401,E402  (registration side effects)
 from .version import __version__, version_info  # noqa: E402
 
 __all__ = ['__version__', 'version_info']

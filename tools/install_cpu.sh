@@ -37,8 +37,9 @@ if ! "$py" -c "import mmcv, mmcv._ext; assert mmcv.__version__ == '2.1.0'" 2>/de
   fi
 fi
 
-# 3. This project, editable; setup.py links tools/ and configs/ into grass_mm/.mim for `mim`.
-"${pip[@]}" --no-build-isolation -e "$root"
+# 3. This project. A regular install, so setup.py copies tools/ and configs/ into
+#    grass_mm/.mim for `mim train grass_mm CONFIG` (PEP 660 editable installs have no .mim).
+"${pip[@]}" --no-build-isolation --force-reinstall "$root"
 
 # 4. Verify the stack really works (compiled mmcv ops, torchvision on CPU torch, imports).
 "$py" "$root/tools/misc/check_env.py"

@@ -12,6 +12,8 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from grass_mm.utils import setup_cpu_distributed
+
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test (evaluate) a model')
@@ -58,6 +60,7 @@ def main() -> None:
         cfg.test_evaluator = [cfg.test_evaluator] if isinstance(cfg.test_evaluator, dict) \
             else list(cfg.test_evaluator)
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.out))
+    setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.test()
 

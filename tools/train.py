@@ -12,6 +12,8 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from grass_mm.utils import setup_cpu_distributed
+
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a model')
@@ -51,6 +53,9 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     if args.amp:
+        if not torch.cuda.is_available():
+            raise SystemExit('--amp needs a GPU: mmengine\'s AmpOptimWrapper runs on '
+                             'gpu/npu/mlu/musa only; train in fp32 on CPU')
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
             raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, got {optim_wrapper}')
@@ -76,6 +81,7 @@ def main() -> None:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg = merge_args(cfg, args)
+    setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
 

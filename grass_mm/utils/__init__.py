@@ -1,8 +1,15 @@
-from .checkpoint import extract_backbone
+# The stack fixes come first: the imports below (mmengine.runner, ...) may pull in torchvision.
+from . import compat
 from .compat import (WEIGHTS_ONLY_ENV, declare_torchvision_ops, load_local_checkpoint,
                      weights_only_enforced)
 
+compat.apply()
+
+from .checkpoint import extract_backbone  # noqa: E402
+from .dist import CPUDistributedDataParallel, setup_cpu_distributed  # noqa: E402
+
 __all__ = [
-    'WEIGHTS_ONLY_ENV', 'declare_torchvision_ops', 'extract_backbone', 'load_local_checkpoint',
+    'CPUDistributedDataParallel', 'WEIGHTS_ONLY_ENV', 'declare_torchvision_ops',
+    'extract_backbone', 'load_local_checkpoint', 'setup_cpu_distributed',
     'weights_only_enforced'
 ]

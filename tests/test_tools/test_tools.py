@@ -1,0 +1,120 @@
+"""The command-line tools, run as users run them: subprocesses over a tiny synthetic set."""
+import os
+import os.path as osp
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from tests.helpers import GRASS_SYNTHETIC, REPO
+
+SEG_CONFIG = osp.join(REPO, 'configs', 'benchmarks', 'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
+
+
+def run(args, cwd=REPO, timeout=600):
+    """Run a command with the checkout first on the path (as dist_train.sh does)."""
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
+                            timeout=timeout)
+    assert result.returncode == 0, (result.stdout[-3000:], result.stderr[-3000:])
+    return result.stdout + result.stderr
+
+
+def tiny_options(data_root, epochs=2, batch=4):
+    return [
+        '--cfg-options', f'train_dataloader.dataset.data_root={data_root}/img_dir/train',
+        f'train_dataloader.batch_size={batch}', 'train_dataloader.num_workers=0',
+        'custom_hooks.0.warmup_epochs=1', 'train_dataloader.dataset.pipeline.1.transforms.0.0'
+        '.scale=64', 'default_hooks.checkpoint.interval=1', 'default_hooks.logger.interval=1',
+        f'train_cfg.max_epochs={epochs}'
+    ]
+
+
+def test_train_switches_stage_writes_checkpoints_and_resumes(synthetic_root, tmp_path):
+    work = str(tmp_path / 'work')
+    train = [sys.executable, 'tools/train.py', GRASS_SYNTHETIC, '--work-dir', work]
+    log = run(train + tiny_options(synthetic_root))
+    assert 'GraSS stage: warmup -> gs (epoch 1, iter 2)' in log
+    assert re.search(r'Epoch\(train\) \[2\]\[2/2\].*stage: 1\.0000.*box_area', log)
+    assert osp.isfile(osp.join(work, 'epoch_2.pth'))
+    log = run(train + ['--resume'] + tiny_options(synthetic_root, epochs=3))
+    assert 'resumed epoch: 2, iter: 4' in log
+    assert re.search(r'Epoch\(train\) \[3\]\[1/2\].*stage: 1\.0000', log)
+    assert osp.isfile(osp.join(work, 'epoch_3.pth'))
+
+
+def test_mim_train_grass_mm_finds_the_config_by_name(synthetic_root, tmp_path):
+    from mim.utils import get_installed_path
+    if not osp.isdir(osp.join(get_installed_path('grass_mm'), '.mim', 'configs')):
+        pytest.skip('grass_mm is installed without .mim (an editable install); '
+                    'bash tools/install_cpu.sh installs it for mim')
+    work = str(tmp_path / 'mim')
+    log = run(['mim', 'train', 'grass_mm', osp.basename(GRASS_SYNTHETIC), '--gpus', '0',
+               '--work-dir', work] + tiny_options(synthetic_root), cwd=str(tmp_path))
+    assert 'GraSS stage: warmup -> gs' in log and osp.isfile(osp.join(work, 'epoch_2.pth'))
+
+
+def test_dist_train_two_cpu_processes(synthetic_root, tmp_path):
+    work = str(tmp_path / 'dist')
+    log = run(['bash', 'tools/dist_train.sh', GRASS_SYNTHETIC, '2', '--work-dir', work] +
+              tiny_options(synthetic_root, batch=2))
+    assert 'Distributed launcher: pytorch' in log and 'GraSS stage: warmup -> gs' in log
+    state = torch.load(osp.join(work, 'epoch_2.pth'), weights_only=False)['state_dict']
+    assert any(k.startswith('backbone.') for k in state)
+
+
+def test_mim_train_mmseg_then_tools_test(synthetic_root, tmp_path):
+    from mmpretrain.models import ResNet
+    backbone = str(tmp_path / 'backbone.pth')
+    torch.save({'state_dict': ResNet(depth=18).state_dict()}, backbone)
+    work = str(tmp_path / 'seg')
+    roots = [f'{split}_dataloader.dataset.data_root={synthetic_root}'
+             for split in ('train', 'val', 'test')]
+    log = run(['mim', 'train', 'mmseg', SEG_CONFIG, '--gpus', '0', '--work-dir', work,
+               '--cfg-options', *roots, f'model.backbone.init_cfg.checkpoint={backbone}',
+               'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
+               'default_hooks.checkpoint.interval=2', 'train_dataloader.batch_size=2',
+               'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+               'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False'],
+              cwd=str(tmp_path))
+    assert 'PretrainedCheckHook: all 120 tensors of backbone equal' in log
+    log = run([sys.executable, 'tools/test.py', SEG_CONFIG, osp.join(work, 'iter_2.pth'),
+               '--work-dir', str(tmp_path / 'test'), '--cfg-options', *roots,
+               'test_dataloader.num_workers=0'])
+    assert re.search(r'mIoU: \d+\.\d+', log)
+
+
+def test_amp_on_cpu_is_a_clear_error(synthetic_root, tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip('this machine has a GPU')
+    result = subprocess.run([sys.executable, 'tools/train.py', GRASS_SYNTHETIC, '--amp'],
+                            cwd=REPO, capture_output=True, text=True)
+    assert result.returncode != 0 and '--amp needs a GPU' in result.stderr
+
+
+def test_demo_end_to_end_and_never_overwrites(tmp_path):
+    work = str(tmp_path / 'demo')
+    log = run([sys.executable, 'tools/demo.py', '--work-dir', work, '--pretrain-epochs', '2',
+               '--finetune-iters', '4', '--num-workers', '0'])
+    miou = re.search(r'val mIoU     : (\d+\.\d+)', log)
+    assert miou and 0 <= float(miou.group(1)) <= 100
+    assert 'GraSS stage: warmup -> gs' in log
+    state = torch.load(osp.join(work, 'backbone.pth'), weights_only=True)['state_dict']
+    assert len(state) == 120  # every ResNet-18 tensor, buffers included
+    result = subprocess.run([sys.executable, 'tools/demo.py', '--work-dir', work], cwd=REPO,
+                            capture_output=True, text=True)
+    assert result.returncode != 0 and 'is not empty' in result.stderr
+    assert osp.isfile(osp.join(work, 'backbone.pth'))
+
+
+def test_demo_on_real_dubai_tiles(shared_data, tmp_path):
+    work = str(tmp_path / 'demo')
+    log = run([sys.executable, 'tools/demo.py', '--data-root',
+               osp.join(shared_data, 'dubai_aerial'), '--work-dir', work,
+               '--pretrain-epochs', '2', '--finetune-iters', '2', '--num-workers', '0'])
+    assert "{'train': 54, 'val': 9}" in log and re.search(r'val mIoU     : \d+\.\d+', log)
+    assert 'data         : dubai' in log
+    shutil.rmtree(work)
