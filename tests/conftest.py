@@ -28,3 +28,16 @@ def shared_data() -> str:
         pytest.skip(f'real data not found at {SHARED_DATA} (set GRASS_MM_DATA to the folder '
                     'holding dubai_aerial/, aerial_unlabeled/ and rs_benchmark_crops/)')
     return SHARED_DATA
+
+
+@pytest.fixture(scope='session')
+def grass_checkpoint(synthetic_root, tmp_path_factory) -> str:
+    """A real mmengine training checkpoint of a tiny GraSS run (message hub and all)."""
+    from mmengine.runner import Runner
+
+    from tests.helpers import tiny_grass_cfg
+    work_dir = str(tmp_path_factory.mktemp('grass_run'))
+    cfg = tiny_grass_cfg(synthetic_root, work_dir, max_epochs=1, warmup_epochs=0)
+    cfg.experiment_name = 'grass_checkpoint_fixture'
+    Runner.from_cfg(cfg).train()
+    return osp.join(work_dir, 'epoch_1.pth')

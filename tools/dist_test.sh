@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Usage: bash tools/dist_test.sh CONFIG CHECKPOINT NPROC [test.py args...]
-# On CPU the processes talk over gloo (tools/train.py picks it when CUDA is absent).
+# On CPU the processes talk over gloo (the tools pick it when CUDA is absent).
 CONFIG=$1
 CHECKPOINT=$2
 NPROC=$3

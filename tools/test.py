@@ -8,7 +8,6 @@ import os
 import os.path as osp
 
 import grass_mm  # noqa: F401  (stack fixes first)
-import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
@@ -54,8 +53,6 @@ def main() -> None:
         raise ValueError(f'{args.config} has no test_dataloader to evaluate on')
     if cfg.test_dataloader.get('num_workers', 0) == 0:
         cfg.test_dataloader.persistent_workers = False
-    if not torch.cuda.is_available():
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
     if args.out is not None:
         cfg.test_evaluator = [cfg.test_evaluator] if isinstance(cfg.test_evaluator, dict) \
             else list(cfg.test_evaluator)

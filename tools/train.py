@@ -70,8 +70,6 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         loader = cfg.get(name)
         if loader is not None and loader.get('num_workers', 0) == 0:
             loader.persistent_workers = False
-    if not torch.cuda.is_available():  # NCCL needs GPUs; gloo runs on CPU
-        cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
     return cfg
 
 

@@ -13,7 +13,7 @@ default_hooks = dict(
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    # tools/train.py switches to gloo where CUDA is absent
+    # the tools switch to gloo where CUDA is absent (grass_mm.utils.setup_cpu_distributed)
     dist_cfg=dict(backend='nccl'),
 )
 

@@ -4,7 +4,8 @@ custom_imports = dict(imports=['grass_mm'], allow_failed_imports=False)
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'),  # tools/train.py switches to gloo where CUDA is absent
+    # the tools switch to gloo where CUDA is absent (grass_mm.utils.setup_cpu_distributed)
+    dist_cfg=dict(backend='nccl'),
 )
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')

@@ -214,8 +214,10 @@ def crop_and_resize(images: Tensor,
     batch = torch.arange(n, device=images.device).view(n, 1, 1)
 
     def gather(yy: Tensor, xx: Tensor) -> Tensor:
-        # Advanced indices around a slice put the gathered dims first: [N, H', W', C].
-        return images[batch, :, yy.unsqueeze(2), xx.unsqueeze(1)].permute(0, 3, 1, 2)
+        # Advanced indices around a slice put the gathered dims first: [N, H', W', C]. Back to
+        # contiguous NCHW, so the training pass runs in the same memory format as SimCLR's.
+        out = images[batch, :, yy.unsqueeze(2), xx.unsqueeze(1)]
+        return out.permute(0, 3, 1, 2).contiguous()
 
     def axis(start: Tensor, length: Tensor, out: int) -> Tuple[Tensor, Tensor, Tensor]:
         pos = torch.arange(out, device=images.device, dtype=torch.float32).view(1, out)

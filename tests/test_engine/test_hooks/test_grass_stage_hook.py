@@ -72,6 +72,15 @@ class TestGraSSStageHook(RunnerTestCase):
         runner, stages = self.run_and_record(cfg)
         assert runner.iter == 5 and stages == ['gs', 'gs']
 
+    def test_load_from_a_full_checkpoint_starts_a_new_run_in_warmup(self):
+        cfg = tiny_grass_cfg(self.data_dir.name, self.temp_dir.name, max_epochs=2)
+        self.run_and_record(cfg)
+        cfg = tiny_grass_cfg(self.data_dir.name, self.temp_dir.name, max_epochs=2)
+        cfg.load_from = f'{self.temp_dir.name}/epoch_2.pth'  # weights only, not the progress
+        cfg.experiment_name = self.experiment_name + '_loaded'
+        runner, stages = self.run_and_record(cfg)
+        assert runner.iter == 4 and stages == ['warmup', 'warmup', 'gs', 'gs']
+
     def test_warmup_longer_than_the_schedule_fails_before_training(self):
         cfg = tiny_grass_cfg(self.data_dir.name, self.temp_dir.name, max_epochs=2,
                              warmup_epochs=3)

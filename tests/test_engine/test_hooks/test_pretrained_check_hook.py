@@ -62,3 +62,14 @@ def test_wrong_depth_fails(synthetic_root, tmp_path, mmpretrain_backbone):
     cfg.model.backbone.init_cfg.prefix = 'backbone.'
     with pytest.raises(RuntimeError, match='layer1.2.conv1.weight missing'):
         Runner.from_cfg(cfg).train()
+
+
+def test_real_training_checkpoint_loads_through_init_cfg_with_prefix(synthetic_root, tmp_path,
+                                                                     grass_checkpoint):
+    """init_cfg=Pretrained on a full mmengine checkpoint (needs the unpickle fallback)."""
+    cfg = seg_cfg(synthetic_root, tmp_path, grass_checkpoint)
+    cfg.model.backbone.init_cfg.prefix = 'backbone.'
+    runner = Runner.from_cfg(cfg)
+    runner.train()  # PretrainedCheckHook raises unless every tensor equals the checkpoint's
+    trained = torch.load(grass_checkpoint, weights_only=False)['state_dict']
+    assert any(k.startswith('backbone.layer4') for k in trained)

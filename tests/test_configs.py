@@ -1,0 +1,71 @@
+"""Every config loads and builds; GraSS and its SimCLR twin differ only in the algorithm."""
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from mmpretrain.registry import MODELS
+from tests.helpers import REPO
+
+CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True))
+GRASS = [c for c in CONFIGS if '/configs/grass/' in c]
+SAME_BUDGET = ('train_dataloader', 'optim_wrapper', 'param_scheduler', 'train_cfg',
+               'randomness')
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, REPO))
+def test_config_loads(path):
+    Config.fromfile(path)
+
+
+@pytest.mark.parametrize('path', GRASS, ids=osp.basename)
+def test_simclr_twin_has_the_same_data_schedule_and_networks(path):
+    grass = Config.fromfile(path)
+    twin = Config.fromfile(path.replace('/grass/grass_', '/simclr/simclr_'))
+    for key in SAME_BUDGET:
+        assert grass[key] == twin[key], key
+    for key in ('backbone', 'neck', 'head', 'data_preprocessor'):
+        assert grass.model[key] == twin.model[key], key
+    assert grass.model.type == 'GraSS' and twin.model.type == 'SimCLR'
+    hooks = [h.type for h in grass.custom_hooks]
+    assert hooks == ['GraSSStageHook'] and not twin.get('custom_hooks')
+    assert grass.model.head.temperature == 0.5
+
+
+@pytest.mark.parametrize('path', [p for p in GRASS if 'resnet50' in p], ids=osp.basename)
+def test_reference_setting(path):
+    cfg = Config.fromfile(path)
+    assert cfg.model.backbone.depth == 50 and cfg.train_dataloader.batch_size == 256
+    views = cfg.train_dataloader.dataset.pipeline[1].transforms[0]
+    assert views[0] == dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.08, 1.),
+                            backend='pillow')
+    assert cfg.optim_wrapper.optimizer == dict(type='LARS', lr=4.8, momentum=0.9,
+                                               weight_decay=1e-6)
+    assert cfg.train_cfg.max_epochs == 350 and cfg.param_scheduler[0].start_factor == 0.125
+    assert cfg.param_scheduler[1].eta_min == 0.0048
+    assert cfg.model.guide == 'efficient' and cfg.model.crop_interpolation == 'nearest'
+    model = MODELS.build(cfg.model)
+    assert model.stage == 'warmup' and model.neck.fc1.out_features == 128
+
+
+@pytest.mark.parametrize('path', [c for c in CONFIGS if '/benchmarks/' in c], ids=osp.basename)
+def test_segmentation_configs_use_the_plain_stem_and_check_it(path):
+    cfg = Config.fromfile(path)
+    assert cfg.model.backbone.type == 'ResNet' and cfg.model.pretrained is None
+    assert cfg.model.backbone.init_cfg.type == 'Pretrained'
+    assert 'PretrainedCheckHook' in [h.type for h in cfg.custom_hooks]
+
+
+def test_dubai_pretraining_reads_training_tiles_only(shared_data, monkeypatch):
+    from mmpretrain.registry import DATASETS
+    monkeypatch.setenv('GRASS_MM_DATA', shared_data)
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'grass',
+                                   'grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'))
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    inner = dataset.dataset  # RepeatDataset -> ConcatDataset of the tiles and scenes
+    paths = [inner.get_data_info(i)['img_path'] for i in range(len(inner))]
+    assert len(paths) == 54 + 11 and len(dataset) == 4 * 65
+    assert not [p for p in paths if 'Tile 7' in p]  # the validation tile never leaks
+    views = dataset[0]['inputs']
+    assert len(views) == 2 and views[0].shape == (3, 128, 128)
