@@ -4,6 +4,8 @@ import os.path as osp
 
 import pytest
 
+import grass_mm  # noqa: F401  (stack fixes before any test module imports mmpretrain)
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED_DATA = os.environ.get('GRASS_MM_DATA', osp.join(REPO, '..', 'shared', 'data'))
 

@@ -4,6 +4,7 @@ import os.path as osp
 
 import pytest
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 
 from mmpretrain.registry import MODELS
 from tests.helpers import REPO
@@ -45,7 +46,8 @@ def test_reference_setting(path):
     assert cfg.train_cfg.max_epochs == 350 and cfg.param_scheduler[0].start_factor == 0.125
     assert cfg.param_scheduler[1].eta_min == 0.0048
     assert cfg.model.guide == 'efficient' and cfg.model.crop_interpolation == 'nearest'
-    model = MODELS.build(cfg.model)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(cfg.model)
     assert model.stage == 'warmup' and model.neck.fc1.out_features == 128
 
 
@@ -62,10 +64,11 @@ def test_dubai_pretraining_reads_training_tiles_only(shared_data, monkeypatch):
     monkeypatch.setenv('GRASS_MM_DATA', shared_data)
     cfg = Config.fromfile(osp.join(REPO, 'configs', 'grass',
                                    'grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'))
-    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        dataset = DATASETS.build(cfg.train_dataloader.dataset)
+        views = dataset[0]['inputs']
     inner = dataset.dataset  # RepeatDataset -> ConcatDataset of the tiles and scenes
     paths = [inner.get_data_info(i)['img_path'] for i in range(len(inner))]
     assert len(paths) == 54 + 11 and len(dataset) == 4 * 65
     assert not [p for p in paths if 'Tile 7' in p]  # the validation tile never leaks
-    views = dataset[0]['inputs']
     assert len(views) == 2 and views[0].shape == (3, 128, 128)

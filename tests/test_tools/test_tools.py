@@ -14,9 +14,17 @@ from tests.helpers import GRASS_SYNTHETIC, REPO
 SEG_CONFIG = osp.join(REPO, 'configs', 'benchmarks', 'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
 
 
+def tool_env() -> dict:
+    """The checkout first on PYTHONPATH (as dist_train.sh does) and this interpreter's bin/ first
+    on PATH, so `mim` and `torchrun` are the venv's even when it is not activated."""
+    return dict(os.environ,
+                PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''),
+                PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
+
+
 def run(args, cwd=REPO, timeout=600):
-    """Run a command with the checkout first on the path (as dist_train.sh does)."""
-    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    """Run a tool as a user would; fail with its output if it fails."""
+    env = tool_env()
     result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
                             timeout=timeout)
     assert result.returncode == 0, (result.stdout[-3000:], result.stderr[-3000:])
@@ -91,7 +99,7 @@ def test_amp_on_cpu_is_a_clear_error(synthetic_root, tmp_path):
     if torch.cuda.is_available():
         pytest.skip('this machine has a GPU')
     result = subprocess.run([sys.executable, 'tools/train.py', GRASS_SYNTHETIC, '--amp'],
-                            cwd=REPO, capture_output=True, text=True)
+                            cwd=REPO, env=tool_env(), capture_output=True, text=True)
     assert result.returncode != 0 and '--amp needs a GPU' in result.stderr
 
 
@@ -105,7 +113,7 @@ def test_demo_end_to_end_and_never_overwrites(tmp_path):
     state = torch.load(osp.join(work, 'backbone.pth'), weights_only=True)['state_dict']
     assert len(state) == 120  # every ResNet-18 tensor, buffers included
     result = subprocess.run([sys.executable, 'tools/demo.py', '--work-dir', work], cwd=REPO,
-                            capture_output=True, text=True)
+                            env=tool_env(), capture_output=True, text=True)
     assert result.returncode != 0 and 'is not empty' in result.stderr
     assert osp.isfile(osp.join(work, 'backbone.pth'))
 

@@ -2,6 +2,7 @@ import copy
 
 import pytest
 import torch
+from mmengine.registry import DefaultScope
 
 from grass_mm.models import GraSS
 from grass_mm.models.utils import crop_and_resize, select_regions
@@ -18,7 +19,8 @@ CFG = dict(
 
 def build(**kwargs) -> GraSS:
     torch.manual_seed(0)
-    model = MODELS.build({**copy.deepcopy(CFG), **kwargs})
+    with DefaultScope.overwrite_default_scope('mmpretrain'):  # an earlier mmseg Runner's
+        model = MODELS.build({**copy.deepcopy(CFG), **kwargs})  # scope may still be current
     model.init_weights()
     return model.train()
 
@@ -34,7 +36,8 @@ def grads(model):
 
 def test_warmup_is_exactly_simclr():
     model = build()
-    simclr = MODELS.build({**copy.deepcopy(CFG), 'type': 'SimCLR'}).train()
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        simclr = MODELS.build({**copy.deepcopy(CFG), 'type': 'SimCLR'}).train()
     simclr.load_state_dict(model.state_dict())
     assert isinstance(simclr, SimCLR)
     inputs = views()
