@@ -1,0 +1,192 @@
+"""Cut large remote-sensing images into pretraining patches (an image folder mmpretrain reads).
+
+Accepted as they are: 8-bit, 3-band images (RGB or IRRG) in PNG, JPEG or TIFF. Everything else
+is rejected with a message naming the file and what it is, or, with ``convert=True``,
+converted: 16-bit images are stretched to 8 bits (per band, 2-98 % percentiles), grayscale is
+repeated to 3 bands, the alpha band of RGBA is dropped (its transparent pixels count as
+invalid). 4-band TIFFs (e.g. RGBIR) need ``bands`` (three band indices) either way. Images are
+read with OpenCV, which reads at most 4 bands: convert wider files with GDAL first.
+"""
+import json
+import os
+import os.path as osp
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+from mmengine.utils import track_iter_progress
+
+IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.tif', '.tiff')
+_MANIFEST = 'patches.json'
+
+
+def read_image(path: str,
+               convert: bool = False,
+               bands: Optional[Sequence[int]] = None) -> Tuple[np.ndarray, np.ndarray]:
+    """Read one image as 8-bit, 3-band BGR plus a validity mask.
+
+    Args:
+        path: Image file.
+        convert: Convert 16-bit, grayscale and RGBA images instead of rejecting them.
+        bands: Three band indices (file order) to keep from a multi-band image.
+
+    Returns:
+        ``(image, valid)``: uint8 ``[H, W, 3]`` in OpenCV's BGR order and bool ``[H, W]``
+        (False where an alpha band is 0).
+
+    Raises:
+        ValueError: The file is unreadable, or of a kind that needs ``convert``/``bands``.
+    """
+    image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise ValueError(f'{path}: not a readable image (corrupt, truncated or unsupported)')
+    if image.ndim == 2:
+        image = image[..., None]
+    height, width, count = image.shape
+    valid = np.ones((height, width), bool)
+    if bands is not None:
+        if len(bands) != 3 or max(bands) >= count or min(bands) < 0:
+            raise ValueError(f'{path}: bands={list(bands)} must be three indices below {count}')
+        image = image[..., list(bands)]
+    elif count == 4 and osp.splitext(path)[1].lower() == '.png':
+        if not convert:
+            raise ValueError(f'{path}: RGBA image; convert=True (--convert) drops the alpha band '
+                             'and treats transparent pixels as invalid')
+        valid = image[..., 3] > 0
+        image = image[..., :3]
+    elif count == 1:
+        if not convert:
+            raise ValueError(f'{path}: grayscale image; convert=True (--convert) repeats it to '
+                             '3 bands')
+        image = np.repeat(image, 3, axis=2)
+    elif count != 3:
+        raise ValueError(f'{path}: {count}-band image; choose three bands with bands=[i, j, k] '
+                         '(--bands i j k), in file order')
+    if image.dtype != np.uint8:
+        if not convert:
+            raise ValueError(f'{path}: {image.dtype} image; convert=True (--convert) stretches '
+                             'each band to 8 bits between its 2 and 98 % percentiles')
+        image = _to_uint8(image, valid)
+    return np.ascontiguousarray(image), valid
+
+
+def _to_uint8(image: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    out = np.empty(image.shape, np.uint8)
+    for band in range(image.shape[2]):
+        values = image[..., band].astype(np.float64)
+        low, high = np.percentile(values[valid] if valid.any() else values, (2, 98))
+        scaled = (values - low) / max(high - low, 1e-12) * 255
+        out[..., band] = np.clip(np.round(scaled), 0, 255)
+    return out
+
+
+def patch_origins(length: int, size: int, stride: int, border: str) -> List[int]:
+    """Start offsets along one axis.
+
+    ``border='drop'`` keeps whole patches only; ``'shift'`` adds one last patch flush with the
+    border so the image is covered (it overlaps its neighbour); ``'pad'`` lets the last patch
+    run over the border (padded with zeros, which count as invalid).
+    """
+    if length <= size:
+        return [0] if border != 'drop' or length == size else []
+    origins = list(range(0, length - size + 1, stride))
+    if origins[-1] + size < length:
+        if border == 'shift':
+            origins.append(length - size)
+        elif border == 'pad':
+            origins.append(origins[-1] + stride)
+    return origins
+
+
+def cut_patches(images: Iterable[str],
+                out_dir: str,
+                patch_size: int = 256,
+                stride: Optional[int] = None,
+                border: str = 'shift',
+                min_valid: float = 0.0,
+                convert: bool = False,
+                bands: Optional[Sequence[int]] = None) -> Dict[str, int]:
+    """Cut images into square PNG patches named ``<stem>_<y>_<x>.png``.
+
+    A pixel is invalid where every band is 0 (no-data), where an alpha band is 0, or in
+    padding; patches with less than ``min_valid`` valid pixels are skipped.
+
+    Args:
+        images: Image files.
+        out_dir: Output folder: new, empty, or holding patches cut with the same settings
+            (existing patches are kept, never rewritten).
+        patch_size: Patch side in pixels.
+        stride: Step between patches (default ``patch_size``: no overlap).
+        border: ``'drop'``, ``'shift'`` or ``'pad'``; see :func:`patch_origins`.
+        min_valid: Minimum fraction of valid pixels in a kept patch.
+        convert: See :func:`read_image`.
+        bands: See :func:`read_image`.
+
+    Returns:
+        Counts: ``images``, ``written``, ``existing`` and ``skipped`` (too few valid pixels).
+
+    Raises:
+        ValueError: Bad arguments or images (see :func:`read_image`).
+        FileExistsError: ``out_dir`` holds other content or patches cut with other settings.
+    """
+    stride = stride or patch_size
+    if patch_size < 1 or stride < 1 or not 0.0 <= min_valid <= 1.0:
+        raise ValueError(f'need patch_size >= 1, stride >= 1 and 0 <= min_valid <= 1, got '
+                         f'{patch_size}, {stride}, {min_valid}')
+    if border not in ('drop', 'shift', 'pad'):
+        raise ValueError(f"border must be 'drop', 'shift' or 'pad', got {border!r}")
+    images = sorted(images)
+    if not images:
+        raise ValueError('no images given (is the input folder empty?)')
+    settings = dict(patch_size=patch_size, stride=stride, border=border, min_valid=min_valid,
+                    convert=convert, bands=list(bands) if bands else None)
+    _claim(out_dir, settings)
+    counts = dict(images=len(images), written=0, existing=0, skipped=0)
+    for path in track_iter_progress(images):
+        image, valid = read_image(path, convert, bands)
+        valid &= image.any(axis=2)
+        height, width = valid.shape
+        stem = osp.splitext(osp.basename(path))[0]
+        for y in patch_origins(height, patch_size, stride, border):
+            for x in patch_origins(width, patch_size, stride, border):
+                keep = valid[y:y + patch_size, x:x + patch_size]
+                if keep.sum() < min_valid * patch_size * patch_size:  # padding is invalid
+                    counts['skipped'] += 1
+                    continue
+                target = osp.join(out_dir, f'{stem}_{y}_{x}.png')
+                if osp.exists(target):
+                    counts['existing'] += 1
+                    continue
+                patch = np.zeros((patch_size, patch_size, 3), np.uint8)
+                crop = image[y:y + patch_size, x:x + patch_size]
+                patch[:crop.shape[0], :crop.shape[1]] = crop
+                cv2.imwrite(target, patch)
+                counts['written'] += 1
+    return counts
+
+
+def find_images(folder: str) -> List[str]:
+    """Image files under ``folder`` (recursive), by suffix."""
+    if not osp.isdir(folder):
+        raise FileNotFoundError(f'{folder} is not a folder')
+    return sorted(
+        osp.join(root, name) for root, _, names in os.walk(folder) for name in names
+        if name.lower().endswith(IMAGE_SUFFIXES))
+
+
+def _claim(out_dir: str, settings: dict) -> None:
+    """Refuse a folder holding anything but patches cut with these settings."""
+    manifest = osp.join(out_dir, _MANIFEST)
+    if osp.isfile(manifest):
+        with open(manifest) as f:
+            previous = json.load(f)
+        if previous != settings:
+            raise FileExistsError(f'{out_dir} holds patches cut with {previous}, not '
+                                  f'{settings}; choose another folder')
+        return
+    if osp.isdir(out_dir) and os.listdir(out_dir):
+        raise FileExistsError(f'{out_dir} is not empty and holds no {_MANIFEST}; choose a new '
+                              'folder (nothing is overwritten)')
+    os.makedirs(out_dir, exist_ok=True)
+    with open(manifest, 'w') as f:
+        json.dump(settings, f)

@@ -1,0 +1,116 @@
+"""The patch cutter on real files written by the tests (and on the real scenes if present)."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from grass_mm.datasets.patches import cut_patches, find_images, patch_origins, read_image
+
+
+def write(path, array):
+    assert cv2.imwrite(str(path), array), path
+    return str(path)
+
+
+@pytest.fixture
+def rgb(tmp_path):
+    rng = np.random.default_rng(0)
+    return write(tmp_path / 'scene.png', rng.integers(1, 255, (70, 100, 3), dtype=np.uint8))
+
+
+def test_patch_origins_border_policies():
+    assert patch_origins(100, 32, 32, 'drop') == [0, 32, 64]
+    assert patch_origins(100, 32, 32, 'shift') == [0, 32, 64, 68]
+    assert patch_origins(100, 32, 32, 'pad') == [0, 32, 64, 96]
+    assert patch_origins(20, 32, 16, 'drop') == [] and patch_origins(20, 32, 16, 'pad') == [0]
+    assert patch_origins(64, 32, 16, 'shift') == [0, 16, 32]
+
+
+def test_cuts_shifted_patches_that_cover_the_image(rgb, tmp_path):
+    out = tmp_path / 'patches'
+    counts = cut_patches([rgb], str(out), patch_size=32, border='shift')
+    assert counts == dict(images=1, written=3 * 4, existing=0, skipped=0)
+    image = cv2.imread(rgb)
+    patch = cv2.imread(str(out / 'scene_38_68.png'))  # flush with the bottom-right corner
+    assert np.array_equal(patch, image[38:70, 68:100])
+    again = cut_patches([rgb], str(out), patch_size=32, border='shift')  # idempotent
+    assert again['written'] == 0 and again['existing'] == 12
+
+
+def test_min_valid_skips_no_data_and_padding(tmp_path):
+    image = np.full((64, 64, 3), 90, np.uint8)
+    image[:, 32:] = 0  # no-data half
+    src = write(tmp_path / 'half.png', image)
+    counts = cut_patches([src], str(tmp_path / 'a'), patch_size=32, min_valid=0.5)
+    assert counts['written'] == 2 and counts['skipped'] == 2
+    counts = cut_patches([src], str(tmp_path / 'b'), patch_size=48, border='pad',
+                         min_valid=0.3)
+    assert counts['written'] == 1  # the top-left patch; the others are mostly padding/no-data
+
+
+def test_refuses_other_content_and_other_settings(rgb, tmp_path):
+    out = tmp_path / 'mine'
+    out.mkdir()
+    (out / 'notes.txt').write_text('keep')
+    with pytest.raises(FileExistsError, match='not empty'):
+        cut_patches([rgb], str(out), patch_size=32)
+    assert (out / 'notes.txt').read_text() == 'keep'
+    cut_patches([rgb], str(tmp_path / 'p'), patch_size=32)
+    with pytest.raises(FileExistsError, match='holds patches cut with'):
+        cut_patches([rgb], str(tmp_path / 'p'), patch_size=16)
+
+
+@pytest.mark.parametrize('kind,array,suffix,match', [
+    ('grayscale', np.full((40, 40), 7, np.uint8), '.png', 'grayscale image'),
+    ('rgba', np.full((40, 40, 4), 7, np.uint8), '.png', 'RGBA image'),
+    ('16-bit', np.full((40, 40, 3), 700, np.uint16), '.tif', 'uint16 image'),
+    ('4-band', np.full((40, 40, 4), 7, np.uint8), '.tif', '4-band image'),  # e.g. RGBIR
+])
+def test_unusual_images_are_rejected_with_the_file_named(tmp_path, kind, array, suffix, match):
+    path = write(tmp_path / f'{kind}{suffix}', array)
+    with pytest.raises(ValueError, match=f'{kind}{suffix}: .*{match}'):
+        read_image(path)
+
+
+def test_convert_and_bands(tmp_path):
+    gray = read_image(write(tmp_path / 'g.png', np.full((8, 8), 9, np.uint8)), convert=True)[0]
+    assert gray.shape == (8, 8, 3) and (gray == 9).all()
+    rgba = np.full((8, 8, 4), 50, np.uint8)
+    rgba[:4, :, 3] = 0
+    image, valid = read_image(write(tmp_path / 'a.png', rgba), convert=True)
+    assert image.shape == (8, 8, 3) and valid.sum() == 32
+    deep = np.arange(8 * 8 * 3, dtype=np.uint16).reshape(8, 8, 3) * 100
+    image, _ = read_image(write(tmp_path / 'd.tif', deep), convert=True)
+    assert image.dtype == np.uint8 and image.min() == 0 and image.max() == 255
+    bands = np.stack([np.full((8, 8), v, np.uint8) for v in (1, 2, 3, 4)], axis=2)
+    image, _ = read_image(write(tmp_path / 'm.tif', bands), bands=[3, 1, 0])
+    assert image[0, 0].tolist() == [4, 2, 1]
+
+
+def test_corrupt_and_missing_inputs(tmp_path):
+    bad = tmp_path / 'cut.png'
+    bad.write_bytes(b'\x89PNG\r\n\x1a\n' + b'\0' * 20)
+    with pytest.raises(ValueError, match='cut.png: not a readable image'):
+        read_image(str(bad))
+    with pytest.raises(FileNotFoundError, match='is not a folder'):
+        find_images(str(tmp_path / 'nope'))
+    with pytest.raises(ValueError, match='no images given'):
+        cut_patches([], str(tmp_path / 'out'))
+
+
+def test_tool_on_the_real_unlabelled_scenes(shared_data, tmp_path):
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    out = str(tmp_path / 'patches')
+    result = subprocess.run(
+        [sys.executable, 'tools/dataset_converters/make_patches.py',
+         osp.join(shared_data, 'aerial_unlabeled'), out, '--patch-size', '256',
+         '--min-valid', '0.9'], cwd=repo, capture_output=True, text=True,
+        env=dict(os.environ, PYTHONPATH=repo))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert '11 images ->' in result.stdout
+    patches = [f for f in os.listdir(out) if f.endswith('.png')]
+    assert len(patches) > 11 and cv2.imread(osp.join(out, patches[0])).shape == (256, 256, 3)
