@@ -43,3 +43,12 @@ def grass_checkpoint(synthetic_root, tmp_path_factory) -> str:
     cfg.experiment_name = 'grass_checkpoint_fixture'
     Runner.from_cfg(cfg).train()
     return osp.join(work_dir, 'epoch_1.pth')
+
+
+@pytest.fixture(scope='session')
+def dubai_mmseg(shared_data, tmp_path_factory) -> str:
+    """The real Dubai aerial tiles converted to mmseg's layout (tiles 1-6 train, 7 val)."""
+    from grass_mm.datasets import convert_dubai_aerial
+    out = str(tmp_path_factory.mktemp('dubai_mmseg'))
+    convert_dubai_aerial(osp.join(shared_data, 'dubai_aerial'), out)
+    return out

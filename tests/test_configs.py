@@ -72,3 +72,14 @@ def test_dubai_pretraining_reads_training_tiles_only(shared_data, monkeypatch):
     assert len(paths) == 54 + 11 and len(dataset) == 4 * 65
     assert not [p for p in paths if 'Tile 7' in p]  # the validation tile never leaks
     assert len(views) == 2 and views[0].shape == (3, 128, 128)
+
+
+def test_label_fraction_config_trains_on_a_tenth_of_the_real_tiles(dubai_mmseg):
+    from mmseg.registry import DATASETS as SEG_DATASETS
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'benchmarks',
+                                   'fcn_r18-d8_1xb8-400i_dubai-aerial-128x128_10pct-labels.py'))
+    cfg.train_dataloader.dataset.dataset.data_root = dubai_mmseg
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        dataset = SEG_DATASETS.build(cfg.train_dataloader.dataset)
+    assert len(dataset) == 5  # round(0.1 * 54)
+    assert all('tile7' not in dataset.get_data_info(i)['img_path'] for i in range(5))

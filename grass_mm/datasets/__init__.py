@@ -1,7 +1,8 @@
 from .dubai_aerial import DUBAI_CLASSES, DubaiAerialDataset, convert_dubai_aerial
+from .label_fraction import LabelFraction
 from .synthetic import SYNTHETIC_CLASSES, SyntheticAerialDataset, generate_synthetic_aerial
 
 __all__ = [
-    'DUBAI_CLASSES', 'DubaiAerialDataset', 'convert_dubai_aerial', 'SYNTHETIC_CLASSES',
+    'DUBAI_CLASSES', 'DubaiAerialDataset', 'convert_dubai_aerial', 'LabelFraction', 'SYNTHETIC_CLASSES',
     'SyntheticAerialDataset', 'generate_synthetic_aerial'
 ]
