@@ -12,7 +12,8 @@ def extract_backbone(src: str, dst: str, prefix: str = 'backbone.') -> int:
     The output holds only ``{'state_dict': {name: tensor}}`` and loads with
     ``torch.load(dst, weights_only=True)``; it drops into mmseg with
     ``model.backbone.init_cfg=dict(type='Pretrained', checkpoint=dst)``. Key names of
-    mmpretrain's ``ResNet`` are those of torchvision's ResNet already.
+    mmpretrain's ``ResNet`` are those of torchvision's (and timm's) ResNet already: the file also
+    loads into ``torchvision.models.resnet*`` with only ``fc.*`` missing (tested).
 
     Args:
         src: mmpretrain/grass_mm training checkpoint.

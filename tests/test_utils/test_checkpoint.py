@@ -23,3 +23,15 @@ def test_extract_backbone_refuses_a_checkpoint_without_backbone(tmp_path):
     with pytest.raises(ValueError, match="holds no backbone.*head.fc.weight"):
         extract_backbone(str(src), str(tmp_path / 'b.pth'))
     assert not (tmp_path / 'b.pth').exists()
+
+
+def test_exported_grass_backbone_loads_into_torchvision_resnet(grass_checkpoint, tmp_path):
+    import torchvision
+    dst = tmp_path / 'backbone.pth'
+    count = extract_backbone(grass_checkpoint, str(dst))
+    state = torch.load(dst, weights_only=True)['state_dict']
+    net = torchvision.models.resnet18()
+    result = net.load_state_dict(state, strict=False)
+    assert sorted(result.missing_keys) == ['fc.bias', 'fc.weight']  # the classifier only
+    assert not result.unexpected_keys and count == len(state) == 120
+    assert torch.equal(net.layer4[1].conv2.weight, state['layer4.1.conv2.weight'])
