@@ -83,3 +83,24 @@ def test_label_fraction_config_trains_on_a_tenth_of_the_real_tiles(dubai_mmseg):
         dataset = SEG_DATASETS.build(cfg.train_dataloader.dataset)
     assert len(dataset) == 5  # round(0.1 * 54)
     assert all('tile7' not in dataset.get_data_info(i)['img_path'] for i in range(5))
+
+
+@pytest.mark.parametrize('depth,heads', [(18, ('fcn_r18-d8', 'deeplabv3plus_r18-d8', 'upernet_r18')),
+                                         (50, ('fcn_r50-d8', 'deeplabv3plus_r50-d8', 'upernet_r50'))])
+def test_every_decode_head_takes_an_mmpretrain_resnet_whole(depth, heads, tmp_path):
+    """Built from our model bases, each backbone is initialised from an mmpretrain ResNet with
+    every tensor equal to the file's (what PretrainedCheckHook enforces in a run)."""
+    import torch
+
+    from grass_mm.engine.hooks import compare_with_checkpoint
+    from mmpretrain.models import ResNet
+    from mmseg.registry import MODELS as SEG_MODELS
+    path = str(tmp_path / 'backbone.pth')
+    torch.save({'state_dict': ResNet(depth=depth).state_dict()}, path)
+    for head in heads:
+        cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'models', f'{head}_plain.py'))
+        cfg.model.backbone.init_cfg.checkpoint = path
+        with DefaultScope.overwrite_default_scope('mmseg'):
+            model = SEG_MODELS.build(cfg.model)
+        model.init_weights()
+        assert compare_with_checkpoint(model.backbone.state_dict(), path) == [], head

@@ -5,4 +5,8 @@ _base_ = [
     '../_base_/schedules/sgd_poly_400i.py',
     '../_base_/seg_runtime.py',
 ]
-model = dict(data_preprocessor=dict(size=(128, 128)), decode_head=dict(num_classes=5))
+# CPU-sized: no auxiliary head.
+model = dict(
+    data_preprocessor=dict(size=(128, 128)),
+    decode_head=dict(num_classes=5),
+    auxiliary_head=None)

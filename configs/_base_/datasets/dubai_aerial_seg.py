@@ -1,5 +1,5 @@
 # Dubai aerial imagery after tools/dataset_converters/dubai_aerial.py (tiles 1-6 train, 7 val).
-# Source images are 509-2061 px: resized to about 512 px for CPU-sized runs.
+# Source images are 509-2061 px: resized to about 512 px, 128 px crops (CPU-sized runs).
 dataset_type = 'DubaiAerialDataset'
 data_root = 'data/dubai_aerial'
 crop_size = (128, 128)
