@@ -1,0 +1,109 @@
+"""From official archive layouts (small synthetic archives) to mmseg layout and pretraining
+patches, and mmseg's dataset classes on the real benchmark crops."""
+import os
+import os.path as osp
+import subprocess
+import sys
+import zipfile
+
+import cv2
+import numpy as np
+import pytest
+from mmengine.registry import DefaultScope
+
+from mmseg.registry import DATASETS
+from tests.helpers import REPO
+
+TOOL = osp.join(REPO, 'tools', 'dataset_converters', 'prepare_rs_benchmark.py')
+
+
+def png_bytes(array, ext='.png'):
+    ok, buf = cv2.imencode(ext, array)
+    assert ok
+    return buf.tobytes()
+
+
+def prepare(*args):
+    env = dict(os.environ, PYTHONPATH=REPO)
+    result = subprocess.run([sys.executable, TOOL, *args], capture_output=True, text=True,
+                            env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_potsdam_archives_to_mmseg_layout_and_training_patches(tmp_path):
+    rng = np.random.default_rng(0)
+    archives = tmp_path / 'archives'
+    archives.mkdir()
+    tiles = {'2_10': 'train', '2_13': 'val'}  # mmseg's official Potsdam split
+    with zipfile.ZipFile(archives / '2_Ortho_RGB.zip', 'w') as z:
+        for tile in tiles:
+            image = rng.integers(1, 255, (600, 600, 3), dtype=np.uint8)
+            z.writestr(f'2_Ortho_RGB/top_potsdam_{tile}_RGB.tif', png_bytes(image, '.tif'))
+    with zipfile.ZipFile(archives / '5_Labels_all_noBoundary.zip', 'w') as z:
+        for tile in tiles:
+            label = np.full((600, 600, 3), 255, np.uint8)
+            z.writestr(f'top_potsdam_{tile}_label_noBoundary.tif', png_bytes(label, '.tif'))
+    out = tmp_path / 'potsdam'
+    prepare('potsdam', str(archives), '-o', str(out), '--patch-size', '256')
+    for split, tile in (('train', '2_10'), ('val', '2_13')):
+        names = os.listdir(out / 'img_dir' / split)
+        assert names and all(n.startswith(tile + '_') for n in names)
+        assert sorted(os.listdir(out / 'ann_dir' / split)) == sorted(names)
+    patches = os.listdir(out / 'pretrain_patches')
+    assert len(patches) == 9 and all(p.startswith('2_10_') for p in patches)  # train only
+    assert cv2.imread(str(out / 'pretrain_patches' / patches[0])).shape == (256, 256, 3)
+    assert 'left as it is' in prepare('potsdam', str(archives), '-o', str(out))  # no rewrite
+
+
+def test_loveda_archives_to_mmseg_layout_and_domain_patches(tmp_path):
+    rng = np.random.default_rng(0)
+    archives = tmp_path / 'archives'
+    archives.mkdir()
+    ids = dict(Train=dict(Rural=0, Urban=1366), Val=dict(Rural=2522, Urban=3514),
+               Test=dict(Rural=4191, Urban=5000))
+    for split, domains in ids.items():
+        with zipfile.ZipFile(archives / f'{split}.zip', 'w') as z:
+            for domain, index in domains.items():
+                image = rng.integers(1, 255, (512, 512, 3), dtype=np.uint8)
+                z.writestr(f'{split}/{domain}/images_png/{index}.png', png_bytes(image))
+                if split != 'Test':
+                    mask = rng.integers(0, 8, (512, 512), dtype=np.uint8)
+                    z.writestr(f'{split}/{domain}/masks_png/{index}.png', png_bytes(mask))
+    out = tmp_path / 'loveDA'
+    prepare('loveda', str(archives), '-o', str(out))
+    assert sorted(os.listdir(out / 'img_dir' / 'train')) == ['0.png', '1366.png']
+    assert sorted(os.listdir(out / 'img_dir' / 'val')) == ['2522.png', '3514.png']
+    for domain, index in (('urban', 1366), ('rural', 0)):
+        patches = sorted(f for f in os.listdir(out / 'pretrain_patches' / domain)
+                         if f.endswith('.png'))
+        assert len(patches) == 4 and all(p.startswith(f'{index}_') for p in patches)
+
+
+@pytest.mark.parametrize('name,dataset_type,classes', [
+    ('pseudo_potsdam_dataset', 'PotsdamDataset', 6),
+    ('pseudo_vaihingen_dataset', 'ISPRSDataset', 6),
+    ('pseudo_loveda_dataset', 'LoveDADataset', 7),
+])
+def test_mmseg_dataset_classes_read_the_real_benchmark_crops(shared_data, name, dataset_type,
+                                                             classes):
+    root = osp.join(shared_data, 'rs_benchmark_crops', name)
+    cfg = dict(type=dataset_type, data_root=root,
+               data_prefix=dict(img_path='img_dir', seg_map_path='ann_dir'),
+               pipeline=[dict(type='LoadImageFromFile'),
+                         dict(type='LoadAnnotations')])  # the classes reduce label 0
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        dataset = DATASETS.build(cfg)
+        sample = dataset[0]
+    labels = np.unique(sample['gt_seg_map'])
+    assert len(dataset.metainfo['classes']) == classes
+    assert set(labels.tolist()) <= set(range(classes)) | {255} and len(labels) > 1
+    assert sample['img'].shape[:2] == sample['gt_seg_map'].shape
+
+
+def test_patch_tool_on_a_real_benchmark_crop(shared_data, tmp_path):
+    from grass_mm.datasets.patches import cut_patches, find_images
+    images = find_images(osp.join(shared_data, 'rs_benchmark_crops', 'pseudo_loveda_dataset',
+                                  'img_dir'))
+    counts = cut_patches(images, str(tmp_path / 'p'), patch_size=256, min_valid=0.5)
+    assert counts['images'] == 3 and counts['written'] + counts['skipped'] == 3 * 16

@@ -1,0 +1,115 @@
+"""Official Potsdam / Vaihingen / LoveDA archives -> mmseg layout + pretraining patches.
+
+    python tools/dataset_converters/prepare_rs_benchmark.py potsdam ARCHIVES [-o data/potsdam]
+    python tools/dataset_converters/prepare_rs_benchmark.py vaihingen ARCHIVES [-o data/vaihingen]
+    python tools/dataset_converters/prepare_rs_benchmark.py loveda ARCHIVES [-o data/loveDA]
+
+1. mmseg layout (``img_dir``/``ann_dir``, official splits): mmseg's own converter, unchanged.
+2. Pretraining patches from the *training* split only, into ``<out>/pretrain_patches``
+   (LoveDA: ``pretrain_patches/urban`` and ``pretrain_patches/rural``):
+   - Potsdam, Vaihingen: mmseg's converter again, on the image archive only, with
+     ``--clip_size P --stride_size P`` (non-overlapping ``P`` px patches); only its ``train``
+     split is kept, so validation tiles never reach pretraining.
+   - LoveDA: the ``Train/<Urban|Rural>/images_png`` images of ``Train.zip`` cut into ``P`` px
+     patches (``Val.zip`` is never read for pretraining).
+
+ARCHIVES is the folder holding the downloaded zips, as mmseg's converters expect it (Potsdam:
+``2_Ortho_RGB.zip`` and ``5_Labels_all_noBoundary.zip``; Vaihingen:
+``ISPRS_semantic_labeling_Vaihingen.zip`` and
+``ISPRS_semantic_labeling_Vaihingen_ground_truth_eroded_COMPLETE.zip``; LoveDA: ``Train.zip``,
+``Val.zip``, ``Test.zip``). Existing outputs are never overwritten: a step whose output folder
+is already filled is skipped with a message.
+"""
+import argparse
+import glob
+import os
+import os.path as osp
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+import mmseg
+
+from grass_mm.datasets.patches import cut_patches
+
+DEFAULT_OUT = dict(potsdam='data/potsdam', vaihingen='data/vaihingen', loveda='data/loveDA')
+
+
+def mmseg_converter(name: str) -> str:
+    path = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools', 'dataset_converters',
+                    f'{name}.py')
+    if not osp.isfile(path):
+        raise FileNotFoundError(f"mmseg's converter {path} is missing (mmsegmentation "
+                                'installed without its .mim tools?)')
+    return path
+
+
+def filled(folder: str) -> bool:
+    return osp.isdir(folder) and bool(os.listdir(folder))
+
+
+def run_converter(name: str, archives: str, out: str, *extra: str) -> None:
+    subprocess.run([sys.executable, mmseg_converter(name), archives, '-o', out, *extra],
+                   check=True)
+
+
+def image_patches_from_isprs(name: str, archives: str, out: str, size: int) -> None:
+    """mmseg's converter on the image archive(s) only, clipping non-overlapping patches."""
+    zips = [z for z in glob.glob(osp.join(archives, '*.zip'))
+            if not any(k in osp.basename(z).lower() for k in ('label', 'ground_truth'))]
+    if not zips:
+        raise FileNotFoundError(f'no image archive (a .zip without "label"/"ground_truth" in '
+                                f'its name) in {archives}')
+    with tempfile.TemporaryDirectory() as tmp:
+        for z in zips:
+            os.symlink(osp.abspath(z), osp.join(tmp, osp.basename(z)))
+        clipped = osp.join(tmp, 'clipped')
+        run_converter(name, tmp, clipped, '--clip_size', str(size), '--stride_size', str(size))
+        shutil.copytree(osp.join(clipped, 'img_dir', 'train'), out)  # train split only
+
+
+def image_patches_from_loveda(archives: str, out: str, size: int) -> None:
+    """Cut Train.zip's Urban and Rural images into patches, one folder per domain."""
+    with zipfile.ZipFile(osp.join(archives, 'Train.zip')) as archive, \
+            tempfile.TemporaryDirectory() as tmp:
+        for domain in ('Urban', 'Rural'):
+            members = [m for m in archive.namelist()
+                       if f'Train/{domain}/images_png/' in m and m.endswith('.png')]
+            if not members:
+                raise FileNotFoundError(f'Train.zip has no Train/{domain}/images_png/*.png')
+            archive.extractall(tmp, members)
+            images = [osp.join(tmp, m) for m in members]
+            counts = cut_patches(images, osp.join(out, domain.lower()), patch_size=size)
+            print(f'LoveDA {domain}: {counts}')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('dataset', choices=sorted(DEFAULT_OUT))
+    parser.add_argument('archives', help='folder holding the official zip archives')
+    parser.add_argument('-o', '--out', help='output root (default: the configs\' data root)')
+    parser.add_argument('--patch-size', type=int, default=256,
+                        help='pretraining patch size (256 in the authors\' related work)')
+    args = parser.parse_args()
+    out = args.out or DEFAULT_OUT[args.dataset]
+    if not osp.isdir(args.archives):
+        raise FileNotFoundError(f'{args.archives} is not a folder')
+
+    if filled(osp.join(out, 'img_dir')):
+        print(f'{out}/img_dir exists: mmseg layout left as it is')
+    else:
+        run_converter(args.dataset, args.archives, out)
+    patches = osp.join(out, 'pretrain_patches')
+    if filled(patches):
+        print(f'{patches} exists: pretraining patches left as they are')
+    elif args.dataset == 'loveda':
+        image_patches_from_loveda(args.archives, patches, args.patch_size)
+    else:
+        image_patches_from_isprs(args.dataset, args.archives, patches, args.patch_size)
+    print(f'done: {out} (mmseg layout) and {patches} (pretraining patches, training split only)')
+
+
+if __name__ == '__main__':
+    main()
