@@ -39,6 +39,8 @@ def test_cuts_shifted_patches_that_cover_the_image(rgb, tmp_path):
     assert np.array_equal(patch, image[38:70, 68:100])
     again = cut_patches([rgb], str(out), patch_size=32, border='shift')  # idempotent
     assert again['written'] == 0 and again['existing'] == 12
+    from mmpretrain.datasets import CustomDataset
+    assert len(CustomDataset(data_root=str(out), with_label=False)) == 12  # manifest ignored
 
 
 def test_min_valid_skips_no_data_and_padding(tmp_path):

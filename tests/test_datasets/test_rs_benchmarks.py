@@ -56,6 +56,29 @@ def test_potsdam_archives_to_mmseg_layout_and_training_patches(tmp_path):
     assert 'left as it is' in prepare('potsdam', str(archives), '-o', str(out))  # no rewrite
 
 
+def test_vaihingen_archives_to_mmseg_layout_and_training_patches(tmp_path):
+    rng = np.random.default_rng(0)
+    archives = tmp_path / 'archives'
+    archives.mkdir()
+    areas = {'area1': 'train', 'area2': 'val'}  # mmseg's official Vaihingen split
+    with zipfile.ZipFile(archives / 'ISPRS_semantic_labeling_Vaihingen.zip', 'w') as z:
+        for area in areas:
+            image = rng.integers(1, 255, (520, 530, 3), dtype=np.uint8)
+            z.writestr(f'top/top_mosaic_09cm_{area}.tif', png_bytes(image, '.tif'))
+    gt = 'ISPRS_semantic_labeling_Vaihingen_ground_truth_eroded_COMPLETE.zip'
+    with zipfile.ZipFile(archives / gt, 'w') as z:
+        for area in areas:
+            label = np.full((520, 530, 3), 255, np.uint8)
+            z.writestr(f'top_mosaic_09cm_{area}_noBoundary.tif', png_bytes(label, '.tif'))
+    out = tmp_path / 'vaihingen'
+    prepare('vaihingen', str(archives), '-o', str(out))
+    for area, split in areas.items():
+        names = os.listdir(out / 'img_dir' / split)
+        assert names and all(n.startswith(area + '_') for n in names)
+    patches = os.listdir(out / 'pretrain_patches')
+    assert patches and all(p.startswith('area1_') for p in patches)  # training area only
+
+
 def test_loveda_archives_to_mmseg_layout_and_domain_patches(tmp_path):
     rng = np.random.default_rng(0)
     archives = tmp_path / 'archives'

@@ -57,10 +57,12 @@ def run_converter(name: str, archives: str, out: str, *extra: str) -> None:
 
 def image_patches_from_isprs(name: str, archives: str, out: str, size: int) -> None:
     """mmseg's converter on the image archive(s) only, clipping non-overlapping patches."""
+    # Label archives: Potsdam's 5_Labels_*.zip, Vaihingen's *ground_truth*.zip (the image
+    # archive ISPRS_semantic_labeling_Vaihingen.zip says "labeling", not "labels").
     zips = [z for z in glob.glob(osp.join(archives, '*.zip'))
-            if not any(k in osp.basename(z).lower() for k in ('label', 'ground_truth'))]
+            if not any(k in osp.basename(z).lower() for k in ('labels', 'ground_truth'))]
     if not zips:
-        raise FileNotFoundError(f'no image archive (a .zip without "label"/"ground_truth" in '
+        raise FileNotFoundError(f'no image archive (a .zip without "labels"/"ground_truth" in '
                                 f'its name) in {archives}')
     with tempfile.TemporaryDirectory() as tmp:
         for z in zips:

@@ -73,3 +73,16 @@ def test_real_training_checkpoint_loads_through_init_cfg_with_prefix(synthetic_r
     runner.train()  # PretrainedCheckHook raises unless every tensor equals the checkpoint's
     trained = torch.load(grass_checkpoint, weights_only=False)['state_dict']
     assert any(k.startswith('backbone.layer4') for k in trained)
+
+
+def test_frozen_protocol_keeps_every_backbone_tensor_after_training(synthetic_root, tmp_path,
+                                                                    mmpretrain_backbone):
+    from grass_mm.engine.hooks import compare_with_checkpoint
+    path, _ = mmpretrain_backbone
+    cfg = seg_cfg(synthetic_root, tmp_path, path, frozen_stages=4, norm_eval=True)
+    cfg.model.backbone.init_cfg.prefix = 'backbone.'
+    runner = Runner.from_cfg(cfg)
+    head_before = runner.model.decode_head.conv_seg.weight.detach().clone()
+    runner.train()
+    assert compare_with_checkpoint(runner.model.backbone.state_dict(), path, 'backbone.') == []
+    assert not torch.equal(head_before, runner.model.decode_head.conv_seg.weight)  # heads train
