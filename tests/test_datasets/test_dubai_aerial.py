@@ -65,3 +65,13 @@ def test_converter_on_the_real_tiles(shared_data, tmp_path):
     assert len(dataset) == 54 and dataset.metainfo['classes'] == DUBAI_CLASSES
     sample = dataset[0]
     assert sample['img'].shape[:2] == sample['gt_seg_map'].shape
+
+
+def test_pretraining_patches_from_the_real_training_tiles_only(dubai_mmseg, tmp_path):
+    from grass_mm.datasets.patches import cut_patches, find_images
+    out = str(tmp_path / 'patches')
+    counts = cut_patches(find_images(osp.join(dubai_mmseg, 'img_dir', 'train')), out,
+                         patch_size=512, min_valid=0.9)
+    names = [n for n in os.listdir(out) if n.endswith('.png')]
+    assert counts['images'] == 54 and len(names) == counts['written'] > 54
+    assert {n.split('_')[0] for n in names} == {f'tile{i}' for i in range(1, 7)}  # no tile7
