@@ -92,7 +92,12 @@ def test_mim_train_mmseg_then_tools_test(synthetic_root, tmp_path):
     log = run([sys.executable, 'tools/test.py', SEG_CONFIG, osp.join(work, 'iter_2.pth'),
                '--work-dir', str(tmp_path / 'test'), '--cfg-options', *roots,
                'test_dataloader.num_workers=0'])
-    assert re.search(r'mIoU: \d+\.\d+', log)
+    single = re.search(r'mIoU: (\d+\.\d+)', log)
+    log = run(['bash', 'tools/dist_test.sh', SEG_CONFIG, osp.join(work, 'iter_2.pth'), '2',
+               '--work-dir', str(tmp_path / 'dist_test'), '--cfg-options', *roots,
+               'test_dataloader.num_workers=0'])
+    assert 'Distributed launcher: pytorch' in log
+    assert re.search(r'mIoU: (\d+\.\d+)', log).group(1) == single.group(1)  # same 4 images
 
 
 def test_amp_on_cpu_is_a_clear_error(synthetic_root, tmp_path):

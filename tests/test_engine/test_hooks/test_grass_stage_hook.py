@@ -1,4 +1,6 @@
 """GraSSStageHook with real mmengine Runners on tiny synthetic data."""
+import glob
+import json
 import tempfile
 
 import pytest
@@ -49,6 +51,12 @@ class TestGraSSStageHook(RunnerTestCase):
         logged = runner.message_hub.get_scalar('train/stage').data[0]
         assert list(logged) == [0, 0, 1, 1]
         assert 0 < runner.message_hub.get_scalar('train/box_area').current() <= 1
+        # ...and reach the visualizer backends (LocalVisBackend's scalars.json here).
+        scalars = glob.glob(f'{self.temp_dir.name}/*/vis_data/scalars.json')
+        with open(scalars[0]) as f:
+            records = [json.loads(line) for line in f]
+        assert [r['stage'] for r in records] == [0, 0, 1, 1]
+        assert all(0 < r['box_area'] <= 1 and 'no_region' in r for r in records[2:])
 
     def test_resume_after_the_switch_starts_in_gs(self):
         cfg = tiny_grass_cfg(self.data_dir.name, self.temp_dir.name, max_epochs=2)
