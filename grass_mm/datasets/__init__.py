@@ -3,6 +3,6 @@ from .label_fraction import LabelFraction
 from .synthetic import SYNTHETIC_CLASSES, SyntheticAerialDataset, generate_synthetic_aerial
 
 __all__ = [
-    'DUBAI_CLASSES', 'DubaiAerialDataset', 'convert_dubai_aerial', 'LabelFraction', 'SYNTHETIC_CLASSES',
-    'SyntheticAerialDataset', 'generate_synthetic_aerial'
+    'DUBAI_CLASSES', 'DubaiAerialDataset', 'convert_dubai_aerial', 'LabelFraction',
+    'SYNTHETIC_CLASSES', 'SyntheticAerialDataset', 'generate_synthetic_aerial'
 ]

@@ -14,7 +14,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
-from mmengine.utils import track_iter_progress
+from mmengine.utils import scandir, track_iter_progress
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.tif', '.tiff')
 _MANIFEST = 'patches.json'
@@ -170,8 +170,8 @@ def find_images(folder: str) -> List[str]:
     if not osp.isdir(folder):
         raise FileNotFoundError(f'{folder} is not a folder')
     return sorted(
-        osp.join(root, name) for root, _, names in os.walk(folder) for name in names
-        if name.lower().endswith(IMAGE_SUFFIXES))
+        osp.join(folder, name)
+        for name in scandir(folder, IMAGE_SUFFIXES, recursive=True, case_sensitive=False))
 
 
 def _claim(out_dir: str, settings: dict) -> None:

@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from grass_mm.datasets.synthetic import render_scene
 from grass_mm.models.utils import crop_and_resize, select_regions
+from mmcv.ops import bbox_overlaps
 from mmpretrain.registry import MODELS
 
 MEAN = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)
@@ -168,14 +169,6 @@ def report_rss_growth(args: argparse.Namespace) -> None:
     print('RSS_GROWTH', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before)
 
 
-def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    lt = torch.maximum(a[:, :2], b[:, :2])
-    rb = torch.minimum(a[:, 2:], b[:, 2:])
-    inter = (rb - lt).clamp_min(0).prod(1).float()
-    area = lambda x: ((x[:, 2] - x[:, 0]) * (x[:, 3] - x[:, 1])).float()  # noqa: E731
-    return inter / (area(a) + area(b) - inter)
-
-
 def measure(depth: int, size: int, args: argparse.Namespace) -> dict:
     models = build(kinds(args.guide_scale), depth, args.checkpoint, args.device)
     views = [v.to(args.device) for v in make_views(args.batch, size, args.seed)]
@@ -203,7 +196,7 @@ def measure(depth: int, size: int, args: argparse.Namespace) -> dict:
 
     scaled = copy.deepcopy(eff)
     scaled.guide_scale = args.guide_scale
-    full_boxes = select_regions(eff.gradient_maps(flat), (size, size))
+    full_boxes = select_regions(maps, (size, size))
     scaled_boxes = select_regions(scaled.gradient_maps(flat), (size, size))
     if args.device == 'cuda':
         memory = {name: peak_memory(models[name], views, args.device, max(2, args.warmup))
@@ -215,7 +208,7 @@ def measure(depth: int, size: int, args: argparse.Namespace) -> dict:
         eff=median['eff'] / median['simclr'], ref=median['ref'] / median['simclr'],
         share=select_time / median['eff'], mem_eff=memory['eff'] / memory['simclr'],
         mem_ref=memory['ref'] / memory['simclr'], scale=median['scale'] / median['simclr'],
-        iou=box_iou(full_boxes, scaled_boxes).mean().item())
+        iou=bbox_overlaps(full_boxes.float(), scaled_boxes.float(), aligned=True).mean().item())
 
 
 def main() -> None:
