@@ -82,7 +82,14 @@ def pretrain_config(kind: str, data: str, work_dir: str, args: argparse.Namespac
                  by_epoch=True, begin=warm, end=max(epochs, warm + 1),
                  convert_to_iter_based=True)
         ]
-        cfg.custom_hooks = [dict(type='GraSSStageHook', warmup_epochs=min(warm, epochs))]
+        for hook in cfg.custom_hooks:
+            if hook.type == 'GraSSStageHook':
+                hook.warmup_epochs = min(warm, epochs)
+    # The k-NN probe reads the labelled training images of the same data.
+    cfg.custom_hooks = [h for h in cfg.custom_hooks if h.type != 'KNNProbeHook'] + [
+        dict(type='KNNProbeHook', data_root=data, interval=5, patch_size=64 if kind ==
+             'synthetic' else 128, input_size=64, resize=256 if kind == 'synthetic' else 512)
+    ]
     cfg.work_dir = osp.join(work_dir, 'pretrain')
     cfg.randomness = dict(seed=args.seed)
     _set_workers(cfg, args.num_workers)
@@ -135,11 +142,14 @@ def main() -> None:
     finetune = Runner.from_cfg(finetune_config(kind, data, backbone, work_dir, args))
     finetune.train()
     miou = finetune.message_hub.get_scalar('val/mIoU').current()
+    knn = pretrain.message_hub.get_scalar('knn_probe/top1').data[0]
 
     lines = [
         f'data         : {kind} ({data})',
         f'pretraining  : GraSS, ResNet-18, {pretrain.max_epochs} epochs / {pretrain.iter} iters'
         ' (SimCLR warm-up, then gradient-guided sampling)',
+        f'k-NN probe   : top-1 {knn[0]:.2f} before pretraining, {knn[-1]:.2f} after '
+        '(dominant-class patches of the labelled training images)',
         f'checkpoint   : {checkpoint}',
         f'backbone     : {backbone} ({count} tensors, loads with weights_only=True)',
         f'fine-tuning  : FCN (mmseg) on the pretrained backbone, {finetune.iter} iters',

@@ -29,5 +29,8 @@ train_dataloader = dict(
                 dict(type='CustomDataset', data_root=f'{shared}/aerial_unlabeled',
                      with_label=False, pipeline=pipeline)
             ])))
-custom_hooks = [dict(type='GraSSStageHook', warmup_epochs=3)]
+custom_hooks = [
+    dict(type='GraSSStageHook', warmup_epochs=3),
+    dict(type='GraSSVisualizationHook', interval=50),
+]
 default_hooks = dict(checkpoint=dict(interval=5))

@@ -8,4 +8,7 @@ _base_ = [
 train_dataloader = dict(dataset=dict(data_root='data/loveDA/pretrain_patches/urban/'))
 # Instance-discrimination warm-up for the first 10 % of epochs (the length of the lr warm-up),
 # then gradient-guided sampling. The authors do not publish a length; README, "Warm-up length".
-custom_hooks = [dict(type='GraSSStageHook', warmup_epochs=35)]
+custom_hooks = [
+    dict(type='GraSSStageHook', warmup_epochs=35),
+    dict(type='GraSSVisualizationHook', interval=2000),
+]

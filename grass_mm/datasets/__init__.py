@@ -1,8 +1,10 @@
 from .dubai_aerial import DUBAI_CLASSES, DubaiAerialDataset, convert_dubai_aerial
 from .label_fraction import LabelFraction
+from .probe_patches import dominant_class_patches
 from .synthetic import SYNTHETIC_CLASSES, SyntheticAerialDataset, generate_synthetic_aerial
 
 __all__ = [
     'DUBAI_CLASSES', 'DubaiAerialDataset', 'convert_dubai_aerial', 'LabelFraction',
-    'SYNTHETIC_CLASSES', 'SyntheticAerialDataset', 'generate_synthetic_aerial'
+    'dominant_class_patches', 'SYNTHETIC_CLASSES', 'SyntheticAerialDataset',
+    'generate_synthetic_aerial'
 ]

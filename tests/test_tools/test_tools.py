@@ -1,4 +1,5 @@
 """The command-line tools, run as users run them: subprocesses over a tiny synthetic set."""
+import json
 import os
 import os.path as osp
 import re
@@ -6,6 +7,7 @@ import shutil
 import subprocess
 import sys
 
+import mmcv
 import pytest
 import torch
 
@@ -37,7 +39,7 @@ def tiny_options(data_root, epochs=2, batch=4):
         f'train_dataloader.batch_size={batch}', 'train_dataloader.num_workers=0',
         'custom_hooks.0.warmup_epochs=1', 'train_dataloader.dataset.pipeline.1.transforms.0.0'
         '.scale=64', 'default_hooks.checkpoint.interval=1', 'default_hooks.logger.interval=1',
-        f'train_cfg.max_epochs={epochs}'
+        f'train_cfg.max_epochs={epochs}', f'custom_hooks.2.data_root={data_root}'
     ]
 
 
@@ -115,6 +117,7 @@ def test_demo_end_to_end_and_never_overwrites(tmp_path):
     miou = re.search(r'val mIoU     : (\d+\.\d+)', log)
     assert miou and 0 <= float(miou.group(1)) <= 100
     assert 'GraSS stage: warmup -> gs' in log
+    assert re.search(r'k-NN probe   : top-1 \d+\.\d+ before pretraining, \d+\.\d+ after', log)
     state = torch.load(osp.join(work, 'backbone.pth'), weights_only=True)['state_dict']
     assert len(state) == 120  # every ResNet-18 tensor, buffers included
     result = subprocess.run([sys.executable, 'tools/demo.py', '--work-dir', work], cwd=REPO,
@@ -131,3 +134,28 @@ def test_demo_on_real_dubai_tiles(shared_data, tmp_path):
     assert "{'train': 54, 'val': 9}" in log and re.search(r'val mIoU     : \d+\.\d+', log)
     assert 'data         : dubai' in log
     shutil.rmtree(work)
+
+
+@pytest.mark.parametrize('images', ['synthetic', 'real'])
+def test_visualize_sampling(images, synthetic_root, grass_checkpoint, request, tmp_path):
+    folder = osp.join(synthetic_root, 'img_dir', 'train')
+    if images == 'real':  # the real unlabelled aerial scenes (large, varied sizes)
+        folder = osp.join(request.getfixturevalue('shared_data'), 'aerial_unlabeled')
+    out = str(tmp_path / 'vis')
+    log = run([sys.executable, 'tools/analysis_tools/visualize_sampling.py', GRASS_SYNTHETIC,
+               grass_checkpoint, folder, '--out-dir', out, '--num-images', '6', '--show', '4'])
+    assert re.search(r'12 views of 6 images: mean box area 0\.\d+ of the view', log)
+    grid = mmcv.imread(osp.join(out, 'sampling_grid.png'))
+    assert grid.shape == (4 * 128 + 6, 3 * 128 + 4, 3)
+    with open(osp.join(out, 'summary.json')) as f:
+        summary = json.load(f)
+    assert summary['views'] == 12 and 0 <= summary['fallback_rate'] <= 1
+    assert osp.isfile(osp.join(out, 'box_area_hist.png'))
+
+
+def test_visualize_sampling_refuses_a_model_that_does_not_sample(synthetic_root, tmp_path):
+    simclr = GRASS_SYNTHETIC.replace('/grass/grass_', '/simclr/simclr_')
+    result = subprocess.run([sys.executable, 'tools/analysis_tools/visualize_sampling.py',
+                             simclr, 'none', synthetic_root], cwd=REPO, env=tool_env(),
+                            capture_output=True, text=True)
+    assert result.returncode != 0 and 'model.type=SimCLR is not GraSS' in result.stderr

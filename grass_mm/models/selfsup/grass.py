@@ -94,6 +94,10 @@ class GraSS(SimCLR):
         self.crop_interpolation = crop_interpolation
         self.guide_scale = guide_scale
         self.stage = stage
+        # GraSSVisualizationHook sets keep_samples > 0 for the steps it draws; the GS step then
+        # leaves its first views, maps, boxes and crops (detached) in last_samples.
+        self.keep_samples = 0
+        self.last_samples: Optional[Dict[str, Tensor]] = None
 
     def loss(self, inputs: List[Tensor], data_samples: List[DataSample],
              **kwargs) -> Dict[str, Tensor]:
@@ -122,6 +126,10 @@ class GraSS(SimCLR):
                                       return_found=True)
         crops = crop_and_resize(views, boxes, mode=self.crop_interpolation)
         losses = super().loss(list(crops.unflatten(0, (-1, 2)).unbind(1)), data_samples)
+        if self.keep_samples:
+            k = self.keep_samples
+            self.last_samples = dict(views=views[:k].detach(), maps=maps[:k], boxes=boxes[:k],
+                                     crops=crops[:k].detach())
 
         area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
         losses['stage'] = views.new_ones(())

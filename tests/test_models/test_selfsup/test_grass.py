@@ -91,6 +91,21 @@ def test_gs_step_trains_only_on_the_crops(guide):
         assert torch.allclose(ours[key], theirs[key], atol=1e-6), key
 
 
+def test_kept_samples_are_the_steps_own_and_change_nothing():
+    model, inputs = build(stage='gs'), views()
+    plain = model.loss(inputs, None)
+    assert model.last_samples is None  # nothing kept unless a hook asks
+    model.keep_samples = 3
+    kept = model.loss(inputs, None)
+    assert torch.equal(plain['loss'], kept['loss'])
+    samples = model.last_samples
+    flat = torch.stack(inputs, 1).flatten(0, 1)
+    assert torch.equal(samples['views'], flat[:3])
+    assert torch.equal(samples['boxes'], select_regions(model.gradient_maps(flat), (64, 64))[:3])
+    assert torch.equal(samples['crops'], crop_and_resize(flat[:3], samples['boxes']))
+    assert samples['maps'].shape == (3, 2, 2) and not samples['crops'].requires_grad
+
+
 def test_gs_with_degenerate_maps_trains_on_whole_views(monkeypatch):
     model = build(stage='gs')
     inputs = views()

@@ -1,0 +1,273 @@
+"""Collect a benchmark matrix's results into MMSeg-style tables, metafile.yml, and plots.
+
+    python tools/benchmarks/collect_results.py configs/benchmark_matrix/dubai_aerial_cpu.py
+        [--work-dir DIR] [--out docs/results/dubai_aerial_cpu] [--readme README.md]
+
+Reads every ``result.json`` that ``tools/benchmarks/run_matrix.py`` wrote and writes, under
+``--out``: ``results.md`` (one table per head, protocol and label fraction in MMSegmentation's
+columns, mIoU as mean ± std over seeds, then per-class IoU and a GraSS-against-baselines
+summary), ``metafile.yml`` (MMSeg/OpenMMLab format), ``miou_vs_fraction.png`` and
+``pretrain_loss.png``; and adds the metafile to ``model-index.yml`` (repository root). With ``--readme`` the
+tables replace the README's block between ``<!-- results:NAME:start -->`` and
+``<!-- results:NAME:end -->``, so no figure there is typed by hand.
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import re
+from collections import defaultdict
+from typing import Dict, List, Tuple
+
+import matplotlib
+import numpy as np
+import yaml
+from mmengine.config import Config
+
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt  # noqa: E402
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+HEADS = dict(deeplabv3plus='DeepLabV3+', fcn='FCN', upernet='UPerNet')
+PROTOCOLS = dict(full='full fine-tuning', frozen='frozen backbone')
+
+
+def load_results(work_dir: str) -> Tuple[List[dict], Dict[str, dict]]:
+    """Return the fine-tuning results and the pretraining results by method."""
+    finetune, pretrain = [], {}
+    for path in sorted(glob.glob(osp.join(work_dir, '*', '*', '**', 'result.json'),
+                                 recursive=True)):
+        with open(path) as f:
+            result = json.load(f)
+        result['dir'] = osp.dirname(path)
+        if result['kind'] == 'pretrain':
+            pretrain[result['method']] = result
+        else:
+            finetune.append(result)
+    return finetune, pretrain
+
+
+def group(results: List[dict]) -> Dict[tuple, Dict[str, List[dict]]]:
+    """{(head, protocol, fraction): {method: [one result per seed]}}."""
+    groups: Dict[tuple, Dict[str, List[dict]]] = defaultdict(lambda: defaultdict(list))
+    for r in results:
+        groups[(r['head'], r['protocol'], r['fraction'])][r['method']].append(r)
+    return groups
+
+
+def mean_std(runs: List[dict], key: str = 'mIoU') -> Tuple[float, float, int]:
+    values = np.array([r['metrics'][key] for r in runs], dtype=float)
+    std = float(values.std(ddof=1)) if len(values) > 1 else float('nan')
+    return float(values.mean()), std, len(values)
+
+
+def fmt(runs: List[dict], key: str = 'mIoU') -> str:
+    mean, std, n = mean_std(runs, key)
+    return f'{mean:.2f}' if n == 1 else f'{mean:.2f} ± {std:.2f}'
+
+
+def cell_meta(runs: List[dict]) -> dict:
+    """Backbone, crop size and schedule of a cell, read from the config it ran."""
+    cfg = Config.fromfile(osp.join(runs[0]['dir'], 'run_config.py'))
+    crop = cfg.get('crop_size') or cfg.model.data_preprocessor.size
+    return dict(backbone=f'R-{cfg.model.backbone.depth}-D8', crop=f'{crop[0]}x{crop[1]}',
+                schedule=str(cfg.train_cfg.max_iters), config=runs[0]['config'],
+                classes=[k[4:] for k in runs[0]['metrics'] if k.startswith('IoU.')])
+
+
+def order(methods, matrix: Config) -> List[str]:
+    known = list(matrix.methods) + list(matrix.get('ablations', {}))
+    return sorted(methods, key=lambda m: known.index(m) if m in known else len(known))
+
+
+def tables(matrix: Config, finetune: List[dict]) -> str:
+    names = matrix.get('names', {})
+    lines = []
+    groups = group(finetune)
+    summary = []
+    for key in sorted(groups, key=lambda k: (list(matrix.downstream).index(k[0]),
+                                             list(PROTOCOLS).index(k[1]), -k[2])):
+        head, protocol, fraction = key
+        by_method = groups[key]
+        methods = order(by_method, matrix)
+        meta = cell_meta(next(iter(by_method.values())))
+        lines += [f'### {HEADS.get(head, head)}, {PROTOCOLS.get(protocol, protocol)}, '
+                  f'{fraction * 100:g} % of the labels', '',
+                  '| Method | Backbone | Pretrain | Crop Size | Lr schd | Mem (GB) | mIoU | '
+                  'seeds | config | log |', '|' + ' --- |' * 10]
+        for m in methods:
+            runs = sorted(by_method[m], key=lambda r: r['seed'])
+            log = osp.relpath(runs[0]['log'], REPO) if osp.isabs(runs[0]['log']) else runs[0][
+                'log']
+            lines.append(
+                f"| {HEADS.get(head, head)} | {meta['backbone']} | {names.get(m, m)} | "
+                f"{meta['crop']} | {meta['schedule']} | "
+                f"{max(r['max_rss_gb'] for r in runs):.2f} | {fmt(runs)} | "
+                f"{','.join(str(r['seed']) for r in runs)} | [config]({meta['config']}) | "
+                f'`{osp.basename(log)}` |')
+        lines += ['', 'Per-class IoU (mean over seeds):', '',
+                  '| Pretrain | ' + ' | '.join(meta['classes']) + ' |',
+                  '|' + ' --- |' * (len(meta['classes']) + 1)]
+        for m in methods:
+            lines.append(f'| {names.get(m, m)} | ' + ' | '.join(
+                f"{np.nanmean([r['metrics'][f'IoU.{c}'] for r in by_method[m]]):.2f}"
+                for c in meta['classes']) + ' |')
+        lines.append('')
+        if 'grass' in by_method:
+            grass = mean_std(by_method['grass'])[0]
+            base = {m: mean_std(by_method[m])[0] for m in methods
+                    if m != 'grass' and m in matrix.methods}
+            if base:
+                best = max(base, key=base.get)
+                simclr = (f"{grass - base['simclr']:+.2f}" if 'simclr' in base else 'n/a')
+                summary.append(
+                    f'| {HEADS.get(head, head)} | {protocol} | {fraction * 100:g} % | '
+                    f"{fmt(by_method['grass'])} | {simclr} | {names.get(best, best)} "
+                    f'({base[best]:.2f}) | {grass - base[best]:+.2f} | '
+                    f"{min(len(v) for v in by_method.values())} |")
+    if summary:
+        lines = [
+            '### GraSS against the baselines', '',
+            '| Head | Protocol | Labels | GraSS mIoU | GraSS − SimCLR | best baseline | '
+            'GraSS − best | seeds |', '|' + ' --- |' * 8
+        ] + summary + [''] + lines
+    return '\n'.join(lines)
+
+
+def metafile(matrix: Config, finetune: List[dict], dataset: str) -> dict:
+    names = matrix.get('names', {})
+    models = []
+    for (head, protocol, fraction), by_method in sorted(group(finetune).items()):
+        for m, runs in sorted(by_method.items()):
+            meta = cell_meta(runs)
+            mean, std, n = mean_std(runs)
+            models.append({
+                'Name': f"{head}_{meta['backbone'].lower()}_{m}-pretrain_{protocol}_"
+                        f"{fraction * 100:g}pct-labels_{dataset.lower().replace(' ', '-')}",
+                'In Collection': HEADS.get(head, head),
+                'Metadata': {
+                    'Backbone': meta['backbone'], 'Pretrain': names.get(m, m),
+                    'Crop Size': f"({meta['crop'].replace('x', ',')})",
+                    'Lr schd': int(meta['schedule']), 'Protocol': protocol,
+                    'Label fraction': fraction, 'Seeds': sorted(r['seed'] for r in runs),
+                    'Training Memory (GB)': max(r['max_rss_gb'] for r in runs),
+                },
+                'Results': [{'Task': 'Semantic Segmentation', 'Dataset': dataset,
+                             'Metrics': {'mIoU': round(mean, 2),
+                                         'mIoU std': None if n == 1 else round(std, 2)}}],
+                'Config': meta['config'],
+            })
+    collections = [{'Name': c, 'Metadata': {'Training Data': dataset}}
+                   for c in sorted({m['In Collection'] for m in models})]
+    return {'Collections': collections, 'Models': models}
+
+
+def plot_fractions(matrix: Config, finetune: List[dict], path: str) -> None:
+    names = matrix.get('names', {})
+    panels = sorted({(r['head'], r['protocol']) for r in finetune})
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.6), squeeze=False)
+    groups = group(finetune)
+    for ax, (head, protocol) in zip(axes[0], panels):
+        methods = order({m for (h, p, _), v in groups.items() if (h, p) == (head, protocol)
+                         for m in v}, matrix)
+        for m in methods:
+            points = sorted((f, *mean_std(groups[(head, protocol, f)][m])[:2])
+                            for (h, p, f) in groups
+                            if (h, p) == (head, protocol) and m in groups[(h, p, f)])
+            x, y, e = zip(*points)
+            ax.errorbar([100 * v for v in x], y, yerr=np.nan_to_num(e), marker='o',
+                        capsize=3, label=names.get(m, m))
+        ax.set_xscale('log')
+        ax.set_xlabel('labelled training images (%)')
+        ax.set_ylabel('val mIoU')
+        ax.set_title(f'{HEADS.get(head, head)}, {PROTOCOLS.get(protocol, protocol)}')
+        ax.grid(alpha=0.3)
+    axes[0][-1].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_losses(matrix: Config, pretrain: Dict[str, dict], path: str) -> None:
+    names = matrix.get('names', {})
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    for m in order(pretrain, matrix):
+        steps, losses = [], []
+        for scalars in sorted(glob.glob(osp.join(pretrain[m]['dir'], '*', 'vis_data',
+                                                 'scalars.json'))):
+            with open(scalars) as f:
+                for line in f:
+                    record = json.loads(line)
+                    if 'loss' in record:
+                        steps.append(record['step'])
+                        losses.append(record['loss'])
+        if steps:
+            ax.plot(steps, losses, label=names.get(m, m))
+    ax.set_xlabel('iteration')
+    ax.set_ylabel('pretraining loss (each method its own)')
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_model_index(path: str, metafile_path: str) -> None:
+    """Add ``metafile_path`` to the ``Import`` list of ``path`` (kept sorted, no duplicates)."""
+    index = {'Import': []}
+    if osp.isfile(path):
+        with open(path) as f:
+            index = yaml.safe_load(f) or index
+    entry = osp.relpath(metafile_path, osp.dirname(osp.abspath(path)))
+    index['Import'] = sorted(set(index.get('Import', [])) | {entry})
+    with open(path, 'w') as f:
+        yaml.safe_dump(index, f, sort_keys=False)
+
+
+def update_readme(readme: str, name: str, block: str) -> None:
+    start, end = f'<!-- results:{name}:start -->', f'<!-- results:{name}:end -->'
+    with open(readme) as f:
+        text = f.read()
+    if start not in text or end not in text:
+        raise ValueError(f'{readme} has no {start} ... {end} block to fill')
+    text = re.sub(re.escape(start) + '.*?' + re.escape(end),
+                  lambda _: f'{start}\n{block}\n{end}', text, flags=re.S)
+    with open(readme, 'w') as f:
+        f.write(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('matrix', help='the matrix file that run_matrix.py ran')
+    parser.add_argument('--work-dir', help='override the matrix work_dir')
+    parser.add_argument('--out', help='output folder (default docs/results/<matrix name>)')
+    parser.add_argument('--dataset', default='Dubai Aerial', help='dataset name in metafile')
+    parser.add_argument('--model-index', default=osp.join(REPO, 'model-index.yml'),
+                        help='model-index.yml to add the metafile to')
+    parser.add_argument('--readme', help='README to update between the results markers')
+    args = parser.parse_args()
+    matrix = Config.fromfile(args.matrix)
+    name = osp.splitext(osp.basename(args.matrix))[0]
+    work_dir = args.work_dir or matrix.work_dir
+    out = args.out or osp.join(REPO, 'docs', 'results', name)
+    finetune, pretrain = load_results(work_dir)
+    if not finetune:
+        raise SystemExit(f'no finished fine-tuning cell (result.json) under {work_dir}')
+    os.makedirs(out, exist_ok=True)
+    block = tables(matrix, finetune)
+    with open(osp.join(out, 'results.md'), 'w') as f:
+        f.write(f'# Results of {args.matrix}\n\n{block}\n')
+    with open(osp.join(out, 'metafile.yml'), 'w') as f:
+        yaml.safe_dump(metafile(matrix, finetune, args.dataset), f, sort_keys=False)
+    write_model_index(args.model_index, osp.join(out, 'metafile.yml'))
+    plot_fractions(matrix, finetune, osp.join(out, 'miou_vs_fraction.png'))
+    if pretrain:
+        plot_losses(matrix, pretrain, osp.join(out, 'pretrain_loss.png'))
+    if args.readme:
+        update_readme(args.readme, name, block)
+    print(f'{len(finetune)} fine-tuning results, {len(pretrain)} pretrainings -> {out}')
+
+
+if __name__ == '__main__':
+    main()
