@@ -31,3 +31,36 @@ def tiny_grass_cfg(data_root: str, work_dir: str, max_epochs: int = 2, warmup_ep
         cfg.custom_hooks = [dict(type='GraSSStageHook', warmup_iters=warmup_iters)]
         cfg.log_processor = dict(by_epoch=False)
     return cfg
+
+
+def write_multiband_tiff(path: str, array) -> str:
+    """Write ``array`` ``[H, W, B]`` uint8 as an uncompressed B-band TIFF (OpenCV cannot write
+    more than 4 bands): the real file layout of multispectral tiles."""
+    import struct
+    height, width, bands = array.shape
+    data = array.astype('uint8').tobytes()
+    entries = [(256, 3, 1, width), (257, 3, 1, height), (258, 3, bands, None),
+               (259, 3, 1, 1), (262, 3, 1, 1), (273, 4, 1, None), (277, 3, 1, bands),
+               (278, 3, 1, height), (279, 4, 1, len(data)), (284, 3, 1, 1),
+               (338, 3, bands - 1, None)]
+    ifd_size = 2 + 12 * len(entries) + 4
+    bits_at = 8 + ifd_size
+    extra_at = bits_at + 2 * bands
+    data_at = extra_at + 2 * (bands - 1)
+    ifd = struct.pack('<H', len(entries))
+    for tag, kind, count, value in entries:
+        if tag == 258:
+            ifd += struct.pack('<HHII', tag, kind, count, bits_at)
+        elif tag == 338:  # the bands past the first are unspecified extra samples
+            ifd += struct.pack('<HHII', tag, kind, count, extra_at if count > 2 else 0)
+        elif tag == 273:
+            ifd += struct.pack('<HHII', tag, kind, count, data_at)
+        elif kind == 3:
+            ifd += struct.pack('<HHIHH', tag, kind, count, value, 0)
+        else:
+            ifd += struct.pack('<HHII', tag, kind, count, value)
+    ifd += struct.pack('<I', 0)
+    with open(path, 'wb') as f:
+        f.write(b'II*\x00' + struct.pack('<I', 8) + ifd + struct.pack(f'<{bands}H', *[8] * bands)
+                + struct.pack(f'<{bands - 1}H', *[0] * (bands - 1)) + data)
+    return path

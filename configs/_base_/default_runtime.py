@@ -8,6 +8,10 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # Fail when a load_from/resume checkpoint does not fit the model (mmengine only logs it),
+    # and stop at the first NaN/inf loss before that state is saved.
+    checkpoint_match=dict(type='CheckpointMatchHook'),
+    non_finite_loss=dict(type='NonFiniteLossHook'),
 )
 
 env_cfg = dict(

@@ -15,5 +15,10 @@ load_from = None
 resume = False
 randomness = dict(seed=0, deterministic=False)
 tta_model = dict(type='SegTTAModel')
-# Fail (not just log) when the pretrained file leaves backbone weights uninitialised.
-custom_hooks = [dict(type='PretrainedCheckHook', modules=['backbone'])]
+# Fail (not just log) when the pretrained file leaves backbone weights uninitialised, when a
+# load_from/resume checkpoint does not fit the model, and at the first NaN/inf loss.
+custom_hooks = [
+    dict(type='PretrainedCheckHook', modules=['backbone']),
+    dict(type='CheckpointMatchHook'),
+    dict(type='NonFiniteLossHook'),
+]

@@ -11,8 +11,9 @@ from typing import Dict, Sequence
 
 import cv2
 import numpy as np
-from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
+
+from .base import CheckedSegDataset
 
 DUBAI_CLASSES = ('building', 'land', 'road', 'vegetation', 'water', 'unlabeled')
 # The colours the masks really use (the bundled classes.json lists others).
@@ -109,7 +110,7 @@ def convert_dubai_aerial(root: str,
 
 
 @DATASETS.register_module()
-class DubaiAerialDataset(BaseSegDataset):
+class DubaiAerialDataset(CheckedSegDataset):
     """Dubai aerial imagery (6 classes) after :func:`convert_dubai_aerial`."""
 
     METAINFO = dict(classes=DUBAI_CLASSES, palette=DUBAI_PALETTE)

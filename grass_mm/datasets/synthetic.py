@@ -13,8 +13,9 @@ from typing import Tuple
 
 import cv2
 import numpy as np
-from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
+
+from .base import CheckedSegDataset
 
 SYNTHETIC_CLASSES = ('bare_soil', 'building', 'road', 'vegetation', 'water')
 SYNTHETIC_PALETTE = [[170, 140, 100], [200, 60, 60], [128, 128, 128], [40, 140, 40],
@@ -147,7 +148,7 @@ def generate_synthetic_aerial(out_dir: str,
 
 
 @DATASETS.register_module()
-class SyntheticAerialDataset(BaseSegDataset):
+class SyntheticAerialDataset(CheckedSegDataset):
     """The SYNTHETIC aerial dataset written by :func:`generate_synthetic_aerial`."""
 
     METAINFO = dict(classes=SYNTHETIC_CLASSES, palette=SYNTHETIC_PALETTE)

@@ -1,3 +1,4 @@
+import inspect
 from typing import Dict
 
 import numpy as np
@@ -12,6 +13,16 @@ class PerClassIoUMetric(IoUMetric):
     mmseg prints the per-class table to the log only; returning the values puts them in the
     message hub and ``vis_data/scalars.json``, where the benchmark collector reads them.
     """
+
+    def __init__(self, **kwargs) -> None:
+        # IoUMetric swallows unknown keyword arguments; a misspelt key should not vanish.
+        known = [k for k in inspect.signature(IoUMetric.__init__).parameters
+                 if k not in ('self', 'kwargs')]
+        unknown = sorted(set(kwargs) - set(known))
+        if unknown:
+            raise TypeError(f'PerClassIoUMetric: unknown argument(s) {unknown}; expected '
+                            f'some of {known}')
+        super().__init__(**kwargs)
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         metrics = super().compute_metrics(results)

@@ -71,9 +71,27 @@ def test_dist_train_two_cpu_processes(synthetic_root, tmp_path):
     work = str(tmp_path / 'dist')
     log = run(['bash', 'tools/dist_train.sh', GRASS_SYNTHETIC, '2', '--work-dir', work] +
               tiny_options(synthetic_root, batch=2))
-    assert 'Distributed launcher: pytorch' in log and 'GraSS stage: warmup -> gs' in log
+    assert 'Distributed launcher: pytorch' in log
+    # The switch is checked across ranks (an all-reduce) and logged once.
+    assert 'GraSS stage: warmup -> gs (epoch 1, iter 2, all 2 ranks)' in log
+    assert 'SyncBN needs GPUs: reverted to per-process BN' in log  # the config's SyncBN
+    # The checkpoint loads, strictly, into the model of the same config built afresh.
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from mmpretrain.registry import MODELS
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(Config.fromfile(GRASS_SYNTHETIC).model)
     state = torch.load(osp.join(work, 'epoch_2.pth'), weights_only=False)['state_dict']
-    assert any(k.startswith('backbone.') for k in state)
+    model.load_state_dict({k.replace('.module.', '.'): v for k, v in state.items()})
+
+
+def test_gs_gathers_negatives_across_two_cpu_ranks():
+    log = run(['torchrun', '--nproc_per_node', '2', '--master_port', '29517',
+               'tests/dist_gs_negatives.py'])
+    # 2 ranks x 2 images: 8 views, so 6 negatives per anchor (2 if not gathered),
+    # in the guide pass and in the training pass.
+    assert 'rank 0: negatives per anchor [6, 6]' in log
+    assert 'rank 1: negatives per anchor [6, 6]' in log
 
 
 def test_mim_train_mmseg_then_tools_test(synthetic_root, tmp_path):

@@ -6,6 +6,7 @@ crop_size = (128, 128)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
+    dict(type='CheckLabelRange', num_classes=6),  # names the file of a bad label map
     dict(type='RandomResize', scale=(512, 512), ratio_range=(0.5, 2.0), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
@@ -16,6 +17,7 @@ test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(512, 512), keep_ratio=True),
     dict(type='LoadAnnotations'),
+    dict(type='CheckLabelRange', num_classes=6),  # names the file of a bad label map
     dict(type='PackSegInputs')
 ]
 train_dataloader = dict(

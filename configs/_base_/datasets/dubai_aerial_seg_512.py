@@ -4,6 +4,7 @@ crop_size = (512, 512)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
+    dict(type='CheckLabelRange', num_classes=6),  # names the file of a bad label map
     dict(type='RandomResize', scale=(1024, 1024), ratio_range=(0.5, 2.0), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
@@ -14,6 +15,7 @@ test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(1024, 1024), keep_ratio=True),
     dict(type='LoadAnnotations'),
+    dict(type='CheckLabelRange', num_classes=6),  # names the file of a bad label map
     dict(type='PackSegInputs')
 ]
 train_dataloader = dict(batch_size=4, dataset=dict(pipeline=train_pipeline))

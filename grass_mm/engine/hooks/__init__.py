@@ -1,9 +1,11 @@
+from .checkpoint_match_hook import CheckpointMatchHook
 from .grass_stage_hook import GraSSStageHook
 from .grass_visualization_hook import GraSSVisualizationHook
 from .knn_probe_hook import KNNProbeHook
+from .non_finite_loss_hook import NonFiniteLossHook
 from .pretrained_check_hook import PretrainedCheckHook, compare_with_checkpoint
 
 __all__ = [
-    'GraSSStageHook', 'GraSSVisualizationHook', 'KNNProbeHook', 'PretrainedCheckHook',
-    'compare_with_checkpoint'
+    'CheckpointMatchHook', 'GraSSStageHook', 'GraSSVisualizationHook', 'KNNProbeHook',
+    'NonFiniteLossHook', 'PretrainedCheckHook', 'compare_with_checkpoint'
 ]

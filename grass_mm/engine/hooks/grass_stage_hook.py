@@ -1,5 +1,7 @@
 from typing import Optional, Sequence
 
+import torch
+from mmengine.dist import all_reduce, get_world_size
 from mmengine.hooks import Hook
 from mmengine.runner import IterBasedTrainLoop
 from mmpretrain.registry import HOOKS
@@ -61,6 +63,20 @@ class GraSSStageHook(Hook):
         stage = 'gs' if progress >= self.length else 'warmup'
         model = get_ori_model(runner.model)
         if model.stage != stage:
+            agree = _ranks_agree(stage, next(model.parameters()).device)
             runner.logger.info(f'GraSS stage: {model.stage} -> {stage} '
-                               f'(epoch {runner.epoch}, iter {runner.iter})')
+                               f'(epoch {runner.epoch}, iter {runner.iter}{agree})')
             model.stage = stage
+
+
+def _ranks_agree(stage: str, device: torch.device) -> str:
+    """Check every rank switches to ``stage`` at this iteration (one all-reduce per switch)."""
+    world = get_world_size()
+    if world == 1:
+        return ''
+    count = torch.tensor([float(stage == 'gs')], device=device)
+    all_reduce(count, op='sum')
+    if int(count.item()) not in (0, world):
+        raise RuntimeError(f'GraSSStageHook: ranks disagree on the stage ({int(count.item())} of '
+                           f'{world} in gs); their epoch/iteration counters differ')
+    return f', all {world} ranks'

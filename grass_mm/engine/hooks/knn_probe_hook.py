@@ -1,3 +1,4 @@
+import inspect
 import os.path as osp
 from typing import Dict, Optional, Sequence
 
@@ -55,6 +56,11 @@ class KNNProbeHook(Hook):
             raise ValueError(f'KNNProbeHook: interval must be an int >= 1, got {interval!r}')
         if not isinstance(k, int) or k < 1:
             raise ValueError(f'KNNProbeHook: k must be an int >= 1, got {k!r}')
+        known = list(inspect.signature(dominant_class_patches).parameters)[2:]
+        unknown = sorted(set(patch_kwargs) - set(known))
+        if unknown:
+            raise TypeError(f'KNNProbeHook: unknown argument(s) {unknown}; the patch set takes '
+                            f'{known}')
         self.img_dir, self.ann_dir = osp.join(data_root, img_dir), osp.join(data_root, ann_dir)
         self.interval, self.by_epoch = interval, by_epoch
         self.k, self.temperature, self.batch_size = k, temperature, batch_size

@@ -1,0 +1,197 @@
+"""Bad input, one case per test, on real files the tests write: a clear error naming the file or
+key and what was expected, or the documented fallback; never a silent wrong result or a lost
+checkpoint. Cases covered elsewhere are listed at the end."""
+import os
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.registry import DefaultScope
+from mmengine.runner import Runner
+
+from grass_mm.datasets import generate_synthetic_aerial
+from mmpretrain.registry import DATASETS as PRETRAIN_DATASETS
+from mmpretrain.registry import HOOKS, MODELS
+from mmseg.registry import DATASETS as SEG_DATASETS
+from mmseg.registry import HOOKS as SEG_HOOKS
+from mmseg.registry import METRICS
+from tests.helpers import GRASS_SYNTHETIC, REPO, tiny_grass_cfg, write_multiband_tiff
+
+SEG_SYNTHETIC = osp.join(REPO, 'configs', 'benchmarks', 'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
+
+
+def pretrain_dataset(folder):
+    """The synthetic GraSS config's own pretraining dataset (128 px views) on ``folder``."""
+    cfg = Config.fromfile(GRASS_SYNTHETIC).train_dataloader.dataset
+    cfg.data_root = str(folder)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return PRETRAIN_DATASETS.build(cfg)
+
+
+def seg_dataset(root, split='train'):
+    cfg = Config.fromfile(SEG_SYNTHETIC)[f'{split}_dataloader'].dataset
+    cfg.data_root = str(root)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        return SEG_DATASETS.build(cfg)
+
+
+def test_truncated_image_names_the_file(tmp_path):
+    good = np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)
+    cv2.imwrite(str(tmp_path / 'a.png'), good)
+    data = (tmp_path / 'a.png').read_bytes()
+    (tmp_path / 'b.png').write_bytes(data[:len(data) // 3])
+    dataset = pretrain_dataset(tmp_path)
+    index = [osp.basename(dataset.get_data_info(i)['img_path']) for i in range(2)].index('b.png')
+    with pytest.raises(AssertionError, match=r'failed to load image: .*b\.png'):
+        dataset[index]
+
+
+@pytest.mark.parametrize('kind, array', [
+    ('gray', np.full((64, 80), 90, np.uint8)),
+    ('rgba', np.full((64, 80, 4), 90, np.uint8)),
+    ('deep', np.full((64, 80, 3), 90 * 257, np.uint16)),
+])
+def test_grayscale_rgba_and_16bit_become_8bit_colour_views(tmp_path, kind, array):
+    # Documented fallback (README, "Bad input"): OpenCV's colour read replicates gray, drops
+    # alpha and scales 16 bits to 8; tools/dataset_converters/make_patches.py refuses them
+    # unless --convert.
+    cv2.imwrite(str(tmp_path / f'{kind}.png'), array)
+    dataset = pretrain_dataset(tmp_path)
+    load = dataset.pipeline.transforms[0]  # the config's LoadImageFromFile
+    image = load(dict(img_path=str(tmp_path / f'{kind}.png')))['img']
+    assert image.shape == (64, 80, 3) and image.dtype == np.uint8 and (image == 90).all()
+    assert [tuple(v.shape) for v in dataset[0]['inputs']] == [(3, 128, 128)] * 2
+
+
+def test_multiband_tiff_names_the_file(tmp_path):
+    write_multiband_tiff(str(tmp_path / 'ms.tif'),
+                         np.full((32, 32, 5), 7, np.uint8))  # e.g. RGB + NIR + red edge
+    with pytest.raises(AssertionError, match=r'failed to load image: .*ms\.tif'):
+        pretrain_dataset(tmp_path)[0]
+
+
+def test_images_smaller_than_the_crop_are_upsampled(tmp_path):
+    # Pretraining: RandomResizedCrop resizes any crop to the view size.
+    cv2.imwrite(str(tmp_path / 'small.png'), np.full((20, 30, 3), 50, np.uint8))
+    assert [tuple(v.shape) for v in pretrain_dataset(tmp_path)[0]['inputs']] == [(3, 128, 128)] * 2
+    # Segmentation: RandomResize to the 512 px scale runs before the 128 px crop.
+    root = generate_synthetic_aerial(str(tmp_path / 'seg'), num_train=2, num_val=1, size=40)
+    sample = seg_dataset(root)[0]
+    assert tuple(sample['inputs'].shape) == (3, 128, 128)
+    assert tuple(sample['data_samples'].gt_sem_seg.data.shape) == (1, 128, 128)
+
+
+def test_empty_and_missing_folders_name_the_folder(tmp_path):
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(RuntimeError, match='Found 0 files in .*empty'):
+        pretrain_dataset(tmp_path / 'empty')
+    with pytest.raises(FileNotFoundError, match='nowhere'):
+        pretrain_dataset(tmp_path / 'nowhere')
+    os.makedirs(tmp_path / 'seg' / 'img_dir' / 'train')
+    os.makedirs(tmp_path / 'seg' / 'ann_dir' / 'train')
+    with pytest.raises(FileNotFoundError, match=r"SyntheticAerialDataset: no '\*\.png' image in"):
+        seg_dataset(tmp_path / 'seg')
+    with pytest.raises(FileNotFoundError, match='missing'):
+        seg_dataset(tmp_path / 'missing')
+
+
+def test_label_values_outside_the_classes_name_the_label_file(tmp_path):
+    root = generate_synthetic_aerial(str(tmp_path / 'seg'), num_train=1, num_val=1, size=64)
+    label = osp.join(root, 'ann_dir', 'train', sorted(os.listdir(
+        osp.join(root, 'ann_dir', 'train')))[0])
+    mask = cv2.imread(label, cv2.IMREAD_UNCHANGED)
+    mask[:4, :4] = 255  # ignore_index: allowed
+    cv2.imwrite(label, mask)
+    seg_dataset(root)[0]
+    mask[:4, :4] = 7  # the synthetic set has 5 classes
+    cv2.imwrite(label, mask)
+    with pytest.raises(ValueError, match=rf'{osp.basename(label)}: label values \[7\] are '
+                       r'outside 0\.\.4'):
+        seg_dataset(root)[0]
+
+
+@HOOKS.register_module(force=True)
+class ZeroTemperatureHook(Hook):
+    """Sets the contrastive temperature to 0 from iteration ``at`` on: a real NaN loss."""
+
+    def __init__(self, at):
+        self.at = at
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        if runner.iter + 1 == self.at:
+            runner.model.head.temperature = 0.0
+
+
+def test_nan_loss_stops_naming_the_iteration_and_keeps_the_good_checkpoint(
+        synthetic_root, tmp_path):
+    cfg = tiny_grass_cfg(synthetic_root, str(tmp_path), max_epochs=3, warmup_epochs=1)
+    cfg.custom_hooks.append(dict(type='ZeroTemperatureHook', at=4))  # epoch 2, 2nd iteration
+    cfg.experiment_name = 'nan_loss'
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(FloatingPointError, match=r'loss is nan at iteration 4 \(epoch 2\).*'
+                       r'Last good checkpoint: .*epoch_1\.pth'):
+        runner.train()
+    assert sorted(f for f in os.listdir(tmp_path) if f.endswith('.pth')) == ['epoch_1.pth']
+    state = torch.load(tmp_path / 'epoch_1.pth', weights_only=False)['state_dict']
+    assert all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point())
+
+
+@pytest.mark.parametrize('change, match', [
+    (dict(depth=34), r'missing backbone\.layer1\.2\.conv1\.weight'),  # wrong depth
+    (dict(type='ResNetV1c'), r'missing backbone\.stem\.0\.conv\.weight'),  # wrong keys
+])
+def test_mismatched_checkpoint_is_refused_before_training(synthetic_root, grass_checkpoint,
+                                                          tmp_path, change, match):
+    cfg = tiny_grass_cfg(synthetic_root, str(tmp_path), max_epochs=1)
+    cfg.model.backbone.update(change)
+    cfg.load_from = grass_checkpoint
+    cfg.experiment_name = 'mismatch'
+    with pytest.raises(ValueError, match=f'checkpoint {grass_checkpoint} does not match the '
+                       f'model \\(GraSS\\): .*{match}'):
+        Runner.from_cfg(cfg).train()
+    assert not [f for f in os.listdir(tmp_path) if f.endswith('.pth')]
+    assert osp.isfile(grass_checkpoint)  # the user's file is untouched
+
+
+def test_resume_from_a_checkpoint_of_another_model_is_refused(synthetic_root, grass_checkpoint,
+                                                              tmp_path):
+    cfg = Config.fromfile(SEG_SYNTHETIC)
+    cfg.work_dir = str(tmp_path)
+    cfg.model.backbone.init_cfg = None
+    for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
+        loader.dataset.data_root = synthetic_root
+        loader.num_workers, loader.persistent_workers = 0, False
+    cfg.resume, cfg.load_from = True, grass_checkpoint  # a pretraining checkpoint
+    with pytest.raises(ValueError, match=r'does not match the model \(EncoderDecoder\)'):
+        Runner.from_cfg(cfg).train()
+
+
+@pytest.mark.parametrize('registry, cfg, key', [
+    (MODELS, dict(type='GraSS', backbone={}, neck={}, head={}, treshold_ratio=0.5),
+     'treshold_ratio'),
+    (HOOKS, dict(type='GraSSStageHook', warmup=3), 'warmup'),
+    (HOOKS, dict(type='GraSSVisualizationHook', every=3), 'every'),
+    (HOOKS, dict(type='KNNProbeHook', data_root='x', patchsize=3), 'patchsize'),
+    (SEG_HOOKS, dict(type='PretrainedCheckHook', module=['backbone']), 'module'),
+    (METRICS, dict(type='PerClassIoUMetric', iou_metric=['mIoU']), 'iou_metric'),
+    (SEG_DATASETS, dict(type='LabelFraction', dataset={}, fractoin=0.1), 'fractoin'),
+    (SEG_DATASETS, dict(type='DubaiAerialDataset', data_roots='x'), 'data_roots'),
+])
+def test_unknown_config_keys_of_our_components_are_named(registry, cfg, key):
+    with DefaultScope.overwrite_default_scope(registry.scope):
+        with pytest.raises(TypeError, match=key):
+            registry.build(cfg)
+
+
+# Covered in other files:
+# - degenerate gradient maps: test_models/test_selfsup/test_grass.py::
+#   test_gs_with_degenerate_maps_trains_on_whole_views, test_models/test_utils/test_regions.py
+# - warm-up longer than the schedule: test_engine/test_hooks/test_grass_stage_hook.py
+# - missing and truncated checkpoints: test_utils/test_compat.py; missing, mis-shaped or other
+#   pretrained backbone files: test_engine/test_hooks/test_pretrained_check_hook.py
+# - unreadable, gray/RGBA/16-bit/multi-band images in make_patches:
+#   test_datasets/test_patches.py
