@@ -1,0 +1,29 @@
+# The full-size preset (GPU): ResNet-50, 224 px pretraining (potsdam), 512 px mmseg fine-tuning
+# on potsdam. Prepare the data first (README, "Data"): prepare_rs_benchmark.py potsdam.
+#   python tools/benchmarks/run_matrix.py configs/benchmark_matrix/potsdam_r50_gpu.py
+#   python tools/benchmarks/collect_results.py configs/benchmark_matrix/potsdam_r50_gpu.py \
+#       --dataset Potsdam
+# One GPU runs the 4xb4 configs with batch 4 (mmseg's 4 GPUs x 4): scale the lr or use
+# tools/dist_train.sh to match the mmseg setting exactly. Not run by this project yet.
+work_dir = 'work_dirs/benchmark/potsdam_r50_gpu'
+methods = dict(
+    random=None,
+    simclr='configs/simclr/simclr_resnet50_1xb256-coslr-350e_potsdam.py',
+    mocov2='configs/mocov2/mocov2_resnet50_1xb256-coslr-350e_potsdam.py',
+    byol='configs/byol/byol_resnet50_1xb256-coslr-350e_potsdam.py',
+    densecl='configs/densecl/densecl_resnet50_1xb256-coslr-350e_potsdam.py',
+    grass='configs/grass/grass_resnet50_1xb256-coslr-350e_potsdam.py',
+)
+downstream = dict(
+    deeplabv3plus=dict(
+        full='configs/benchmarks/deeplabv3plus_r50-d8_4xb4-80k_potsdam-512x512.py',
+        frozen='configs/benchmarks/deeplabv3plus_r50-d8_4xb4-80k_potsdam-512x512_frozen.py'),
+    fcn=dict(
+        full='configs/benchmarks/fcn_r50-d8_4xb4-80k_potsdam-512x512.py',
+        frozen='configs/benchmarks/fcn_r50-d8_4xb4-80k_potsdam-512x512_frozen.py'),
+)
+fractions = [1.0, 0.1]
+seeds = [0, 1, 2]
+pretrain_seed = 0
+names = dict(random='Random init', simclr='SimCLR', mocov2='MoCo v2', byol='BYOL',
+             densecl='DenseCL', grass='GraSS')

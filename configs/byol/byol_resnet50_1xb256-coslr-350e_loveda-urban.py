@@ -1,0 +1,9 @@
+# BYOL baseline (mmpretrain's byol) for grass_resnet50_1xb256-coslr-350e_loveda-urban.py:
+# same data, augmentations, backbone, batch and epochs; model and optimiser from
+# ../_base_/models/contrastive_baselines_resnet50.py.
+_base_ = [
+    '../grass/grass_resnet50_1xb256-coslr-350e_loveda-urban.py',
+    '../_base_/models/contrastive_baselines_resnet50.py',
+]
+model = {{_base_.byol_model}}
+custom_hooks = []

@@ -1,0 +1,79 @@
+"""The benchmark matrix runner and collector, end to end on a tiny synthetic matrix."""
+import json
+import os
+import os.path as osp
+import sys
+
+import yaml
+
+from tests.helpers import GRASS_SYNTHETIC
+from tests.test_tools.test_tools import run
+
+SEG = 'configs/benchmarks/fcn_r18-d8_1xb8-400i_synthetic-128x128.py'
+
+
+def test_matrix_runs_resumes_and_collects(synthetic_root, tmp_path):
+    tiny_loader = dict(batch_size=2, num_workers=0, persistent_workers=False)
+    matrix = tmp_path / 'tiny_matrix.py'
+    matrix.write_text(f'''
+work_dir = {str(tmp_path / 'work')!r}
+seg_data_root = {synthetic_root!r}
+methods = dict(random=None, grass={GRASS_SYNTHETIC!r})
+ablations = dict(grass_warmup0=dict(config={GRASS_SYNTHETIC!r}, cfg_options=dict(
+    custom_hooks=[dict(type='GraSSStageHook', warmup_epochs=0)])))
+ablation_cells = dict(fractions=[1.0])
+downstream = dict(fcn=dict(full={SEG!r}))
+fractions = [1.0, 0.5]
+seeds = [0, 1]
+pretrain_cfg_options = dict(
+    train_cfg=dict(max_epochs=2),
+    train_dataloader=dict(batch_size=4, num_workers=0, persistent_workers=False,
+                          dataset=dict(data_root={synthetic_root + '/img_dir/train'!r})),
+    custom_hooks=[dict(type='GraSSStageHook', warmup_epochs=1)])
+finetune_cfg_options = dict(
+    train_cfg=dict(max_iters=2, val_interval=2),
+    param_scheduler=[dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=2,
+                          by_epoch=False)],
+    default_hooks=dict(checkpoint=dict(interval=2)),
+    train_dataloader={tiny_loader!r}, val_dataloader={tiny_loader!r},
+    test_dataloader={tiny_loader!r})
+names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 0 %')
+''')
+    log = run([sys.executable, 'tools/benchmarks/run_matrix.py', str(matrix)], timeout=900)
+    assert '12 cells (2 pretrainings, 10 fine-tunings)' in log
+    work = tmp_path / 'work'
+    results = sorted(str(p.relative_to(work)) for p in work.rglob('result.json'))
+    assert len(results) == 12 and 'pretrain/random/result.json' not in results
+    assert 'finetune/grass_warmup0/fcn_full_50pct-labels_seed0/result.json' not in results
+    cell = json.loads((work / 'finetune/grass/fcn_full_50pct-labels_seed1/result.json').read_text())
+    assert 0 <= cell['metrics']['mIoU'] <= 100 and 'IoU.building' in cell['metrics']
+    assert cell['max_rss_gb'] > 0.1
+    cfg = (work / 'finetune/grass/fcn_full_50pct-labels_seed1/run_config.py').read_text()
+    assert "type='LabelFraction'" in cfg and 'pretrain/grass/backbone.pth' in cfg
+    assert 'init_cfg=None' in (work / 'finetune/random/fcn_full_100pct-labels_seed0/'
+                                       'run_config.py').read_text()
+    # Resumable: a second run skips every finished cell.
+    log = run([sys.executable, 'tools/benchmarks/run_matrix.py', str(matrix)])
+    assert log.count('done before') == 12
+
+    readme = tmp_path / 'README.md'
+    readme.write_text('intro\n<!-- results:tiny_matrix:start -->\nold\n'
+                      '<!-- results:tiny_matrix:end -->\noutro\n')
+    out = tmp_path / 'out'
+    run([sys.executable, 'tools/benchmarks/collect_results.py', str(matrix), '--out', str(out),
+         '--readme', str(readme), '--model-index', str(tmp_path / 'model-index.yml'),
+         '--dataset', 'Synthetic'])
+    text = readme.read_text()
+    assert 'old' not in text and text.startswith('intro') and text.endswith('outro\n')
+    assert '### FCN, full fine-tuning, 50 % of the labels' in text
+    assert '| Method | Backbone | Pretrain | Crop Size | Lr schd | Mem (GB) | mIoU |' in text
+    row = [line for line in text.splitlines() if line.startswith('| FCN | R-18-D8 | GraSS |')]
+    assert len(row) == 2 and all(' ± ' in r and '| 0,1 |' in r for r in row)
+    assert 'GraSS, warm-up 0 %' in text and '### GraSS against the baselines' in text
+    meta = yaml.safe_load((out / 'metafile.yml').read_text())
+    assert len(meta['Models']) == 5 and meta['Collections'][0]['Name'] == 'FCN'
+    index = yaml.safe_load((tmp_path / 'model-index.yml').read_text())
+    assert index == {'Import': ['out/metafile.yml']}
+    assert all(osp.getsize(out / f) > 1000 for f in ('miou_vs_fraction.png', 'pretrain_loss.png'))
+    assert (out / 'results.md').read_text().count('| FCN | R-18-D8 |') == 5
+    assert os.listdir(work / 'pretrain' / 'grass')  # nothing of the user's removed
