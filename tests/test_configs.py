@@ -1,6 +1,7 @@
 """Every config loads and builds; GraSS and its SimCLR twin differ only in the algorithm."""
 import glob
 import os.path as osp
+import re
 
 import pytest
 from mmengine.config import Config
@@ -33,6 +34,24 @@ def test_simclr_twin_has_the_same_data_schedule_and_networks(path):
     assert hooks[:2] == ['GraSSStageHook', 'GraSSVisualizationHook']
     assert not twin.get('custom_hooks')
     assert grass.model.head.temperature == 0.5
+
+
+BASELINES = [c for c in CONFIGS if re.search(r'/configs/(mocov2|byol|densecl)/', c)]
+
+
+@pytest.mark.parametrize('path', BASELINES, ids=osp.basename)
+def test_baselines_share_data_epochs_batch_and_backbone_with_grass(path):
+    method = osp.basename(osp.dirname(path))
+    baseline = Config.fromfile(path)
+    grass = Config.fromfile(path.replace(f'/{method}/{method}_', '/grass/grass_'))
+    for key in ('train_dataloader', 'train_cfg', 'randomness'):
+        assert baseline[key] == grass[key], key
+    assert baseline.model.backbone.depth == grass.model.backbone.depth
+    assert baseline.model.data_preprocessor == grass.model.data_preprocessor
+    assert baseline.model.type == dict(mocov2='MoCo', byol='BYOL', densecl='DenseCL')[method]
+    assert not baseline.get('custom_hooks')
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        MODELS.build(baseline.model)
 
 
 @pytest.mark.parametrize('path', [p for p in GRASS if 'resnet50' in p], ids=osp.basename)

@@ -7,11 +7,5 @@ _base_ = [
 ]
 model = {{_base_.mocov2_model}}
 optim_wrapper = {{_base_.sgd_optim_wrapper}}
-# The same warm-up and cosine shape, decaying to 1 % of this peak.
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.125, by_epoch=True, begin=0, end=35,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=315, eta_min=3e-4, by_epoch=True, begin=35,
-         end=350, convert_to_iter_based=True),
-]
+param_scheduler = {{_base_.sgd_param_scheduler}}
 custom_hooks = []
