@@ -11,6 +11,7 @@ from typing import Dict, Sequence
 
 import cv2
 import numpy as np
+from mmengine.utils import track_iter_progress
 from mmseg.registry import DATASETS
 
 from .base import CheckedSegDataset
@@ -77,35 +78,36 @@ def convert_dubai_aerial(root: str,
     if set(train_tiles) & set(val_tiles):
         raise ValueError(f'train_tiles {train_tiles} and val_tiles {val_tiles} overlap')
     tiles_root = _find_root(root)
-    counts = {}
+    jobs = []  # (split, tile, tile folder, image name), checked before anything is written
     for split, tiles in (('train', train_tiles), ('val', val_tiles)):
-        img_out, ann_out = osp.join(out_dir, 'img_dir', split), osp.join(out_dir, 'ann_dir', split)
-        os.makedirs(img_out, exist_ok=True)
-        os.makedirs(ann_out, exist_ok=True)
-        counts[split] = 0
         for tile in tiles:
             tile_dir = osp.join(tiles_root, f'Tile {tile}')
             if not osp.isdir(osp.join(tile_dir, 'images')):
                 raise FileNotFoundError(f'{tile_dir}/images not found: expected the original '
                                         "layout '<root>/Tile N/images/*.jpg'")
-            for name in sorted(os.listdir(osp.join(tile_dir, 'images'))):
-                stem, ext = osp.splitext(name)
-                if ext.lower() not in ('.jpg', '.jpeg', '.png'):
-                    continue
-                mask_path = osp.join(tile_dir, 'masks', stem + '.png')
-                if not osp.isfile(mask_path):
-                    raise FileNotFoundError(f'mask {mask_path} for image {name} not found')
-                out_stem = f'tile{tile}_{stem}'
-                dst_img = osp.join(img_out, out_stem + '.jpg')
-                dst_ann = osp.join(ann_out, out_stem + '.png')
-                if not osp.exists(dst_img):
-                    shutil.copyfile(osp.join(tile_dir, 'images', name), dst_img)
-                if not osp.exists(dst_ann):
-                    mask = cv2.imread(mask_path, cv2.IMREAD_COLOR)
-                    if mask is None:
-                        raise ValueError(f'{mask_path}: not a readable image')
-                    cv2.imwrite(dst_ann, rgb_mask_to_index(mask[..., ::-1], mask_path))
-                counts[split] += 1
+            jobs += [(split, tile, tile_dir, name)
+                     for name in sorted(os.listdir(osp.join(tile_dir, 'images')))
+                     if osp.splitext(name)[1].lower() in ('.jpg', '.jpeg', '.png')]
+    counts = {'train': 0, 'val': 0}
+    for split in counts:
+        os.makedirs(osp.join(out_dir, 'img_dir', split), exist_ok=True)
+        os.makedirs(osp.join(out_dir, 'ann_dir', split), exist_ok=True)
+    for split, tile, tile_dir, name in track_iter_progress(jobs):
+        stem = osp.splitext(name)[0]
+        mask_path = osp.join(tile_dir, 'masks', stem + '.png')
+        if not osp.isfile(mask_path):
+            raise FileNotFoundError(f'mask {mask_path} for image {name} not found')
+        out_stem = f'tile{tile}_{stem}'
+        dst_img = osp.join(out_dir, 'img_dir', split, out_stem + '.jpg')
+        dst_ann = osp.join(out_dir, 'ann_dir', split, out_stem + '.png')
+        if not osp.exists(dst_img):
+            shutil.copyfile(osp.join(tile_dir, 'images', name), dst_img)
+        if not osp.exists(dst_ann):
+            mask = cv2.imread(mask_path, cv2.IMREAD_COLOR)
+            if mask is None:
+                raise ValueError(f'{mask_path}: not a readable image')
+            cv2.imwrite(dst_ann, rgb_mask_to_index(mask[..., ::-1], mask_path))
+        counts[split] += 1
     return counts
 
 
