@@ -21,9 +21,9 @@ seg_data_root = {synthetic_root!r}
 methods = dict(random=None, grass={GRASS_SYNTHETIC!r})
 ablations = dict(grass_warmup0=dict(config={GRASS_SYNTHETIC!r}, cfg_options=dict(
     custom_hooks=[dict(type='GraSSStageHook', warmup_epochs=0)])))
-ablation_cells = dict(fractions=[1.0])
+ablation_cells = dict(seeds=[0])
 downstream = dict(fcn=dict(full={SEG!r}))
-fractions = [1.0, 0.5]
+fractions = [0.5]
 seeds = [0, 1]
 pretrain_cfg_options = dict(
     train_cfg=dict(max_epochs=2),
@@ -40,21 +40,21 @@ finetune_cfg_options = dict(
 names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 0 %')
 ''')
     log = run([sys.executable, 'tools/benchmarks/run_matrix.py', str(matrix)], timeout=900)
-    assert '12 cells (2 pretrainings, 10 fine-tunings)' in log
+    assert '7 cells (2 pretrainings, 5 fine-tunings)' in log
     work = tmp_path / 'work'
     results = sorted(str(p.relative_to(work)) for p in work.rglob('result.json'))
-    assert len(results) == 12 and 'pretrain/random/result.json' not in results
-    assert 'finetune/grass_warmup0/fcn_full_50pct-labels_seed0/result.json' not in results
+    assert len(results) == 7 and 'pretrain/random/result.json' not in results
+    assert 'finetune/grass_warmup0/fcn_full_50pct-labels_seed1/result.json' not in results
     cell = json.loads((work / 'finetune/grass/fcn_full_50pct-labels_seed1/result.json').read_text())
     assert 0 <= cell['metrics']['mIoU'] <= 100 and 'IoU.building' in cell['metrics']
     assert cell['max_rss_gb'] > 0.1
     cfg = (work / 'finetune/grass/fcn_full_50pct-labels_seed1/run_config.py').read_text()
     assert "type='LabelFraction'" in cfg and 'pretrain/grass/backbone.pth' in cfg
-    assert 'init_cfg=None' in (work / 'finetune/random/fcn_full_100pct-labels_seed0/'
+    assert 'init_cfg=None' in (work / 'finetune/random/fcn_full_50pct-labels_seed0/'
                                        'run_config.py').read_text()
     # Resumable: a second run skips every finished cell.
     log = run([sys.executable, 'tools/benchmarks/run_matrix.py', str(matrix)])
-    assert log.count('done before') == 12
+    assert log.count('done before') == 7
 
     readme = tmp_path / 'README.md'
     readme.write_text('intro\n<!-- results:tiny_matrix:start -->\nold\n'
@@ -68,12 +68,12 @@ names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 
     assert '### FCN, full fine-tuning, 50 % of the labels' in text
     assert '| Method | Backbone | Pretrain | Crop Size | Lr schd | Mem (GB) | mIoU |' in text
     row = [line for line in text.splitlines() if line.startswith('| FCN | R-18-D8 | GraSS |')]
-    assert len(row) == 2 and all(' ± ' in r and '| 0,1 |' in r for r in row)
+    assert len(row) == 1 and ' ± ' in row[0] and '| 0,1 |' in row[0]
     assert 'GraSS, warm-up 0 %' in text and '### GraSS against the baselines' in text
     meta = yaml.safe_load((out / 'metafile.yml').read_text())
-    assert len(meta['Models']) == 5 and meta['Collections'][0]['Name'] == 'FCN'
+    assert len(meta['Models']) == 3 and meta['Collections'][0]['Name'] == 'FCN'
     index = yaml.safe_load((tmp_path / 'model-index.yml').read_text())
     assert index == {'Import': ['out/metafile.yml']}
     assert all(osp.getsize(out / f) > 1000 for f in ('miou_vs_fraction.png', 'pretrain_loss.png'))
-    assert (out / 'results.md').read_text().count('| FCN | R-18-D8 |') == 5
+    assert (out / 'results.md').read_text().count('| FCN | R-18-D8 |') == 3
     assert os.listdir(work / 'pretrain' / 'grass')  # nothing of the user's removed
