@@ -4,6 +4,7 @@ import os
 import os.path as osp
 import re
 import shutil
+import socket
 import subprocess
 import sys
 
@@ -24,9 +25,16 @@ def tool_env() -> dict:
                 PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
 
 
-def run(args, cwd=REPO, timeout=600):
+def free_port() -> str:
+    """A free TCP port, so that concurrent test runs on one machine do not collide."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return str(sock.getsockname()[1])
+
+
+def run(args, cwd=REPO, timeout=600, **env_vars):
     """Run a tool as a user would; fail with its output if it fails."""
-    env = tool_env()
+    env = dict(tool_env(), **env_vars)
     result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
                             timeout=timeout)
     assert result.returncode == 0, (result.stdout[-3000:], result.stderr[-3000:])
@@ -70,7 +78,7 @@ def test_mim_train_grass_mm_finds_the_config_by_name(synthetic_root, tmp_path):
 def test_dist_train_two_cpu_processes(synthetic_root, tmp_path):
     work = str(tmp_path / 'dist')
     log = run(['bash', 'tools/dist_train.sh', GRASS_SYNTHETIC, '2', '--work-dir', work] +
-              tiny_options(synthetic_root, batch=2))
+              tiny_options(synthetic_root, batch=2), PORT=free_port())
     assert 'Distributed launcher: pytorch' in log
     # The switch is checked across ranks (an all-reduce) and logged once.
     assert 'GraSS stage: warmup -> gs (epoch 1, iter 2, all 2 ranks)' in log
@@ -86,7 +94,7 @@ def test_dist_train_two_cpu_processes(synthetic_root, tmp_path):
 
 
 def test_gs_gathers_negatives_across_two_cpu_ranks():
-    log = run(['torchrun', '--nproc_per_node', '2', '--master_port', '29517',
+    log = run(['torchrun', '--nproc_per_node', '2', '--master_port', free_port(),
                'tests/dist_gs_negatives.py'])
     # 2 ranks x 2 images: 8 views, so 6 negatives per anchor (2 if not gathered),
     # in the guide pass and in the training pass.
@@ -115,7 +123,7 @@ def test_mim_train_mmseg_then_tools_test(synthetic_root, tmp_path):
     single = re.search(r'mIoU: (\d+\.\d+)', log)
     log = run(['bash', 'tools/dist_test.sh', SEG_CONFIG, osp.join(work, 'iter_2.pth'), '2',
                '--work-dir', str(tmp_path / 'dist_test'), '--cfg-options', *roots,
-               'test_dataloader.num_workers=0'])
+               'test_dataloader.num_workers=0'], PORT=free_port())
     assert 'Distributed launcher: pytorch' in log
     assert re.search(r'mIoU: (\d+\.\d+)', log).group(1) == single.group(1)  # same 4 images
 

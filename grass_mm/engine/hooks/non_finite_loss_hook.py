@@ -1,6 +1,7 @@
 import math
 from typing import Optional, Sequence
 
+import torch
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 from mmengine.runner import find_latest_checkpoint
@@ -24,10 +25,13 @@ class NonFiniteLossHook(Hook):
                          data_batch: Optional[Sequence[dict]] = None,
                          outputs: Optional[dict] = None) -> None:
         loss = (outputs or {}).get('loss')
-        if loss is None or math.isfinite(float(loss)):
+        if loss is None:
+            return
+        loss = float(loss.detach()) if isinstance(loss, torch.Tensor) else float(loss)
+        if math.isfinite(loss):
             return
         last = find_latest_checkpoint(runner.work_dir) or 'none saved yet'
         raise FloatingPointError(
-            f'loss is {float(loss)} at iteration {runner.iter + 1} (epoch {runner.epoch + 1}); '
+            f'loss is {loss} at iteration {runner.iter + 1} (epoch {runner.epoch + 1}); '
             f'training stopped before saving this state. Last good checkpoint: {last} '
             '(resume with --resume after lowering the learning rate or checking the data)')
