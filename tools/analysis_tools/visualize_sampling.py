@@ -4,8 +4,8 @@
         [--out-dir DIR] [--num-images 16] [--show 8] [--seed 0]
 
 Each image gets two views from the config's own training pipeline (seeded); the batch of views
-goes through the model's guide pass exactly as in a GS training step (``GraSS.gradient_maps``,
-``select_regions``, ``crop_and_resize``). Writes to ``--out-dir``: ``sampling_grid.png`` (per view:
+goes through the model's sampling exactly as in a GS training step (``GraSS.sample``: guide
+pass, ``select_regions``, ``crop_and_resize``). Writes to ``--out-dir``: ``sampling_grid.png`` (per view:
 the view with its box | heat-map, threshold contour and box | crop), ``box_area_hist.png`` and
 ``summary.json`` (box areas, the fallback rate: views where no region was found and the whole
 view is used). CHECKPOINT may be a training checkpoint or ``none`` (random weights).
@@ -32,7 +32,6 @@ from mmengine.runner import load_checkpoint  # noqa: E402
 from mmengine.utils import ProgressBar  # noqa: E402
 
 from grass_mm.datasets.patches import find_images  # noqa: E402
-from grass_mm.models.utils import crop_and_resize, select_regions  # noqa: E402
 from grass_mm.visualization import sampling_grid  # noqa: E402
 from mmpretrain.registry import MODELS  # noqa: E402
 
@@ -59,7 +58,7 @@ def main() -> None:
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(cfg.model)
-    if not hasattr(model, 'gradient_maps'):
+    if not hasattr(model, 'sample'):
         raise SystemExit(f'{args.config}: model.type={cfg.model.type} is not GraSS')
     if args.checkpoint != 'none':
         load_checkpoint(model, args.checkpoint, map_location='cpu')
@@ -85,10 +84,7 @@ def main() -> None:
     data = model.data_preprocessor(default_collate(samples), training=True)
     views = torch.stack(data['inputs'], 1).flatten(0, 1)  # the order GraSS.loss uses
     model.train()  # as in a training step (BN batch statistics)
-    maps = model.gradient_maps(views)
-    boxes, found = select_regions(maps, views.shape[-2:], model.threshold_ratio,
-                                  return_found=True)
-    crops = crop_and_resize(views, boxes, mode=model.crop_interpolation)
+    maps, boxes, found, crops = model.sample(views)
 
     os.makedirs(args.out_dir, exist_ok=True)
     k = min(args.show, len(views))

@@ -1,4 +1,4 @@
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -121,10 +121,7 @@ class GraSS(SimCLR):
 
         views = torch.stack(inputs, 1).flatten(0, 1)  # [2N, C, H, W] in SimCLR's order
         height, width = views.shape[-2:]
-        maps = self.gradient_maps(views)
-        boxes, found = select_regions(maps, (height, width), self.threshold_ratio,
-                                      return_found=True)
-        crops = crop_and_resize(views, boxes, mode=self.crop_interpolation)
+        maps, boxes, found, crops = self.sample(views)
         losses = super().loss(list(crops.unflatten(0, (-1, 2)).unbind(1)), data_samples)
         if self.keep_samples:
             k = self.keep_samples
@@ -136,6 +133,21 @@ class GraSS(SimCLR):
         losses['box_area'] = area.float().mean() / (height * width)
         losses['no_region'] = 1 - found.float().mean()
         return losses
+
+    def sample(self, views: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+        """The sampling of a GS step: guide pass → maps → boxes → crops.
+
+        Args:
+            views (Tensor): ``[2N, C, H, W]`` views in SimCLR's interleaved order.
+
+        Returns:
+            ``(maps [2N, h, w], boxes [2N, 4] (x1, y1, x2, y2), found [2N] bool,
+            crops [2N, C, H, W])``; ``found`` is False where the whole view was kept.
+        """
+        maps = self.gradient_maps(views)
+        boxes, found = select_regions(maps, views.shape[-2:], self.threshold_ratio,
+                                      return_found=True)
+        return maps, boxes, found, crop_and_resize(views, boxes, mode=self.crop_interpolation)
 
     def gradient_maps(self, views: Tensor) -> Tensor:
         """Guide pass: one normalised gradient map per view (detached).
