@@ -1,4 +1,5 @@
 """The benchmark matrix runner and collector, end to end on a tiny synthetic matrix."""
+import importlib.util
 import json
 import os
 import os.path as osp
@@ -6,7 +7,7 @@ import sys
 
 import yaml
 
-from tests.helpers import GRASS_SYNTHETIC
+from tests.helpers import GRASS_SYNTHETIC, REPO
 from tests.test_tools.test_tools import run
 
 SEG = 'configs/benchmarks/fcn_r18-d8_1xb8-400i_synthetic-128x128.py'
@@ -77,3 +78,37 @@ names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 
     assert all(osp.getsize(out / f) > 1000 for f in ('miou_vs_fraction.png', 'pretrain_loss.png'))
     assert (out / 'results.md').read_text().count('| FCN | R-18-D8 |') == 3
     assert os.listdir(work / 'pretrain' / 'grass')  # nothing of the user's removed
+
+
+def _collector():
+    spec = importlib.util.spec_from_file_location(
+        'collect_results', osp.join(REPO, 'tools', 'benchmarks', 'collect_results.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _cell(**miou_per_seed):
+    return {m: [dict(seed=s, metrics=dict(mIoU=v)) for s, v in enumerate(values)]
+            for m, values in miou_per_seed.items()}
+
+
+def test_comparison_is_paired_by_seed_and_gives_the_issue_verdict():
+    compare = _collector().compare
+    names = dict(simclr='SimCLR', random='Random init', mocov2='MoCo v2')
+    # GraSS 2 points over SimCLR and above random init at every seed: target met.
+    row = compare(_cell(grass=[22, 24, 23], simclr=[20, 22, 21], random=[21, 21, 21]),
+                  ['random', 'simclr'], names)
+    assert row == ['0,1,2', '23.00 ± 1.00', '+2.00 ± 0.00', 'Random init (21.00)',
+                   '+2.00 ± 1.00', 'met']
+    # Only 1 point over SimCLR: not met.
+    row = compare(_cell(grass=[21, 23, 22], simclr=[20, 22, 21]), ['simclr'], names)
+    assert row[2] == '+1.00 ± 0.00' and row[-1] == 'not met'
+    # Random init has one seed only: the comparison uses seed 0 alone and stays open.
+    row = compare(_cell(grass=[30, 10, 10], simclr=[20, 20, 20], random=[25]),
+                  ['random', 'simclr'], names)
+    assert row[:3] == ['0', '30.00', '+10.00'] and row[-1] == 'open: 1 of 3 seeds'
+    # A baseline of the matrix has not run at all: open, and named.
+    row = compare(_cell(grass=[23, 23, 23], simclr=[20, 20, 20]), ['simclr', 'mocov2'], names)
+    assert row[-1] == 'open: 3 of 3 seeds; no MoCo v2'
+    assert compare(_cell(grass=[20]), ['simclr'], names) == []
