@@ -70,6 +70,9 @@ names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 
     assert '| Method | Backbone | Pretrain | Crop Size | Lr schd | Mem (GB) | mIoU |' in text
     row = [line for line in text.splitlines() if line.startswith('| FCN | R-18-D8 | GraSS |')]
     assert len(row) == 1 and ' ± ' in row[0] and '| 0,1 |' in row[0]
+    log = out / 'logs/grass/fcn_full_50pct-labels_seed1.log.json'
+    assert f'[1]({log})' in row[0]
+    assert json.loads(log.read_text().splitlines()[-1])['mIoU'] == cell['metrics']['mIoU']
     assert 'GraSS, warm-up 0 %' in text and '### GraSS against the baselines' in text
     meta = yaml.safe_load((out / 'metafile.yml').read_text())
     assert len(meta['Models']) == 3 and meta['Collections'][0]['Name'] == 'FCN'

@@ -6,8 +6,9 @@
 Reads every ``result.json`` that ``tools/benchmarks/run_matrix.py`` wrote and writes, under
 ``--out``: ``results.md`` (one table per head, protocol and label fraction in MMSegmentation's
 columns, mIoU as mean ± std over seeds, then per-class IoU and a GraSS-against-baselines
-summary), ``metafile.yml`` (MMSeg/OpenMMLab format), ``miou_vs_fraction.png`` and
-``pretrain_loss.png``; and adds the metafile to ``model-index.yml`` (repository root). With ``--readme`` the
+summary), ``metafile.yml`` (MMSeg/OpenMMLab format), ``miou_vs_fraction.png``,
+``pretrain_loss.png`` and each cell's scalars as ``logs/<method>/<cell>.log.json`` (the tables'
+log links); and adds the metafile to ``model-index.yml`` (repository root). With ``--readme`` the
 tables replace the README's block between ``<!-- results:NAME:start -->`` and
 ``<!-- results:NAME:end -->``, so no figure there is typed by hand.
 """
@@ -53,6 +54,33 @@ def load_results(work_dir: str) -> Tuple[List[dict], Dict[str, dict]]:
         else:
             finetune.append(result)
     return finetune, pretrain
+
+
+def read_scalars(run_dir: str) -> List[dict]:
+    """Every record of a run's ``vis_data/scalars.json``, across resumes, in order."""
+    records = []
+    # A resumed run adds a timestamped folder; their names sort chronologically.
+    for path in sorted(glob.glob(osp.join(run_dir, '*', 'vis_data', 'scalars.json'))):
+        with open(path) as f:
+            records += [json.loads(line) for line in f if line.strip()]
+    return records
+
+
+def publish_logs(finetune: List[dict], out: str) -> None:
+    """Copy each cell's scalars to ``out/logs`` (MMSeg's ``.log.json``) and link them."""
+    for r in finetune:
+        dst = osp.join(out, 'logs', r['method'], f"{r['head']}_{r['protocol']}_"
+                       f"{r['fraction'] * 100:g}pct-labels_seed{r['seed']}.log.json")
+        os.makedirs(osp.dirname(dst), exist_ok=True)
+        with open(dst, 'w') as f:
+            f.writelines(json.dumps(record) + '\n' for record in read_scalars(r['dir']))
+        r['log_json'] = repo_link(dst)
+
+
+def repo_link(path: str) -> str:
+    """A link that works from any Markdown file of the repository (GitHub: root-relative)."""
+    rel = osp.relpath(osp.abspath(path), REPO)
+    return path if rel.startswith('..') else '/' + rel
 
 
 def group(results: List[dict]) -> Dict[tuple, Dict[str, List[dict]]]:
@@ -148,14 +176,14 @@ def tables(matrix: Config, finetune: List[dict]) -> str:
                   'seeds | config | log |', '|' + ' --- |' * 10]
         for m in methods:
             runs = sorted(by_method[m], key=lambda r: r['seed'])
-            log = osp.relpath(runs[0]['log'], REPO) if osp.isabs(runs[0]['log']) else runs[0][
-                'log']
+            logs = ' '.join(f"[{r['seed']}]({r['log_json']})" for r in runs
+                            if 'log_json' in r)
             lines.append(
                 f"| {HEADS.get(head, head)} | {meta['backbone']} | {names.get(m, m)} | "
                 f"{meta['crop']} | {meta['schedule']} | "
                 f"{max(r['max_rss_gb'] for r in runs):.2f} | {fmt(runs)} | "
-                f"{','.join(str(r['seed']) for r in runs)} | [config]({meta['config']}) | "
-                f'`{osp.basename(log)}` |')
+                f"{','.join(str(r['seed']) for r in runs)} | "
+                f"[config]({repo_link(osp.join(REPO, meta['config']))}) | {logs} |")
         lines += ['', 'Per-class IoU (mean over seeds):', '',
                   '| Pretrain | ' + ' | '.join(meta['classes']) + ' |',
                   '|' + ' --- |' * (len(meta['classes']) + 1)]
@@ -241,19 +269,14 @@ def plot_losses(matrix: Config, pretrain: Dict[str, dict], path: str) -> None:
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.6 * rows), squeeze=False)
     for ax, m in zip(axes.flat, methods):
         steps, losses, warmup_end, switch = [], [], 0, None
-        # A resumed run adds a timestamped folder; their names sort chronologically.
-        for scalars in sorted(glob.glob(osp.join(pretrain[m]['dir'], '*', 'vis_data',
-                                                 'scalars.json'))):
-            with open(scalars) as f:
-                for line in f:
-                    record = json.loads(line)
-                    if 'loss' in record:
-                        steps.append(record['step'])
-                        losses.append(record['loss'])
-                    if record.get('stage') == 0:
-                        warmup_end = record['step']
-                    elif record.get('stage') == 1 and switch is None:
-                        switch = warmup_end  # the last logged warm-up step
+        for record in read_scalars(pretrain[m]['dir']):
+            if 'loss' in record:
+                steps.append(record['step'])
+                losses.append(record['loss'])
+            if record.get('stage') == 0:
+                warmup_end = record['step']
+            elif record.get('stage') == 1 and switch is None:
+                switch = warmup_end  # the last logged warm-up step
         ax.plot(steps, losses)
         if switch is not None:  # GraSS: the losses before and after are on different samples
             ax.axvline(switch, color='grey', linestyle='--', linewidth=1, label='warm-up ends')
@@ -311,6 +334,7 @@ def main() -> None:
     if not finetune:
         raise SystemExit(f'no finished fine-tuning cell (result.json) under {work_dir}')
     os.makedirs(out, exist_ok=True)
+    publish_logs(finetune, out)
     block = tables(matrix, finetune)
     with open(osp.join(out, 'results.md'), 'w') as f:
         f.write(f'# Results of {args.matrix}\n\n{block}\n')
