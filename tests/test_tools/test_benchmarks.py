@@ -103,15 +103,18 @@ def test_comparison_is_paired_by_seed_and_gives_the_issue_verdict():
     row = compare(_cell(grass=[22, 24, 23], simclr=[20, 22, 21], random=[21, 21, 21]),
                   ['random', 'simclr'], names)
     assert row == ['0,1,2', '23.00 ± 1.00', '+2.00 ± 0.00', 'Random init (21.00)',
-                   '+2.00 ± 1.00', 'met']
+                   '+2.00 ± 1.00', 'met', '2']
     # Only 1 point over SimCLR: not met.
     row = compare(_cell(grass=[21, 23, 22], simclr=[20, 22, 21]), ['simclr'], names)
-    assert row[2] == '+1.00 ± 0.00' and row[-1] == 'not met'
+    assert row[2] == '+1.00 ± 0.00' and row[-2] == 'not met'
+    # Differences of +3, -1, +1 (std 2): 2 standard errors of 1.5 points need (2*2/1.5)^2 seeds.
+    row = compare(_cell(grass=[23, 21, 22], simclr=[20, 22, 21]), ['simclr'], names)
+    assert row[2] == '+1.00 ± 2.00' and row[-2:] == ['not met', '8']
     # Random init has one seed only: the comparison uses seed 0 alone and stays open.
     row = compare(_cell(grass=[30, 10, 10], simclr=[20, 20, 20], random=[25]),
                   ['random', 'simclr'], names)
-    assert row[:3] == ['0', '30.00', '+10.00'] and row[-1] == 'open: 1 of 3 seeds'
+    assert row[:3] == ['0', '30.00', '+10.00'] and row[-2:] == ['open: 1 of 3 seeds', 'n/a']
     # A baseline of the matrix has not run at all: open, and named.
     row = compare(_cell(grass=[23, 23, 23], simclr=[20, 20, 20]), ['simclr', 'mocov2'], names)
-    assert row[-1] == 'open: 3 of 3 seeds; no MoCo v2'
+    assert row[-2] == 'open: 3 of 3 seeds; no MoCo v2'
     assert compare(_cell(grass=[20]), ['simclr'], names) == []

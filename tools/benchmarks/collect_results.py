@@ -36,7 +36,9 @@ MARGIN_OVER_SIMCLR = 1.5
 MIN_SEEDS = 3
 TARGET_NOTE = (f'Paired by fine-tuning seed (only seeds every method has finished); differences '
                f'are mean ± sample std of the per-seed differences. Target: GraSS ≥ SimCLR + '
-               f'{MARGIN_OVER_SIMCLR} mIoU and ≥ every baseline, means over ≥ {MIN_SEEDS} seeds.')
+               f'{MARGIN_OVER_SIMCLR} mIoU and ≥ every baseline, means over ≥ {MIN_SEEDS} seeds. '
+               f'Seeds to settle: (2 · std of GraSS − SimCLR / {MARGIN_OVER_SIMCLR})², the seeds at '
+               f'which a {MARGIN_OVER_SIMCLR}-point mean difference would be two standard errors.')
 HEADS = dict(deeplabv3plus='DeepLabV3+', fcn='FCN', upernet='UPerNet')
 PROTOCOLS = dict(full='full fine-tuning', frozen='frozen backbone')
 
@@ -125,7 +127,7 @@ def compare(by_method: Dict[str, List[dict]], baselines: List[str],
 
     Returns:
         The row's cells: seeds, GraSS mIoU, GraSS − SimCLR, best baseline, GraSS − best,
-        target; an empty list where no baseline has run.
+        target, seeds to settle; an empty list where no baseline has run.
     """
     present = [m for m in baselines if m in by_method]
     if not present:
@@ -154,9 +156,13 @@ def compare(by_method: Dict[str, List[dict]], baselines: List[str],
         met = 'simclr' in means and diff('simclr').mean() >= MARGIN_OVER_SIMCLR and \
             diff(best).mean() >= 0
         verdict = 'met' if met else 'not met'
+    # Seeds at which a MARGIN_OVER_SIMCLR mean difference would be two standard errors, given
+    # the spread of the per-seed differences seen so far: what budget would settle the target.
+    settle = (str(max(2, int(np.ceil((2 * diff('simclr').std(ddof=1) / MARGIN_OVER_SIMCLR)**2))))
+              if 'simclr' in means and len(seeds) > 1 else 'n/a')
     return [','.join(map(str, seeds)), pm(grass, sign=''),
             pm(diff('simclr')) if 'simclr' in means else 'n/a',
-            f'{names.get(best, best)} ({means[best]:.2f})', pm(diff(best)), verdict]
+            f'{names.get(best, best)} ({means[best]:.2f})', pm(diff(best)), verdict, settle]
 
 
 def tables(matrix: Config, finetune: List[dict]) -> str:
@@ -201,7 +207,7 @@ def tables(matrix: Config, finetune: List[dict]) -> str:
         lines = [
             '### GraSS against the baselines', '',
             '| Head | Protocol | Labels | seeds | GraSS mIoU | GraSS − SimCLR | best baseline | '
-            'GraSS − best | target |', '|' + ' --- |' * 9
+            'GraSS − best | target | seeds to settle |', '|' + ' --- |' * 10
         ] + summary + ['', TARGET_NOTE, ''] + lines
     return '\n'.join(lines)
 
