@@ -4,7 +4,8 @@
 # fine-tuned with mmseg heads on tiles 1-6 and evaluated on tile 7, at every protocol, label
 # fraction and seed. Fixed in advance, not tuned on tile 7.
 #   python tools/benchmarks/run_matrix.py configs/benchmark_matrix/dubai_aerial_cpu.py
-#   python tools/benchmarks/collect_results.py work_dirs/benchmark/dubai_aerial_cpu
+#   python tools/benchmarks/collect_results.py configs/benchmark_matrix/dubai_aerial_cpu.py \
+#       --readme README.md
 work_dir = 'work_dirs/benchmark/dubai_aerial_cpu'
 # The labelled tiles, converted once into work_dir/data/dubai_aerial (mmseg layout).
 convert_dubai_aerial = '{{$GRASS_MM_DATA:../shared/data}}/dubai_aerial'
