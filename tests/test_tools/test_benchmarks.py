@@ -106,15 +106,22 @@ def test_comparison_is_paired_by_seed_and_gives_the_issue_verdict():
                    '+2.00 ± 1.00', 'met', '2']
     # Only 1 point over SimCLR: not met.
     row = compare(_cell(grass=[21, 23, 22], simclr=[20, 22, 21]), ['simclr'], names)
-    assert row[2] == '+1.00 ± 0.00' and row[-2] == 'not met'
+    assert row[2] == '+1.00 ± 0.00' and row[-2] == 'not met (< SimCLR + 1.5)'
     # Differences of +3, -1, +1 (std 2): 2 standard errors of 1.5 points need (2*2/1.5)^2 seeds.
     row = compare(_cell(grass=[23, 21, 22], simclr=[20, 22, 21]), ['simclr'], names)
-    assert row[2] == '+1.00 ± 2.00' and row[-2:] == ['not met', '8']
-    # Random init has one seed only: the comparison uses seed 0 alone and stays open.
-    row = compare(_cell(grass=[30, 10, 10], simclr=[20, 20, 20], random=[25]),
+    assert row[2] == '+1.00 ± 2.00' and row[-2:] == ['not met (< SimCLR + 1.5)', '8']
+    # Random init has seed 0 only: it is compared on seed 0, SimCLR on all three; open.
+    row = compare(_cell(grass=[30, 10, 10], simclr=[20, 8, 8], random=[25]),
                   ['random', 'simclr'], names)
-    assert row[:3] == ['0', '30.00', '+10.00'] and row[-2:] == ['open: 1 of 3 seeds', 'n/a']
-    # A baseline of the matrix has not run at all: open, and named.
+    assert row == ['0,1,2', '16.67 ± 11.55', '+4.67 ± 4.62', 'SimCLR (12.00)', '+4.67 ± 4.62',
+                   'open: Random init 1 of 3 seeds', '38']
+    row = compare(_cell(grass=[30, 10, 10], simclr=[20, 8, 8], random=[31]),
+                  ['random', 'simclr'], names)
+    assert row[3:5] == ['Random init (31.00)', '-1.00 (seeds: 1)']
+    # A baseline that has not run keeps a passing comparison open, but not a failing one.
     row = compare(_cell(grass=[23, 23, 23], simclr=[20, 20, 20]), ['simclr', 'mocov2'], names)
-    assert row[-2] == 'open: 3 of 3 seeds; no MoCo v2'
+    assert row[-2] == 'open: MoCo v2 0 of 3 seeds'
+    row = compare(_cell(grass=[23, 23, 23], simclr=[20, 20, 20], random=[24, 24, 24]),
+                  ['random', 'simclr', 'mocov2'], names)
+    assert row[-2] == 'not met (< Random init)'
     assert compare(_cell(grass=[20]), ['simclr'], names) == []
