@@ -41,6 +41,8 @@ TARGET_NOTE = (f'Each baseline is paired with GraSS by fine-tuning seed, on the 
                f'baseline, means over ≥ {MIN_SEEDS} seeds. Seeds to settle: (2 · std of GraSS − '
                f'SimCLR / {MARGIN_OVER_SIMCLR})², the seeds at which a {MARGIN_OVER_SIMCLR}-point '
                f'mean difference would be two standard errors.')
+ABLATION_NOTE = ('Each variant changes one setting of the GraSS row and is paired with it by '
+                 'fine-tuning seed: mean ± sample std of the per-seed differences.')
 HEADS = dict(deeplabv3plus='DeepLabV3+', fcn='FCN', upernet='UPerNet')
 PROTOCOLS = dict(full='full fine-tuning', frozen='frozen backbone')
 
@@ -120,6 +122,20 @@ def order(methods, matrix: Config) -> List[str]:
     return sorted(methods, key=lambda m: known.index(m) if m in known else len(known))
 
 
+def mean_pm(values: np.ndarray, of: int, sign: str = '+') -> str:
+    """'mean ± sample std', with the seed count where fewer than ``of`` seeds are paired."""
+    text = f'{values.mean():{sign}.2f}'
+    if len(values) > 1:
+        text += f' ± {values.std(ddof=1):.2f}'
+    return text if len(values) == of else f'{text} (seeds: {len(values)})'
+
+
+def paired(by_method: Dict[str, List[dict]], a: str, b: str) -> np.ndarray:
+    """Per-seed mIoU differences a − b on the fine-tuning seeds both have finished."""
+    ma, mb = ({r['seed']: r['metrics']['mIoU'] for r in by_method.get(m, [])} for m in (a, b))
+    return np.array([ma[s] - mb[s] for s in sorted(set(ma) & set(mb))])
+
+
 def compare(by_method: Dict[str, List[dict]], baselines: List[str],
             names: Dict[str, str]) -> List[str]:
     """GraSS against the baselines of one cell, each paired by seed, with the issue's verdict.
@@ -139,16 +155,13 @@ def compare(by_method: Dict[str, List[dict]], baselines: List[str],
         theirs = {r['seed']: r['metrics']['mIoU'] for r in by_method.get(m, [])}
         shared = sorted(set(grass) & set(theirs))
         if shared:
-            diffs[m] = np.array([grass[s] - theirs[s] for s in shared])
+            diffs[m] = paired(by_method, 'grass', m)
             means[m] = np.mean([theirs[s] for s in shared])
     if not diffs:
         return []
 
     def pm(values: np.ndarray, sign: str = '+') -> str:
-        text = f'{values.mean():{sign}.2f}'
-        if len(values) > 1:
-            text += f' ± {values.std(ddof=1):.2f}'
-        return text if len(values) == len(grass) else f'{text} (seeds: {len(values)})'
+        return mean_pm(values, len(grass), sign)
 
     closest = min(diffs, key=lambda m: diffs[m].mean())  # the baseline GraSS leads least
     failed = [f'< SimCLR + {MARGIN_OVER_SIMCLR}' if m == 'simclr' else f'< {names.get(m, m)}'
@@ -172,7 +185,7 @@ def tables(matrix: Config, finetune: List[dict]) -> str:
     names = matrix.get('names', {})
     lines = []
     groups = group(finetune)
-    summary = []
+    summary, ablation = [], []
     for key in sorted(groups, key=lambda k: (list(matrix.downstream).index(k[0]),
                                              list(PROTOCOLS).index(k[1]), -k[2])):
         head, protocol, fraction = key
@@ -206,12 +219,25 @@ def tables(matrix: Config, finetune: List[dict]) -> str:
             if row:
                 summary.append(f'| {HEADS.get(head, head)} | {protocol} | {fraction * 100:g} % | '
                                + ' | '.join(row) + ' |')
+        for m in [m for m in methods if m in matrix.get('ablations', {})]:
+            diff = paired(by_method, m, 'grass')
+            if len(diff):
+                runs = by_method[m]
+                ablation.append(
+                    f'| {names.get(m, m)} | {HEADS.get(head, head)} | {protocol} | '
+                    f"{fraction * 100:g} % | {','.join(str(r['seed']) for r in runs)} | "
+                    f'{fmt(runs)} | {mean_pm(diff, len(runs))} |')
     if summary:
         lines = [
             '### GraSS against the baselines', '',
             '| Head | Protocol | Labels | seeds | GraSS mIoU | GraSS − SimCLR | closest baseline | '
             'GraSS − closest | target | seeds to settle |', '|' + ' --- |' * 10
         ] + summary + ['', TARGET_NOTE, ''] + lines
+    if ablation:
+        lines += ['### GraSS ablations', '',
+                  '| Variant | Head | Protocol | Labels | seeds | mIoU | − '
+                  f"{names.get('grass', 'grass')} |",
+                  '|' + ' --- |' * 7] + ablation + ['', ABLATION_NOTE, '']
     return '\n'.join(lines)
 
 
