@@ -274,6 +274,8 @@ def plot_fractions(matrix: Config, finetune: List[dict], path: str) -> None:
     panels = sorted({(r['head'], r['protocol']) for r in finetune})
     fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.6), squeeze=False)
     groups = group(finetune)
+    colours = {m: f'C{i % 10}' for i, m in
+               enumerate(list(matrix.methods) + list(matrix.get('ablations', {})))}
     for ax, (head, protocol) in zip(axes[0], panels):
         methods = order({m for (h, p, _), v in groups.items() if (h, p) == (head, protocol)
                          for m in v}, matrix)
@@ -282,14 +284,20 @@ def plot_fractions(matrix: Config, finetune: List[dict], path: str) -> None:
                             for (h, p, f) in groups
                             if (h, p) == (head, protocol) and m in groups[(h, p, f)])
             x, y, e = zip(*points)
+            # One colour per method in every panel; each panel has its own legend, since the
+            # panels need not hold the same methods (the ablations run in one cell only).
             ax.errorbar([100 * v for v in x], y, yerr=np.nan_to_num(e), marker='o',
-                        capsize=3, label=names.get(m, m))
+                        capsize=3, label=names.get(m, m), color=colours.get(m))
         ax.set_xscale('log')
+        ticks = sorted(100 * f for f in matrix.fractions)
+        ax.set_xticks(ticks, [f'{t:g}' for t in ticks])
+        ax.minorticks_off()
+        ax.set_xlim(ticks[0] / 1.5, ticks[-1] * 1.5)
+        ax.legend(fontsize=7)
         ax.set_xlabel('labelled training images (%)')
         ax.set_ylabel('val mIoU')
         ax.set_title(f'{HEADS.get(head, head)}, {PROTOCOLS.get(protocol, protocol)}')
         ax.grid(alpha=0.3)
-    axes[0][-1].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
