@@ -152,11 +152,10 @@ def compare(by_method: Dict[str, List[dict]], baselines: List[str],
     grass = {r['seed']: r['metrics']['mIoU'] for r in by_method.get('grass', [])}
     diffs, means = {}, {}
     for m in baselines:
-        theirs = {r['seed']: r['metrics']['mIoU'] for r in by_method.get(m, [])}
-        shared = sorted(set(grass) & set(theirs))
-        if shared:
-            diffs[m] = paired(by_method, 'grass', m)
-            means[m] = np.mean([theirs[s] for s in shared])
+        diff = paired(by_method, 'grass', m)
+        if len(diff):
+            diffs[m] = diff
+            means[m] = np.mean([r['metrics']['mIoU'] for r in by_method[m] if r['seed'] in grass])
     if not diffs:
         return []
 
@@ -222,7 +221,7 @@ def tables(matrix: Config, finetune: List[dict]) -> str:
         for m in [m for m in methods if m in matrix.get('ablations', {})]:
             diff = paired(by_method, m, 'grass')
             if len(diff):
-                runs = by_method[m]
+                runs = sorted(by_method[m], key=lambda r: r['seed'])
                 ablation.append(
                     f'| {names.get(m, m)} | {HEADS.get(head, head)} | {protocol} | '
                     f"{fraction * 100:g} % | {','.join(str(r['seed']) for r in runs)} | "
