@@ -1,4 +1,5 @@
 """Export the pretrained backbone of a training checkpoint as a plain-tensor file."""
+import hashlib
 import os
 import os.path as osp
 
@@ -44,3 +45,27 @@ def extract_backbone(src: str, dst: str, prefix: str = 'backbone.') -> int:
     torch.save({'state_dict': backbone}, tmp)
     os.replace(tmp, dst)  # a crash mid-write never leaves a truncated dst
     return len(backbone)
+
+
+def weights_sha256(path: str) -> str:
+    """SHA-256 of the tensors of a checkpoint: names, dtypes, shapes and values, in name order.
+
+    It names a set of weights rather than a file (``torch.save`` may lay the same tensors out
+    differently), so two pretrainings that produced the same backbone get the same id: the
+    benchmark collector uses it to tell whether cells fine-tuned in different sessions started
+    from one pretraining.
+
+    Args:
+        path: A checkpoint or ``extract_backbone`` output.
+
+    Returns:
+        The hex digest.
+    """
+    checkpoint = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+    state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else {}
+    digest = hashlib.sha256()
+    for name in sorted(k for k, v in state.items() if isinstance(v, torch.Tensor)):
+        tensor = state[name].detach().cpu().contiguous().reshape(-1)
+        digest.update(f'{name}:{tensor.dtype}:{tuple(state[name].shape)};'.encode())
+        digest.update(tensor.view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()

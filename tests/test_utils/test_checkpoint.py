@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from grass_mm.utils import extract_backbone
+from grass_mm.utils import extract_backbone, weights_sha256
 
 
 def test_extract_backbone_writes_plain_tensors(tmp_path):
@@ -35,3 +35,15 @@ def test_exported_grass_backbone_loads_into_torchvision_resnet(grass_checkpoint,
     assert sorted(result.missing_keys) == ['fc.bias', 'fc.weight']  # the classifier only
     assert not result.unexpected_keys and count == len(state) == 120
     assert torch.equal(net.layer4[1].conv2.weight, state['layer4.1.conv2.weight'])
+
+
+def test_weights_sha256_names_the_weights_not_the_file(tmp_path):
+    state = {'conv1.weight': torch.randn(2, 3), 'bn1.num_batches_tracked': torch.tensor(3)}
+    a, b, c = (str(tmp_path / f'{n}.pth') for n in 'abc')
+    torch.save({'state_dict': state}, a)
+    torch.save({'state_dict': dict(reversed(list(state.items()))), 'meta': {'x': 1}}, b)
+    assert weights_sha256(a) == weights_sha256(b)  # same tensors, another file layout
+    changed = dict(state, **{'conv1.weight': state['conv1.weight'].clone()})
+    changed["conv1.weight"][0, 0] += 1e-3
+    torch.save({'state_dict': changed}, c)
+    assert weights_sha256(c) != weights_sha256(a)
