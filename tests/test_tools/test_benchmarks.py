@@ -3,12 +3,14 @@ import importlib.util
 import json
 import os
 import os.path as osp
+import subprocess
 import sys
 
 import yaml
 
+from grass_mm.utils import weights_sha256
 from tests.helpers import GRASS_SYNTHETIC, REPO
-from tests.test_tools.test_tools import run
+from tests.test_tools.test_tools import run, tool_env
 
 SEG = 'configs/benchmarks/fcn_r18-d8_1xb8-400i_synthetic-128x128.py'
 
@@ -87,6 +89,33 @@ names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 
     assert all(osp.getsize(out / f) > 1000 for f in ('miou_vs_fraction.png', 'pretrain_loss.png'))
     assert (out / 'results.md').read_text().count('| FCN | R-18-D8 |') == 3
     assert os.listdir(work / 'pretrain' / 'grass')  # nothing of the user's removed
+
+    # Every cell is on record with the pretraining it started from, named by its weights.
+    cells = json.loads((out / 'cells.json').read_text())
+    assert len(cells) == 7 and not any('dir' in c or 'work_dir' in c for c in cells)
+    pretrained = {c['method']: c['backbone_sha256'] for c in cells if c['kind'] == 'pretrain'}
+    assert pretrained['grass'] == weights_sha256(str(work / 'pretrain/grass/backbone.pth'))
+    assert pretrained['grass'] != pretrained['grass_warmup0']
+    grass_cell = next(c for c in cells if c['method'] == 'grass' and c.get('seed') == 1)
+    assert grass_cell['pretrained']['sha256'] == pretrained['grass']
+    assert f"GraSS `{pretrained['grass'][:8]}`" in text
+    # A later session whose work dir is gone publishes the same tables from that record...
+    block = text.split('<!-- results:tiny_matrix:start -->')[1]
+    (out / 'pretrain_loss.png').unlink()
+    run([sys.executable, 'tools/benchmarks/collect_results.py', str(matrix), '--out', str(out),
+         '--readme', str(readme), '--model-index', str(tmp_path / 'model-index.yml'),
+         '--work-dir', str(tmp_path / 'lost')])
+    assert readme.read_text().split('<!-- results:tiny_matrix:start -->')[1] == block
+    assert osp.getsize(out / 'pretrain_loss.png') > 1000  # from the published pretraining logs
+    # ...and refuses to average a row over seeds fine-tuned from different pretrainings.
+    grass_cell['pretrained']['sha256'] = '0' * 64
+    (out / 'cells.json').write_text(json.dumps(cells))
+    refused = subprocess.run(
+        [sys.executable, 'tools/benchmarks/collect_results.py', str(matrix), '--out', str(out),
+         '--work-dir', str(tmp_path / 'lost')], cwd=REPO, env=tool_env(), capture_output=True,
+        text=True)
+    assert refused.returncode != 0
+    assert 'grass, fcn full 50 %: the seeds come from different pretrainings' in refused.stderr
 
 
 def _collector():

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import platform
 import subprocess
 import sys
 import time
@@ -29,7 +30,7 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)  # grass_mm from this checkout when it is not installed
 
 from grass_mm.datasets import convert_dubai_aerial  # noqa: E402
-from grass_mm.utils import extract_backbone  # noqa: E402
+from grass_mm.utils import extract_backbone, weights_sha256  # noqa: E402
 
 MATRIX_KEYS = ('work_dir', 'methods', 'downstream', 'fractions', 'seeds')
 
@@ -122,8 +123,10 @@ def build_config(matrix: Config, cell: dict, work_dir: str, data_root: Optional[
     """The exact config of one cell."""
     cfg = Config.fromfile(cell['config'])
     if cell['kind'] == 'pretrain':
-        cfg.merge_from_dict(cell['cfg_options'])
+        # The cell's own change last: matrix-wide options (a shorter schedule, say) must not
+        # undo an ablation's setting and silently make it a twin of the default.
         cfg.merge_from_dict(matrix.get('pretrain_cfg_options', {}))
+        cfg.merge_from_dict(cell['cfg_options'])
         cfg.randomness = dict(seed=matrix.get('pretrain_seed', 0))
         return cfg
     if data_root is not None:
@@ -146,8 +149,20 @@ def build_config(matrix: Config, cell: dict, work_dir: str, data_root: Optional[
     return cfg
 
 
+def cpu_model() -> str:
+    """The processor's name: floating-point results, and so a pretraining, may differ by CPU."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def run_train(config: str, work_dir: str, log: str) -> dict:
-    """Run tools/train.py as a child; return its exit status, wall time and peak RSS."""
+    """Run tools/train.py as a child; return its exit status, wall time, peak RSS and CPU."""
     resume = ['--resume'] if find_latest_checkpoint(work_dir) else []
     start = time.time()
     with open(log, 'a') as out:
@@ -160,7 +175,7 @@ def run_train(config: str, work_dir: str, log: str) -> dict:
     child.returncode = os.waitstatus_to_exitcode(status)
     # ru_maxrss is in KiB on Linux: the largest of the trainer and its data workers.
     return dict(returncode=child.returncode, wall_s=round(time.time() - start, 1),
-                max_rss_gb=round(usage.ru_maxrss / 2**20, 2))
+                max_rss_gb=round(usage.ru_maxrss / 2**20, 2), cpu=cpu_model())
 
 
 def last_scalars(work_dir: str, key: str) -> Optional[dict]:
@@ -184,7 +199,8 @@ def run_cell(matrix: Config, cell: dict, work_dir: str, data_root: Optional[str]
         return 'done before'
     os.makedirs(wd, exist_ok=True)
     config = osp.join(wd, 'run_config.py')
-    build_config(matrix, cell, work_dir, data_root).dump(config)
+    cfg = build_config(matrix, cell, work_dir, data_root)
+    cfg.dump(config)
     if dry_run:
         return f'would run {config}'
     usage = run_train(config, wd, osp.join(wd, 'stdout.log'))
@@ -196,6 +212,7 @@ def run_cell(matrix: Config, cell: dict, work_dir: str, data_root: Optional[str]
         if not osp.isfile(backbone):
             extract_backbone(find_latest_checkpoint(wd), backbone)
         result['backbone'] = backbone
+        result['backbone_sha256'] = weights_sha256(backbone)
         status = f"{usage['wall_s']:.0f} s"
     else:
         metrics = last_scalars(wd, '"mIoU"')
@@ -203,6 +220,9 @@ def run_cell(matrix: Config, cell: dict, work_dir: str, data_root: Optional[str]
             return f'FAILED (no mIoU in {wd}/*/vis_data/scalars.json)'
         result['metrics'] = {k: v for k, v in metrics.items() if k not in ('log', 'step')}
         result['log'] = metrics['log']
+        # Which pretraining this cell started from, for collections that span sessions.
+        init = cfg.model.backbone.init_cfg
+        result['backbone_sha256'] = weights_sha256(init.checkpoint) if init else None
         status = f"mIoU {metrics['mIoU']:.2f}, {usage['wall_s']:.0f} s"
     with open(result_file + '.tmp', 'w') as f:
         json.dump(result, f, indent=1)
