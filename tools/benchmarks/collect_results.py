@@ -3,14 +3,18 @@
     python tools/benchmarks/collect_results.py configs/benchmark_matrix/dubai_aerial_cpu.py
         [--work-dir DIR] [--out docs/results/dubai_aerial_cpu] [--readme README.md]
 
-Reads every ``result.json`` that ``tools/benchmarks/run_matrix.py`` wrote and writes, under
-``--out``: ``results.md`` (one table per head, protocol and label fraction in MMSegmentation's
-columns, mIoU as mean ± std over seeds, then per-class IoU and a GraSS-against-baselines
-summary), ``metafile.yml`` (MMSeg/OpenMMLab format), ``miou_vs_fraction.png``,
-``pretrain_loss.png`` and each cell's scalars as ``logs/<method>/<cell>.log.json`` (the tables'
-log links); and adds the metafile to ``model-index.yml`` (repository root). With ``--readme`` the
-tables replace the README's block between ``<!-- results:NAME:start -->`` and
-``<!-- results:NAME:end -->``, so no figure there is typed by hand.
+Reads every ``result.json`` that ``tools/benchmarks/run_matrix.py`` wrote and adds it to the
+published record ``--out/cells.json`` (a cell already there is replaced by its work-dir twin),
+so a session whose work dir is gone still publishes what earlier ones measured. From that
+record it writes, under ``--out``: ``results.md`` (one table per head, protocol and label
+fraction in MMSegmentation's columns, mIoU as mean ± std over seeds, then per-class IoU, the
+pretraining each row started from, and a GraSS-against-baselines summary), ``metafile.yml``
+(MMSeg/OpenMMLab format), ``miou_vs_fraction.png``, ``pretrain_loss.png`` and each cell's scalars
+as ``logs/<method>/<cell>.log.json`` (the tables' log links); and adds the metafile to
+``model-index.yml`` (repository root). With ``--readme`` the tables replace the README's block
+between ``<!-- results:NAME:start -->`` and ``<!-- results:NAME:end -->``, so no figure there is
+typed by hand. A row must come from one pretraining of its method: cells fine-tuned from
+different backbones (``weights_sha256``) in one row are an error, not an average.
 """
 import argparse
 import glob
@@ -18,18 +22,22 @@ import json
 import os
 import os.path as osp
 import re
+import sys
 from collections import defaultdict
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import matplotlib
 import numpy as np
 import yaml
 from mmengine.config import Config
 
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO)  # grass_mm from this checkout when it is not installed
+from grass_mm.utils import weights_sha256  # noqa: E402
+
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # The issue's target, fixed before any run: GraSS >= SimCLR + 1.5 mIoU (the paper's mean gain is
 # +1.57) and >= every other baseline, as means over at least 3 seeds.
 MARGIN_OVER_SIMCLR = 1.5
@@ -43,23 +51,19 @@ TARGET_NOTE = (f'Each baseline is paired with GraSS by fine-tuning seed, on the 
                f'mean difference would be two standard errors.')
 ABLATION_NOTE = ('Each variant changes one setting of the GraSS row and is paired with it by '
                  'fine-tuning seed: mean ± sample std of the per-seed differences.')
+CELLS = 'cells.json'  # the published record of every cell; collections add to it
 HEADS = dict(deeplabv3plus='DeepLabV3+', fcn='FCN', upernet='UPerNet')
 PROTOCOLS = dict(full='full fine-tuning', frozen='frozen backbone')
 
 
-def load_results(work_dir: str) -> Tuple[List[dict], Dict[str, dict]]:
-    """Return the fine-tuning results and the pretraining results by method."""
-    finetune, pretrain = [], {}
+def load_results(work_dir: str) -> List[dict]:
+    """Every ``result.json`` under ``work_dir`` (none if it is gone), with its folder."""
+    results = []
     for path in sorted(glob.glob(osp.join(work_dir, '*', '*', '**', 'result.json'),
                                  recursive=True)):
         with open(path) as f:
-            result = json.load(f)
-        result['dir'] = osp.dirname(path)
-        if result['kind'] == 'pretrain':
-            pretrain[result['method']] = result
-        else:
-            finetune.append(result)
-    return finetune, pretrain
+            results.append(dict(json.load(f), dir=osp.dirname(path)))
+    return results
 
 
 def read_scalars(run_dir: str) -> List[dict]:
@@ -72,15 +76,74 @@ def read_scalars(run_dir: str) -> List[dict]:
     return records
 
 
-def publish_logs(finetune: List[dict], out: str) -> None:
-    """Copy each cell's scalars to ``out/logs`` (MMSeg's ``.log.json``) and link them."""
-    for r in finetune:
-        dst = osp.join(out, 'logs', r['method'], f"{r['head']}_{r['protocol']}_"
-                       f"{r['fraction'] * 100:g}pct-labels_seed{r['seed']}.log.json")
-        os.makedirs(osp.dirname(dst), exist_ok=True)
-        with open(dst, 'w') as f:
-            f.writelines(json.dumps(record) + '\n' for record in read_scalars(r['dir']))
-        r['log_json'] = repo_link(dst)
+def cell_key(r: dict) -> tuple:
+    return tuple(r.get(k) for k in ('kind', 'method', 'head', 'protocol', 'fraction', 'seed'))
+
+
+def run_date(run_dir: str) -> Optional[str]:
+    """The day a run started, from mmengine's first timestamped folder (YYYYMMDD_HHMMSS)."""
+    stamps = sorted(d for d in os.listdir(run_dir) if re.fullmatch(r'\d{8}_\d{6}', d))
+    return f'{stamps[0][:4]}-{stamps[0][4:6]}-{stamps[0][6:8]}' if stamps else None
+
+
+def publish(result: dict, out: str, dates: Dict[str, str]) -> dict:
+    """The published record of a work-dir result: its scalars copied to ``out/logs``, what the
+    tables need from its config, and which pretraining it started from; no local paths.
+
+    ``dates`` maps the weights hash of every known pretraining to the day it ran.
+    """
+    name = ('pretrain' if result['kind'] == 'pretrain' else
+            f"{result['head']}_{result['protocol']}_{result['fraction'] * 100:g}pct-labels_"
+            f"seed{result['seed']}")
+    log = osp.join('logs', result['method'], name + '.log.json')
+    os.makedirs(osp.join(out, osp.dirname(log)), exist_ok=True)
+    with open(osp.join(out, log), 'w') as f:
+        f.writelines(json.dumps(record) + '\n' for record in read_scalars(result['dir']))
+    keep = ('kind', 'method', 'head', 'protocol', 'fraction', 'seed', 'config', 'cfg_options',
+            'metrics', 'wall_s', 'max_rss_gb', 'cpu')
+    record = dict({k: result[k] for k in keep if k in result}, log=log)
+    # Results of run_matrix versions that did not hash the backbone yet: hash the file.
+    if result['kind'] == 'pretrain':
+        return dict(record, date=run_date(result['dir']), backbone_sha256=result.get(
+            'backbone_sha256') or weights_sha256(result['backbone']))
+    cfg = Config.fromfile(osp.join(result['dir'], 'run_config.py'))
+    init = cfg.model.backbone.init_cfg
+    sha = result.get('backbone_sha256') or (weights_sha256(init.checkpoint) if init else None)
+    crop = cfg.get('crop_size') or cfg.model.data_preprocessor.size
+    return dict(record, backbone=f'R-{cfg.model.backbone.depth}-D8', crop=f'{crop[0]}x{crop[1]}',
+                schedule=str(cfg.train_cfg.max_iters),
+                pretrained=sha and dict(sha256=sha, date=dates.get(sha)))
+
+
+def merge(out: str, fresh: List[dict]) -> List[dict]:
+    """The published cells of ``out/cells.json`` with the work dir's added or put in their
+    place, written back; each row checked to come from one pretraining."""
+    path = osp.join(out, CELLS)
+    cells = {}
+    if osp.isfile(path):
+        with open(path) as f:
+            cells = {cell_key(r): r for r in json.load(f)}
+    for r in (r for r in fresh if r['kind'] == 'pretrain'):
+        cells[cell_key(r)] = publish(r, out, {})
+    dates = {r['backbone_sha256']: r['date'] for r in cells.values() if r['kind'] == 'pretrain'}
+    for r in (r for r in fresh if r['kind'] != 'pretrain'):
+        cells[cell_key(r)] = publish(r, out, dates)
+    records = sorted(cells.values(), key=lambda r: json.dumps(cell_key(r)))
+    rows = defaultdict(dict)
+    for r in records:
+        if r['kind'] != 'pretrain':
+            rows[cell_key(r)[1:5]].setdefault(json.dumps(r['pretrained']), []).append(r['seed'])
+    for (method, head, protocol, fraction), sources in rows.items():
+        if len(sources) > 1:
+            raise SystemExit(
+                f'{path}: {method}, {head} {protocol} {fraction * 100:g} %: the seeds come from '
+                f"different pretrainings ({'; '.join(f'seeds {v}: {k}' for k, v in sources.items())})"
+                '; a row must come from one: rerun its other seeds on the same backbone, or '
+                'remove the stale cells from the file')
+    with open(path + '.tmp', 'w') as f:
+        json.dump(records, f, indent=1)
+    os.replace(path + '.tmp', path)
+    return records
 
 
 def repo_link(path: str) -> str:
@@ -109,12 +172,27 @@ def fmt(runs: List[dict], key: str = 'mIoU') -> str:
 
 
 def cell_meta(runs: List[dict]) -> dict:
-    """Backbone, crop size and schedule of a cell, read from the config it ran."""
-    cfg = Config.fromfile(osp.join(runs[0]['dir'], 'run_config.py'))
-    crop = cfg.get('crop_size') or cfg.model.data_preprocessor.size
-    return dict(backbone=f'R-{cfg.model.backbone.depth}-D8', crop=f'{crop[0]}x{crop[1]}',
-                schedule=str(cfg.train_cfg.max_iters), config=runs[0]['config'],
-                classes=[k[4:] for k in runs[0]['metrics'] if k.startswith('IoU.')])
+    """Backbone, crop size, schedule, config and classes of a row (the same for its seeds)."""
+    r = runs[0]
+    return dict(backbone=r['backbone'], crop=r['crop'], schedule=r['schedule'],
+                config=r['config'], classes=[k[4:] for k in r['metrics'] if k.startswith('IoU.')])
+
+
+def pretrained_note(by_method: Dict[str, List[dict]], methods: List[str],
+                    names: Dict[str, str]) -> str:
+    """Which pretraining each row's backbone came from: the day it ran and its weights hash."""
+    days = defaultdict(list)
+    for m in methods:
+        source = by_method[m][0]['pretrained']
+        if source is not None:
+            day = source.get('date') or 'day unknown'
+            if not source['sha256']:
+                day += ' (weights not hashed)'
+            days[day].append(names.get(m, m) + (f" `{source['sha256'][:8]}`"
+                                                 if source['sha256'] else ''))
+    # Method names may hold commas ("GraSS, warm-up 0 %").
+    return ('Pretrained backbones: ' + '; '.join(f"{d}: {' · '.join(v)}" for d, v in days.items())
+            + '.') if days else ''
 
 
 def order(methods, matrix: Config) -> List[str]:
@@ -180,7 +258,7 @@ def compare(by_method: Dict[str, List[dict]], baselines: List[str],
             settle]
 
 
-def tables(matrix: Config, finetune: List[dict]) -> str:
+def tables(matrix: Config, finetune: List[dict], out: str) -> str:
     names = matrix.get('names', {})
     lines = []
     groups = group(finetune)
@@ -197,8 +275,8 @@ def tables(matrix: Config, finetune: List[dict]) -> str:
                   'seeds | config | log |', '|' + ' --- |' * 10]
         for m in methods:
             runs = sorted(by_method[m], key=lambda r: r['seed'])
-            logs = ' '.join(f"[{r['seed']}]({r['log_json']})" for r in runs
-                            if 'log_json' in r)
+            logs = ' '.join(f"[{r['seed']}]({repo_link(osp.join(out, r['log']))})"
+                            for r in runs)
             lines.append(
                 f"| {HEADS.get(head, head)} | {meta['backbone']} | {names.get(m, m)} | "
                 f"{meta['crop']} | {meta['schedule']} | "
@@ -212,7 +290,8 @@ def tables(matrix: Config, finetune: List[dict]) -> str:
             lines.append(f'| {names.get(m, m)} | ' + ' | '.join(
                 f"{np.nanmean([r['metrics'][f'IoU.{c}'] for r in by_method[m]]):.2f}"
                 for c in meta['classes']) + ' |')
-        lines.append('')
+        note = pretrained_note(by_method, methods, names)
+        lines += ['', note, ''] if note else ['']
         if 'grass' in by_method:
             row = compare(by_method, [m for m in matrix.methods if m != 'grass'], names)
             if row:
@@ -302,7 +381,7 @@ def plot_fractions(matrix: Config, finetune: List[dict], path: str) -> None:
     plt.close(fig)
 
 
-def plot_losses(matrix: Config, pretrain: Dict[str, dict], path: str) -> None:
+def plot_losses(matrix: Config, pretrain: Dict[str, dict], out: str, path: str) -> None:
     """One panel per method: the losses differ in kind (InfoNCE, negative cosine, ...)."""
     names = matrix.get('names', {})
     methods = order(pretrain, matrix)
@@ -311,7 +390,9 @@ def plot_losses(matrix: Config, pretrain: Dict[str, dict], path: str) -> None:
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.6 * rows), squeeze=False)
     for ax, m in zip(axes.flat, methods):
         steps, losses, warmup_end, switch = [], [], 0, None
-        for record in read_scalars(pretrain[m]['dir']):
+        with open(osp.join(out, pretrain[m]['log'])) as f:
+            records = [json.loads(line) for line in f if line.strip()]
+        for record in records:
             if 'loss' in record:
                 steps.append(record['step'])
                 losses.append(record['loss'])
@@ -323,7 +404,8 @@ def plot_losses(matrix: Config, pretrain: Dict[str, dict], path: str) -> None:
         if switch is not None:  # GraSS: the losses before and after are on different samples
             ax.axvline(switch, color='grey', linestyle='--', linewidth=1, label='warm-up ends')
             ax.legend(fontsize=7)
-        ax.set_title(names.get(m, m), fontsize=9)
+        ax.set_title(f"{names.get(m, m)}, {pretrain[m]['date']} "
+                     f"({pretrain[m]['backbone_sha256'][:8]})", fontsize=9)
         ax.set_xlabel('iteration', fontsize=8)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(methods):]:
@@ -372,12 +454,14 @@ def main() -> None:
     name = osp.splitext(osp.basename(args.matrix))[0]
     work_dir = args.work_dir or matrix.work_dir
     out = args.out or osp.join(REPO, 'docs', 'results', name)
-    finetune, pretrain = load_results(work_dir)
-    if not finetune:
-        raise SystemExit(f'no finished fine-tuning cell (result.json) under {work_dir}')
     os.makedirs(out, exist_ok=True)
-    publish_logs(finetune, out)
-    block = tables(matrix, finetune)
+    records = merge(out, load_results(work_dir))
+    finetune = [r for r in records if r['kind'] == 'finetune']
+    pretrain = {r['method']: r for r in records if r['kind'] == 'pretrain'}
+    if not finetune:
+        raise SystemExit(f'no finished fine-tuning cell (result.json) under {work_dir} '
+                         f'nor in {osp.join(out, CELLS)}')
+    block = tables(matrix, finetune, out)
     with open(osp.join(out, 'results.md'), 'w') as f:
         f.write(f'# Results of {args.matrix}\n\n{block}\n')
     with open(osp.join(out, 'metafile.yml'), 'w') as f:
@@ -385,7 +469,7 @@ def main() -> None:
     write_model_index(args.model_index, osp.join(out, 'metafile.yml'))
     plot_fractions(matrix, finetune, osp.join(out, 'miou_vs_fraction.png'))
     if pretrain:
-        plot_losses(matrix, pretrain, osp.join(out, 'pretrain_loss.png'))
+        plot_losses(matrix, pretrain, out, osp.join(out, 'pretrain_loss.png'))
     if args.readme:
         update_readme(args.readme, name, block)
     print(f'{len(finetune)} fine-tuning results, {len(pretrain)} pretrainings -> {out}')
