@@ -86,63 +86,73 @@ def run_date(run_dir: str) -> Optional[str]:
     return f'{stamps[0][:4]}-{stamps[0][4:6]}-{stamps[0][6:8]}' if stamps else None
 
 
-def publish(result: dict, out: str, dates: Dict[str, str]) -> dict:
-    """The published record of a work-dir result: its scalars copied to ``out/logs``, what the
-    tables need from its config, and which pretraining it started from; no local paths.
+def describe(pretrained: Optional[dict]) -> str:
+    """A row's pretraining in words: its day and weights hash."""
+    if pretrained is None:
+        return 'no pretraining'
+    sha = f"`{pretrained['sha256'][:8]}`" if pretrained['sha256'] else 'weights not hashed'
+    return f"{pretrained.get('date') or 'day unknown'} ({sha})"
 
-    ``dates`` maps the weights hash of every known pretraining to the day it ran.
-    """
+
+def record(result: dict, dates: Dict[str, str]) -> dict:
+    """The published record of a work-dir result: what the tables need from it and its config,
+    which pretraining it started from (``dates``: day of each known pretraining by weights
+    hash), and its log's path under the output folder; no local paths."""
     name = ('pretrain' if result['kind'] == 'pretrain' else
             f"{result['head']}_{result['protocol']}_{result['fraction'] * 100:g}pct-labels_"
             f"seed{result['seed']}")
-    log = osp.join('logs', result['method'], name + '.log.json')
-    os.makedirs(osp.join(out, osp.dirname(log)), exist_ok=True)
-    with open(osp.join(out, log), 'w') as f:
-        f.writelines(json.dumps(record) + '\n' for record in read_scalars(result['dir']))
     keep = ('kind', 'method', 'head', 'protocol', 'fraction', 'seed', 'config', 'cfg_options',
             'metrics', 'wall_s', 'max_rss_gb', 'cpu')
-    record = dict({k: result[k] for k in keep if k in result}, log=log)
+    out = dict({k: result[k] for k in keep if k in result},
+               log=osp.join('logs', result['method'], name + '.log.json'))
     # Results of run_matrix versions that did not hash the backbone yet: hash the file.
     if result['kind'] == 'pretrain':
-        return dict(record, date=run_date(result['dir']), backbone_sha256=result.get(
+        return dict(out, date=run_date(result['dir']), backbone_sha256=result.get(
             'backbone_sha256') or weights_sha256(result['backbone']))
     cfg = Config.fromfile(osp.join(result['dir'], 'run_config.py'))
     init = cfg.model.backbone.init_cfg
     sha = result.get('backbone_sha256') or (weights_sha256(init.checkpoint) if init else None)
     crop = cfg.get('crop_size') or cfg.model.data_preprocessor.size
-    return dict(record, backbone=f'R-{cfg.model.backbone.depth}-D8', crop=f'{crop[0]}x{crop[1]}',
+    return dict(out, backbone=f'R-{cfg.model.backbone.depth}-D8', crop=f'{crop[0]}x{crop[1]}',
                 schedule=str(cfg.train_cfg.max_iters),
                 pretrained=sha and dict(sha256=sha, date=dates.get(sha)))
 
 
 def merge(out: str, fresh: List[dict]) -> List[dict]:
     """The published cells of ``out/cells.json`` with the work dir's added or put in their
-    place, written back; each row checked to come from one pretraining."""
+    place; written back, with the new cells' logs, once every row is checked to come from one
+    pretraining."""
     path = osp.join(out, CELLS)
     cells = {}
     if osp.isfile(path):
         with open(path) as f:
             cells = {cell_key(r): r for r in json.load(f)}
-    for r in (r for r in fresh if r['kind'] == 'pretrain'):
-        cells[cell_key(r)] = publish(r, out, {})
-    dates = {r['backbone_sha256']: r['date'] for r in cells.values() if r['kind'] == 'pretrain'}
-    for r in (r for r in fresh if r['kind'] != 'pretrain'):
-        cells[cell_key(r)] = publish(r, out, dates)
+    fresh = sorted(fresh, key=lambda r: r['kind'] != 'pretrain')  # their days first
+    for result in fresh:
+        dates = {r['backbone_sha256']: r['date'] for r in cells.values()
+                 if r['kind'] == 'pretrain'}
+        cells[cell_key(result)] = record(result, dates)
     records = sorted(cells.values(), key=lambda r: json.dumps(cell_key(r)))
-    rows = defaultdict(dict)
-    for r in records:
-        if r['kind'] != 'pretrain':
-            rows[cell_key(r)[1:5]].setdefault(json.dumps(r['pretrained']), []).append(r['seed'])
+    rows = defaultdict(lambda: defaultdict(list))
+    for r in (r for r in records if r['kind'] != 'pretrain'):
+        source = r['pretrained'] and (r['pretrained']['sha256'] or r['pretrained']['date'])
+        rows[cell_key(r)[1:5]][source].append(r)
     for (method, head, protocol, fraction), sources in rows.items():
         if len(sources) > 1:
-            raise SystemExit(
-                f'{path}: {method}, {head} {protocol} {fraction * 100:g} %: the seeds come from '
-                f"different pretrainings ({'; '.join(f'seeds {v}: {k}' for k, v in sources.items())})"
-                '; a row must come from one: rerun its other seeds on the same backbone, or '
-                'remove the stale cells from the file')
+            found = '; '.join(f"seeds {[r['seed'] for r in runs]}: "
+                              f"{describe(runs[0]['pretrained'])}" for runs in sources.values())
+            raise SystemExit(f'{path}: {method}, {head} {protocol} {fraction * 100:g} %: the seeds '
+                             f'come from different pretrainings ({found}); a row must come from '
+                             'one: rerun its other seeds on the same backbone, or remove the '
+                             'stale cells from the file')
+    for result in fresh:
+        log = osp.join(out, cells[cell_key(result)]['log'])
+        os.makedirs(osp.dirname(log), exist_ok=True)
+        with open(log, 'w') as f:
+            f.writelines(json.dumps(r) + '\n' for r in read_scalars(result['dir']))
     with open(path + '.tmp', 'w') as f:
         json.dump(records, f, indent=1)
-    os.replace(path + '.tmp', path)
+    os.replace(path + '.tmp', path)  # the record is always complete
     return records
 
 
@@ -180,16 +190,16 @@ def cell_meta(runs: List[dict]) -> dict:
 
 def pretrained_note(by_method: Dict[str, List[dict]], methods: List[str],
                     names: Dict[str, str]) -> str:
-    """Which pretraining each row's backbone came from: the day it ran and its weights hash."""
+    """Which pretraining each row's backbone came from, grouped by day."""
     days = defaultdict(list)
     for m in methods:
         source = by_method[m][0]['pretrained']
         if source is not None:
             day = source.get('date') or 'day unknown'
-            if not source['sha256']:
-                day += ' (weights not hashed)'
-            days[day].append(names.get(m, m) + (f" `{source['sha256'][:8]}`"
-                                                 if source['sha256'] else ''))
+            if source['sha256']:
+                days[day].append(f"{names.get(m, m)} `{source['sha256'][:8]}`")
+            else:
+                days[f'{day} (weights not hashed)'].append(names.get(m, m))
     # Method names may hold commas ("GraSS, warm-up 0 %").
     return ('Pretrained backbones: ' + '; '.join(f"{d}: {' · '.join(v)}" for d, v in days.items())
             + '.') if days else ''
