@@ -51,6 +51,7 @@ names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 
     cell = json.loads((work / 'finetune/grass/fcn_full_50pct-labels_seed1/result.json').read_text())
     assert 0 <= cell['metrics']['mIoU'] <= 100 and 'IoU.building' in cell['metrics']
     assert cell['max_rss_gb'] > 0.1
+    assert ', torch ' in cell['cpu']  # the processor and torch's kernels for it
     cfg = (work / 'finetune/grass/fcn_full_50pct-labels_seed1/run_config.py').read_text()
     assert "type='LabelFraction'" in cfg and 'pretrain/grass/backbone.pth' in cfg
     assert 'init_cfg=None' in (work / 'finetune/random/fcn_full_50pct-labels_seed0/'
@@ -93,6 +94,7 @@ names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 
     # Every cell is on record with the pretraining it started from, named by its weights.
     cells = json.loads((out / 'cells.json').read_text())
     assert len(cells) == 7 and not any('dir' in c or 'work_dir' in c for c in cells)
+    assert all(c['cpu'] == cell['cpu'] for c in cells)
     pretrained = {c['method']: c['backbone_sha256'] for c in cells if c['kind'] == 'pretrain'}
     assert pretrained['grass'] == weights_sha256(str(work / 'pretrain/grass/backbone.pth'))
     assert pretrained['grass'] != pretrained['grass_warmup0']

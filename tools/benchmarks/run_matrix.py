@@ -22,6 +22,7 @@ import sys
 import time
 from typing import Dict, List, Optional
 
+import torch
 from mmengine.config import Config
 from mmengine.runner import find_latest_checkpoint
 from mmengine.utils import ProgressBar
@@ -150,15 +151,21 @@ def build_config(matrix: Config, cell: dict, work_dir: str, data_root: Optional[
 
 
 def cpu_model() -> str:
-    """The processor's name: floating-point results, and so a pretraining, may differ by CPU."""
+    """The processor and the kernels torch picked for it, e.g. ``AMD EPYC (family 25, model 1,
+    stepping 1), torch AVX2``: floating-point results, and so a training, may differ by CPU."""
+    info = {}
     try:
         with open('/proc/cpuinfo') as f:
             for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
+                key, _, value = line.partition(':')
+                info.setdefault(key.strip(), value.strip())
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    name = info.get('model name') or platform.processor() or platform.machine()
+    if 'cpu family' in info:
+        name += (f" (family {info['cpu family']}, model {info.get('model')}, "
+                 f"stepping {info.get('stepping')})")
+    return f'{name}, torch {torch.backends.cpu.get_cpu_capability()}'
 
 
 def run_train(config: str, work_dir: str, log: str) -> dict:
