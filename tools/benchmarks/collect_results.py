@@ -103,17 +103,17 @@ def record(result: dict, dates: Dict[str, str]) -> dict:
             f"seed{result['seed']}")
     keep = ('kind', 'method', 'head', 'protocol', 'fraction', 'seed', 'config', 'cfg_options',
             'metrics', 'wall_s', 'max_rss_gb', 'cpu')
-    out = dict({k: result[k] for k in keep if k in result},
+    rec = dict({k: result[k] for k in keep if k in result},
                log=osp.join('logs', result['method'], name + '.log.json'))
     # Results of run_matrix versions that did not hash the backbone yet: hash the file.
     if result['kind'] == 'pretrain':
-        return dict(out, date=run_date(result['dir']), backbone_sha256=result.get(
+        return dict(rec, date=run_date(result['dir']), backbone_sha256=result.get(
             'backbone_sha256') or weights_sha256(result['backbone']))
     cfg = Config.fromfile(osp.join(result['dir'], 'run_config.py'))
     init = cfg.model.backbone.init_cfg
     sha = result.get('backbone_sha256') or (weights_sha256(init.checkpoint) if init else None)
     crop = cfg.get('crop_size') or cfg.model.data_preprocessor.size
-    return dict(out, backbone=f'R-{cfg.model.backbone.depth}-D8', crop=f'{crop[0]}x{crop[1]}',
+    return dict(rec, backbone=f'R-{cfg.model.backbone.depth}-D8', crop=f'{crop[0]}x{crop[1]}',
                 schedule=str(cfg.train_cfg.max_iters),
                 pretrained=sha and dict(sha256=sha, date=dates.get(sha)))
 
@@ -127,10 +127,10 @@ def merge(out: str, fresh: List[dict]) -> List[dict]:
     if osp.isfile(path):
         with open(path) as f:
             cells = {cell_key(r): r for r in json.load(f)}
-    fresh = sorted(fresh, key=lambda r: r['kind'] != 'pretrain')  # their days first
-    for result in fresh:
-        dates = {r['backbone_sha256']: r['date'] for r in cells.values()
-                 if r['kind'] == 'pretrain'}
+    for result in (r for r in fresh if r['kind'] == 'pretrain'):
+        cells[cell_key(result)] = record(result, {})
+    dates = {r['backbone_sha256']: r['date'] for r in cells.values() if r['kind'] == 'pretrain'}
+    for result in (r for r in fresh if r['kind'] != 'pretrain'):
         cells[cell_key(result)] = record(result, dates)
     records = sorted(cells.values(), key=lambda r: json.dumps(cell_key(r)))
     rows = defaultdict(lambda: defaultdict(list))
