@@ -162,3 +162,24 @@ def test_comparison_is_paired_by_seed_and_gives_the_issue_verdict():
                   ['random', 'simclr', 'mocov2'], names)
     assert row[-2] == 'not met (< Random init)'
     assert compare(_cell(grass=[20]), ['simclr'], names) == []
+
+
+def test_fraction_plot_joins_only_points_of_one_pretraining():
+    collector = _collector()
+
+    def runs(sha, date, *miou):
+        return [dict(seed=s, metrics=dict(mIoU=v), pretrained=sha and dict(sha256=sha, date=date))
+                for s, v in enumerate(miou)]
+
+    groups = {('fcn', 'full', 1.0): dict(simclr=runs('a' * 64, '2026-12-01', 30, 32),
+                                         random=runs(None, None, 20)),
+              ('fcn', 'full', 0.1): dict(simclr=runs('a' * 64, '2026-12-01', 20, 22),
+                                         random=runs(None, None, 10)),
+              ('fcn', 'frozen', 1.0): dict(simclr=runs(None, '2026-11-22', 25)),
+              ('fcn', 'frozen', 0.1): dict(simclr=runs('b' * 64, '2026-12-01', 15))}
+    assert collector.curves(groups, 'fcn', 'full', 'simclr') == [
+        [(0.1, 21.0, 2 ** 0.5), (1.0, 31.0, 2 ** 0.5)]]
+    assert len(collector.curves(groups, 'fcn', 'full', 'random')) == 1
+    # The unhashed 2026-11-22 backbone and the 2026-12-01 one: two points, no line between.
+    frozen = collector.curves(groups, 'fcn', 'frozen', 'simclr')
+    assert sorted(len(line) for line in frozen) == [1, 1]

@@ -94,6 +94,11 @@ def describe(pretrained: Optional[dict]) -> str:
     return f"{pretrained.get('date') or 'day unknown'} ({sha})"
 
 
+def pretraining(cell: dict) -> Optional[str]:
+    """The pretraining a fine-tuning cell started from: its weights hash, else its day."""
+    return cell['pretrained'] and (cell['pretrained']['sha256'] or cell['pretrained']['date'])
+
+
 def record(result: dict, dates: Dict[str, str]) -> dict:
     """The published record of a work-dir result: what the tables need from it and its config,
     which pretraining it started from (``dates``: day of each known pretraining by weights
@@ -135,8 +140,7 @@ def merge(out: str, fresh: List[dict]) -> List[dict]:
     records = sorted(cells.values(), key=lambda r: json.dumps(cell_key(r)))
     rows = defaultdict(lambda: defaultdict(list))
     for r in (r for r in records if r['kind'] != 'pretrain'):
-        source = r['pretrained'] and (r['pretrained']['sha256'] or r['pretrained']['date'])
-        rows[cell_key(r)[1:5]][source].append(r)
+        rows[cell_key(r)[1:5]][pretraining(r)].append(r)
     for (method, head, protocol, fraction), sources in rows.items():
         if len(sources) > 1:
             found = '; '.join(f"seeds {[r['seed'] for r in runs]}: "
@@ -357,6 +361,18 @@ def metafile(matrix: Config, finetune: List[dict], dataset: str) -> dict:
     return {'Collections': collections, 'Models': models}
 
 
+def curves(groups: Dict[tuple, Dict[str, List[dict]]], head: str, protocol: str,
+           method: str) -> List[List[Tuple[float, float, float]]]:
+    """A method's (fraction, mean, std) points in one panel, one line per pretraining: a line
+    across two pretrainings would show their difference as the effect of the label fraction."""
+    lines = defaultdict(list)
+    for (h, p, f), by_method in sorted(groups.items(), key=lambda kv: kv[0]):
+        if (h, p) == (head, protocol) and method in by_method:
+            runs = by_method[method]
+            lines[pretraining(runs[0])].append((f, *mean_std(runs)[:2]))
+    return list(lines.values())
+
+
 def plot_fractions(matrix: Config, finetune: List[dict], path: str) -> None:
     names = matrix.get('names', {})
     panels = sorted({(r['head'], r['protocol']) for r in finetune})
@@ -367,22 +383,25 @@ def plot_fractions(matrix: Config, finetune: List[dict], path: str) -> None:
     for ax, (head, protocol) in zip(axes[0], panels):
         methods = order({m for (h, p, _), v in groups.items() if (h, p) == (head, protocol)
                          for m in v}, matrix)
+        split = False
         for m in methods:
-            points = sorted((f, *mean_std(groups[(head, protocol, f)][m])[:2])
-                            for (h, p, f) in groups
-                            if (h, p) == (head, protocol) and m in groups[(h, p, f)])
-            x, y, e = zip(*points)
-            # One colour per method in every panel; each panel has its own legend, since the
-            # panels need not hold the same methods (the ablations run in one cell only).
-            ax.errorbar([100 * v for v in x], y, yerr=np.nan_to_num(e), marker='o',
-                        capsize=3, label=names.get(m, m), color=colours.get(m))
+            lines = curves(groups, head, protocol, m)
+            split |= len(lines) > 1
+            for i, points in enumerate(lines):
+                x, y, e = zip(*points)
+                # One colour per method in every panel; each panel has its own legend, since
+                # the panels need not hold the same methods (the ablations run in one cell only).
+                ax.errorbar([100 * v for v in x], y, yerr=np.nan_to_num(e), marker='o',
+                            capsize=3, label=None if i else names.get(m, m),
+                            color=colours.get(m))
         ax.set_xscale('log')
         ticks = sorted(100 * f for f in matrix.fractions)
         ax.set_xticks(ticks, [f'{t:g}' for t in ticks])
         ax.minorticks_off()
         ax.set_xlim(ticks[0] / 1.5, ticks[-1] * 1.5)
         ax.legend(fontsize=7)
-        ax.set_xlabel('labelled training images (%)')
+        ax.set_xlabel('labelled training images (%)'
+                      + ('\n(points of different pretrainings are not joined)' if split else ''))
         ax.set_ylabel('val mIoU')
         ax.set_title(f'{HEADS.get(head, head)}, {PROTOCOLS.get(protocol, protocol)}')
         ax.grid(alpha=0.3)
