@@ -103,9 +103,8 @@ def record(result: dict, dates: Dict[str, str]) -> dict:
     """The published record of a work-dir result: what the tables need from it and its config,
     which pretraining it started from (``dates``: day of each known pretraining by weights
     hash), and its log's path under the output folder; no local paths."""
-    name = ('pretrain' if result['kind'] == 'pretrain' else
-            f"{result['head']}_{result['protocol']}_{result['fraction'] * 100:g}pct-labels_"
-            f"seed{result['seed']}")
+    # run_matrix names a fine-tuning cell's folder after the cell; its log takes that name.
+    name = 'pretrain' if result['kind'] == 'pretrain' else osp.basename(result['dir'])
     keep = ('kind', 'method', 'head', 'protocol', 'fraction', 'seed', 'config', 'cfg_options',
             'metrics', 'wall_s', 'max_rss_gb', 'cpu')
     rec = dict({k: result[k] for k in keep if k in result},
