@@ -59,6 +59,17 @@ names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 
     # Resumable: a second run skips every finished cell.
     log = run([sys.executable, 'tools/benchmarks/run_matrix.py', str(matrix)])
     assert log.count('done before') == 7
+    # A backbone older than the pretraining's checkpoint (left from an earlier pretraining in
+    # the folder) is refused, not fine-tuned from.
+    pre = work / 'pretrain' / 'grass'
+    (pre / 'result.json').rename(tmp_path / 'grass_result.json')
+    os.utime(pre / 'backbone.pth', (0, 0))
+    stale = subprocess.run(
+        [sys.executable, 'tools/benchmarks/run_matrix.py', str(matrix), '--methods', 'grass'],
+        cwd=REPO, env=tool_env(), capture_output=True, text=True, timeout=600)
+    assert stale.returncode != 0 and 'backbone.pth is older than' in stale.stdout, stale.stdout
+    assert not (pre / 'result.json').exists()
+    (tmp_path / 'grass_result.json').rename(pre / 'result.json')
 
     readme = tmp_path / 'README.md'
     readme.write_text('intro\n<!-- results:tiny_matrix:start -->\nold\n'

@@ -9,7 +9,9 @@ the ablations, the downstream configs per head and protocol, the label fractions
 Every pretraining and every fine-tuning cell runs ``tools/train.py`` in its own work dir on a
 config dumped there (``run_config.py``: the exact settings of the cell). A cell that finished
 holds ``result.json`` and is skipped on the next run; an interrupted one resumes from its last
-checkpoint. Seeds are the outer loop, so a partial run leaves complete method comparisons.
+checkpoint. A pretraining exports ``backbone.pth`` beside its checkpoints; one older than the
+latest checkpoint is from an earlier pretraining there and is refused, not fine-tuned from.
+Seeds are the outer loop, so a partial run leaves complete method comparisons.
 Collect the tables with ``tools/benchmarks/collect_results.py``.
 """
 import argparse
@@ -215,9 +217,14 @@ def run_cell(matrix: Config, cell: dict, work_dir: str, data_root: Optional[str]
         return f"FAILED (exit {usage['returncode']}; see {osp.join(wd, 'stdout.log')})"
     result = dict(cell, **usage, work_dir=wd)
     if cell['kind'] == 'pretrain':
-        backbone = osp.join(wd, 'backbone.pth')
+        backbone, checkpoint = osp.join(wd, 'backbone.pth'), find_latest_checkpoint(wd)
         if not osp.isfile(backbone):
-            extract_backbone(find_latest_checkpoint(wd), backbone)
+            extract_backbone(checkpoint, backbone)
+        elif osp.getmtime(backbone) < osp.getmtime(checkpoint):
+            # Left from an earlier pretraining in this folder: its fine-tunings would silently
+            # start from weights this run did not train.
+            return (f'FAILED ({backbone} is older than {checkpoint}, so it is not this '
+                    'pretraining\'s backbone; move it away and rerun to extract the new one)')
         result['backbone'] = backbone
         result['backbone_sha256'] = weights_sha256(backbone)
         status = f"{usage['wall_s']:.0f} s"
