@@ -59,9 +59,14 @@ names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 
     # Resumable: a second run skips every finished cell.
     log = run([sys.executable, 'tools/benchmarks/run_matrix.py', str(matrix)])
     assert log.count('done before') == 7
-    # A backbone older than the pretraining's checkpoint (left from an earlier pretraining in
-    # the folder) is refused, not fine-tuned from.
+    # A pretraining whose result.json alone was lost is taken up again with its own backbone...
     pre = work / 'pretrain' / 'grass'
+    sha = json.loads((pre / 'result.json').read_text())['backbone_sha256']
+    (pre / 'result.json').unlink()
+    run([sys.executable, 'tools/benchmarks/run_matrix.py', str(matrix), '--methods', 'grass'])
+    assert json.loads((pre / 'result.json').read_text())['backbone_sha256'] == sha
+    # ...but one older than the checkpoint (left from an earlier pretraining in the folder) is
+    # refused, not fine-tuned from.
     (pre / 'result.json').rename(tmp_path / 'grass_result.json')
     os.utime(pre / 'backbone.pth', (0, 0))
     stale = subprocess.run(
