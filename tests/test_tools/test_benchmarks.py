@@ -199,3 +199,24 @@ def test_fraction_plot_joins_only_points_of_one_pretraining():
     # The unhashed 2026-11-22 backbone and the 2026-12-01 one: two points, no line between.
     frozen = collector.curves(groups, 'fcn', 'frozen', 'simclr')
     assert sorted(len(line) for line in frozen) == [1, 1]
+
+
+def test_published_log_keeps_only_what_the_final_run_stands_on(tmp_path):
+    """A run started over replaces an interrupted one; a resume keeps what it resumed from."""
+    def run_folder(cell, stamp, iters, val=False):
+        vis = tmp_path / cell / stamp / 'vis_data'
+        vis.mkdir(parents=True)
+        lines = [dict(loss=1.0 / i, iter=i, step=i) for i in iters]
+        lines += [dict(mIoU=13.85, step=iters[-1])] if val else []
+        (vis / 'scalars.json').write_text(''.join(json.dumps(r) + '\n' for r in lines))
+
+    read_scalars = _collector().read_scalars
+    # Interrupted before its only checkpoint, then run again from scratch.
+    run_folder('restarted', '20261201_163707', [50, 100, 150, 200])
+    run_folder('restarted', '20261201_195325', [50, 100, 150, 200, 250, 300, 350, 400], val=True)
+    records = read_scalars(str(tmp_path / 'restarted'))
+    assert [r.get('iter') for r in records] == [50, 100, 150, 200, 250, 300, 350, 400, None]
+    # Resumed from the checkpoint at iteration 16: iteration 24 is redone.
+    run_folder('resumed', '20261201_091127', [8, 16, 24], val=True)
+    run_folder('resumed', '20261201_101500', [24, 32])
+    assert [r.get('iter') for r in read_scalars(str(tmp_path / 'resumed'))] == [8, 16, 24, 32]

@@ -18,6 +18,7 @@ different backbones (``weights_sha256``) in one row are an error, not an average
 """
 import argparse
 import glob
+import itertools
 import json
 import os
 import os.path as osp
@@ -67,12 +68,21 @@ def load_results(work_dir: str) -> List[dict]:
 
 
 def read_scalars(run_dir: str) -> List[dict]:
-    """Every record of a run's ``vis_data/scalars.json``, across resumes, in order."""
+    """Every record of a run's ``vis_data/scalars.json``, across resumes, in order.
+
+    A later run supersedes the records from its first logged iteration on: a resume redoes
+    what its checkpoint did not keep, and a run started over (nothing to resume) replaces an
+    interrupted one entirely.
+    """
     records = []
-    # A resumed run adds a timestamped folder; their names sort chronologically.
+    # Each (re)start adds a timestamped folder; their names sort chronologically.
     for path in sorted(glob.glob(osp.join(run_dir, '*', 'vis_data', 'scalars.json'))):
         with open(path) as f:
-            records += [json.loads(line) for line in f if line.strip()]
+            run = [json.loads(line) for line in f if line.strip()]
+        start = next((r['iter'] for r in run if 'iter' in r), None)
+        if start is not None:
+            records = list(itertools.takewhile(lambda r: r.get('iter', -1) < start, records))
+        records += run
     return records
 
 
