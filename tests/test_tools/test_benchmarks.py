@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import yaml
+from mmengine import Config
 
 from grass_mm.utils import weights_sha256
 from tests.helpers import GRASS_SYNTHETIC, REPO
@@ -220,3 +221,15 @@ def test_published_log_keeps_only_what_the_final_run_stands_on(tmp_path):
     run_folder('resumed', '20261201_091127', [8, 16, 24], val=True)
     run_folder('resumed', '20261201_101500', [24, 32])
     assert [r.get('iter') for r in read_scalars(str(tmp_path / 'resumed'))] == [8, 16, 24, 32]
+
+
+def test_per_seed_report_pairs_grass_with_each_method_by_seed():
+    """The per-seed figures the README's reading quotes: every seed, and GraSS − method."""
+    collector = _collector()
+    runs = [dict(r, method=m, head='fcn', protocol='full', fraction=0.1)
+            for m, rs in _cell(grass=[18.25, 25.49], simclr=[23.94, 24.83]).items() for r in rs]
+    report = collector.per_seed(Config(dict(methods=['simclr', 'grass'])), runs)
+    assert report.splitlines() == [
+        'fcn full 10%', '  simclr seed 0: mIoU 23.94 ()', '  simclr seed 1: mIoU 24.83 ()',
+        '  grass - simclr: -5.69 +0.66', '  grass seed 0: mIoU 18.25 ()',
+        '  grass seed 1: mIoU 25.49 ()']

@@ -281,6 +281,23 @@ def compare(by_method: Dict[str, List[dict]], baselines: List[str],
             settle]
 
 
+def per_seed(matrix: Config, finetune: List[dict]) -> str:
+    """Each cell's mIoU and per-class IoU at every seed, and GraSS − each method per seed: the
+    figures the README's reading quotes beside the tables' means."""
+    lines = []
+    for (head, protocol, fraction), by_method in sorted(group(finetune).items()):
+        lines.append(f'{head} {protocol} {fraction:.0%}')
+        for m in order(by_method, matrix):
+            for r in sorted(by_method[m], key=lambda r: r['seed']):
+                ious = ' '.join(f'{k[4:]} {v:.2f}' for k, v in r['metrics'].items()
+                                if k.startswith('IoU.'))
+                lines.append(f"  {m} seed {r['seed']}: mIoU {r['metrics']['mIoU']:.2f} ({ious})")
+            diff = paired(by_method, 'grass', m) if m != 'grass' else []
+            if len(diff):
+                lines.append(f"  grass - {m}: {' '.join(f'{d:+.2f}' for d in diff)}")
+    return '\n'.join(lines)
+
+
 def tables(matrix: Config, finetune: List[dict], out: str) -> str:
     names = matrix.get('names', {})
     lines = []
@@ -487,6 +504,8 @@ def main() -> None:
     parser.add_argument('--model-index', default=osp.join(REPO, 'model-index.yml'),
                         help='model-index.yml to add the metafile to')
     parser.add_argument('--readme', help='README to update between the results markers')
+    parser.add_argument('--per-seed', action='store_true',
+                        help='also print every cell per seed and GraSS − each method per seed')
     args = parser.parse_args()
     matrix = Config.fromfile(args.matrix)
     name = osp.splitext(osp.basename(args.matrix))[0]
@@ -510,6 +529,8 @@ def main() -> None:
         plot_losses(matrix, pretrain, out, osp.join(out, 'pretrain_loss.png'))
     if args.readme:
         update_readme(args.readme, name, block)
+    if args.per_seed:
+        print(per_seed(matrix, finetune))
     print(f'{len(finetune)} fine-tuning results, {len(pretrain)} pretrainings -> {out}')
 
 
