@@ -231,5 +231,5 @@ def test_per_seed_report_pairs_grass_with_each_method_by_seed():
     report = collector.per_seed(Config(dict(methods=['simclr', 'grass'])), runs)
     assert report.splitlines() == [
         'fcn full 10%', '  simclr seed 0: mIoU 23.94 ()', '  simclr seed 1: mIoU 24.83 ()',
-        '  grass - simclr: -5.69 +0.66', '  grass seed 0: mIoU 18.25 ()',
+        '  grass - simclr: -5.69 +0.66 (-2.52 ± 4.49)', '  grass seed 0: mIoU 18.25 ()',
         '  grass seed 1: mIoU 25.49 ()']

@@ -282,8 +282,8 @@ def compare(by_method: Dict[str, List[dict]], baselines: List[str],
 
 
 def per_seed(matrix: Config, finetune: List[dict]) -> str:
-    """Each cell's mIoU and per-class IoU at every seed, and GraSS − each method per seed: the
-    figures the README's reading quotes beside the tables' means."""
+    """Each cell's mIoU and per-class IoU at every seed, and GraSS − each method per seed with
+    their mean ± sample std: the figures the README's reading quotes beside the tables."""
     lines = []
     for (head, protocol, fraction), by_method in sorted(group(finetune).items()):
         lines.append(f'{head} {protocol} {fraction:.0%}')
@@ -294,7 +294,8 @@ def per_seed(matrix: Config, finetune: List[dict]) -> str:
                 lines.append(f"  {m} seed {r['seed']}: mIoU {r['metrics']['mIoU']:.2f} ({ious})")
             diff = paired(by_method, 'grass', m) if m != 'grass' else []
             if len(diff):
-                lines.append(f"  grass - {m}: {' '.join(f'{d:+.2f}' for d in diff)}")
+                lines.append(f"  grass - {m}: {' '.join(f'{d:+.2f}' for d in diff)}"
+                             f" ({mean_pm(diff, len(diff))})")
     return '\n'.join(lines)
 
 
@@ -505,7 +506,8 @@ def main() -> None:
                         help='model-index.yml to add the metafile to')
     parser.add_argument('--readme', help='README to update between the results markers')
     parser.add_argument('--per-seed', action='store_true',
-                        help='also print every cell per seed and GraSS − each method per seed')
+                        help='also print every cell per seed and GraSS − each method per seed '
+                        '(with mean ± std)')
     args = parser.parse_args()
     matrix = Config.fromfile(args.matrix)
     name = osp.splitext(osp.basename(args.matrix))[0]
