@@ -233,3 +233,37 @@ def test_per_seed_report_pairs_grass_with_each_method_by_seed():
         'fcn full 10%', '  simclr seed 0: mIoU 23.94 ()', '  simclr seed 1: mIoU 24.83 ()',
         '  grass - simclr: -5.69 +0.66 (-2.52 ± 4.49)', '  grass seed 0: mIoU 18.25 ()',
         '  grass seed 1: mIoU 25.49 ()']
+
+
+def test_another_pretraining_of_a_method_is_added_beside_the_published_one(tmp_path):
+    """Rows fine-tuned from a published pretraining keep its record and log when the method is
+    pretrained again to other weights; a pretraining that repeats the weights replaces it."""
+    merge = _collector().merge
+
+    def pretraining(name, sha, loss):
+        run = tmp_path / name
+        (run / '20261202_090843' / 'vis_data').mkdir(parents=True)
+        (run / '20261202_090843' / 'vis_data' / 'scalars.json').write_text(
+            json.dumps(dict(loss=loss, iter=8, step=8)) + '\n')
+        return dict(kind='pretrain', method='byol', config='byol.py', wall_s=1.0,
+                    max_rss_gb=1.0, cpu='cpu', backbone_sha256=sha, dir=str(run))
+
+    out = tmp_path / 'out'
+    (out / 'logs' / 'byol').mkdir(parents=True)
+    published = dict(kind='pretrain', method='byol', date='2026-12-01', backbone_sha256='a' * 64,
+                     log='logs/byol/pretrain.log.json')
+    (out / 'cells.json').write_text(json.dumps([published]))
+    (out / 'logs/byol/pretrain.log.json').write_text('{"loss": -2.0}\n')
+
+    records = merge(str(out), [pretraining('other', 'b' * 64, -3.0)])
+    assert [(r['backbone_sha256'][0], r['date'], r['log']) for r in records] == [
+        ('a', '2026-12-01', 'logs/byol/pretrain.log.json'),
+        ('b', '2026-12-02', 'logs/byol/pretrain_bbbbbbbb.log.json')]
+    assert (out / 'logs/byol/pretrain.log.json').read_text() == '{"loss": -2.0}\n'
+    assert json.loads((out / 'logs/byol/pretrain_bbbbbbbb.log.json').read_text())['loss'] == -3.0
+
+    records = merge(str(out), [pretraining('repeat', 'a' * 64, -2.5)])
+    assert [(r['backbone_sha256'][0], r['date'], r['log']) for r in records] == [
+        ('a', '2026-12-02', 'logs/byol/pretrain.log.json'),
+        ('b', '2026-12-02', 'logs/byol/pretrain_bbbbbbbb.log.json')]
+    assert json.loads((out / 'logs/byol/pretrain.log.json').read_text())['loss'] == -2.5

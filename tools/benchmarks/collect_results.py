@@ -4,17 +4,19 @@
         [--work-dir DIR] [--out docs/results/dubai_aerial_cpu] [--readme README.md]
 
 Reads every ``result.json`` that ``tools/benchmarks/run_matrix.py`` wrote and adds it to the
-published record ``--out/cells.json`` (a cell already there is replaced by its work-dir twin),
-so a session whose work dir is gone still publishes what earlier ones measured. From that
-record it writes, under ``--out``: ``results.md`` (one table per head, protocol and label
-fraction in MMSegmentation's columns, mIoU as mean ± std over seeds, then per-class IoU, the
-pretraining each row started from, and a GraSS-against-baselines summary), ``metafile.yml``
-(MMSeg/OpenMMLab format), ``miou_vs_fraction.png``, ``pretrain_loss.png`` and each cell's scalars
-as ``logs/<method>/<cell>.log.json`` (the tables' log links); and adds the metafile to
-``model-index.yml`` (repository root). With ``--readme`` the tables replace the README's block
-between ``<!-- results:NAME:start -->`` and ``<!-- results:NAME:end -->``, so no figure there is
-typed by hand. A row must come from one pretraining of its method: cells fine-tuned from
-different backbones (``weights_sha256``) in one row are an error, not an average.
+published record ``--out/cells.json`` (a cell already there is replaced by its work-dir twin; a
+pretraining's twin is one with the same weights, so another pretraining of a method is added
+beside the one earlier rows stand on), so a session whose work dir is gone still publishes what
+earlier ones measured. From that record it writes, under ``--out``: ``results.md`` (one table
+per head, protocol and label fraction in MMSegmentation's columns, mIoU as mean ± std over
+seeds, then per-class IoU, the pretraining each row started from, and a GraSS-against-baselines
+summary), ``metafile.yml`` (MMSeg/OpenMMLab format), ``miou_vs_fraction.png``,
+``pretrain_loss.png`` and each cell's scalars as ``logs/<method>/<cell>.log.json`` (the tables'
+log links); and adds the metafile to ``model-index.yml`` (repository root). With ``--readme``
+the tables replace the README's block between ``<!-- results:NAME:start -->`` and
+``<!-- results:NAME:end -->``, so no figure there is typed by hand. A row must come from one
+pretraining of its method: cells fine-tuned from different backbones (``weights_sha256``) in
+one row are an error, not an average.
 """
 import argparse
 import glob
@@ -87,7 +89,9 @@ def read_scalars(run_dir: str) -> List[dict]:
 
 
 def cell_key(r: dict) -> tuple:
-    return tuple(r.get(k) for k in ('kind', 'method', 'head', 'protocol', 'fraction', 'seed'))
+    """A cell's identity; a pretraining's includes its weights hash."""
+    keys = ('kind', 'method', 'head', 'protocol', 'fraction', 'seed', 'backbone_sha256')
+    return tuple(r.get(k) for k in keys if k != 'backbone_sha256' or r['kind'] == 'pretrain')
 
 
 def run_date(run_dir: str) -> Optional[str]:
@@ -113,16 +117,16 @@ def record(result: dict, dates: Dict[str, str]) -> dict:
     """The published record of a work-dir result: what the tables need from it and its config,
     which pretraining it started from (``dates``: day of each known pretraining by weights
     hash), and its log's path under the output folder; no local paths."""
-    # run_matrix names a fine-tuning cell's folder after the cell; its log takes that name.
-    name = 'pretrain' if result['kind'] == 'pretrain' else osp.basename(result['dir'])
     keep = ('kind', 'method', 'head', 'protocol', 'fraction', 'seed', 'config', 'cfg_options',
             'metrics', 'wall_s', 'max_rss_gb', 'cpu')
-    rec = dict({k: result[k] for k in keep if k in result},
-               log=osp.join('logs', result['method'], name + '.log.json'))
-    # Results of run_matrix versions that did not hash the backbone yet: hash the file.
+    rec = {k: result[k] for k in keep if k in result}
     if result['kind'] == 'pretrain':
-        return dict(rec, date=run_date(result['dir']), backbone_sha256=result.get(
-            'backbone_sha256') or weights_sha256(result['backbone']))
+        # Results of run_matrix versions that did not hash the backbone yet: hash the file.
+        sha = result.get('backbone_sha256') or weights_sha256(result['backbone'])
+        return dict(rec, log=osp.join('logs', result['method'], f'pretrain_{sha[:8]}.log.json'),
+                    date=run_date(result['dir']), backbone_sha256=sha)
+    # run_matrix names a fine-tuning cell's folder after the cell; its log takes that name.
+    rec['log'] = osp.join('logs', result['method'], osp.basename(result['dir']) + '.log.json')
     cfg = Config.fromfile(osp.join(result['dir'], 'run_config.py'))
     init = cfg.model.backbone.init_cfg
     sha = result.get('backbone_sha256') or (weights_sha256(init.checkpoint) if init else None)
@@ -141,11 +145,15 @@ def merge(out: str, fresh: List[dict]) -> List[dict]:
     if osp.isfile(path):
         with open(path) as f:
             cells = {cell_key(r): r for r in json.load(f)}
+    logs = {}  # each fresh result's log, under its published twin's name where it has one
     for result in (r for r in fresh if r['kind'] == 'pretrain'):
-        cells[cell_key(result)] = record(result, {})
+        rec = record(result, {})
+        cells[cell_key(rec)] = rec = dict(rec, log=cells.get(cell_key(rec), rec)['log'])
+        logs[rec['log']] = result['dir']
     dates = {r['backbone_sha256']: r['date'] for r in cells.values() if r['kind'] == 'pretrain'}
     for result in (r for r in fresh if r['kind'] != 'pretrain'):
-        cells[cell_key(result)] = record(result, dates)
+        cells[cell_key(result)] = rec = record(result, dates)
+        logs[rec['log']] = result['dir']
     records = sorted(cells.values(), key=lambda r: json.dumps(cell_key(r)))
     rows = defaultdict(lambda: defaultdict(list))
     for r in (r for r in records if r['kind'] != 'pretrain'):
@@ -158,11 +166,10 @@ def merge(out: str, fresh: List[dict]) -> List[dict]:
                              f'come from different pretrainings ({found}); a row must come from '
                              'one: rerun its other seeds on the same backbone, or remove the '
                              'stale cells from the file')
-    for result in fresh:
-        log = osp.join(out, cells[cell_key(result)]['log'])
-        os.makedirs(osp.dirname(log), exist_ok=True)
-        with open(log, 'w') as f:
-            f.writelines(json.dumps(r) + '\n' for r in read_scalars(result['dir']))
+    for log, run_dir in logs.items():
+        os.makedirs(osp.dirname(osp.join(out, log)), exist_ok=True)
+        with open(osp.join(out, log), 'w') as f:
+            f.writelines(json.dumps(r) + '\n' for r in read_scalars(run_dir))
     with open(path + '.tmp', 'w') as f:
         json.dump(records, f, indent=1)
     os.replace(path + '.tmp', path)  # the record is always complete
@@ -437,16 +444,18 @@ def plot_fractions(matrix: Config, finetune: List[dict], path: str) -> None:
     plt.close(fig)
 
 
-def plot_losses(matrix: Config, pretrain: Dict[str, dict], out: str, path: str) -> None:
-    """One panel per method: the losses differ in kind (InfoNCE, negative cosine, ...)."""
+def plot_losses(matrix: Config, pretrain: List[dict], out: str, path: str) -> None:
+    """One panel per pretraining, by method and day: the losses differ in kind (InfoNCE,
+    negative cosine, ...), and a method pretrained twice has a panel for each backbone."""
     names = matrix.get('names', {})
-    methods = order(pretrain, matrix)
-    cols = min(3, len(methods))
-    rows = -(-len(methods) // cols)
+    known = order({r['method'] for r in pretrain}, matrix)
+    pretrain = sorted(pretrain, key=lambda r: (known.index(r['method']), r['date'] or ''))
+    cols = min(3, len(pretrain))
+    rows = -(-len(pretrain) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.6 * rows), squeeze=False)
-    for ax, m in zip(axes.flat, methods):
+    for ax, p in zip(axes.flat, pretrain):
         steps, losses, warmup_end, switch = [], [], 0, None
-        with open(osp.join(out, pretrain[m]['log'])) as f:
+        with open(osp.join(out, p['log'])) as f:
             records = [json.loads(line) for line in f if line.strip()]
         for record in records:
             if 'loss' in record:
@@ -460,11 +469,11 @@ def plot_losses(matrix: Config, pretrain: Dict[str, dict], out: str, path: str) 
         if switch is not None:  # GraSS: the losses before and after are on different samples
             ax.axvline(switch, color='grey', linestyle='--', linewidth=1, label='warm-up ends')
             ax.legend(fontsize=7)
-        ax.set_title(f"{names.get(m, m)}, {pretrain[m]['date']} "
-                     f"({pretrain[m]['backbone_sha256'][:8]})", fontsize=9)
+        ax.set_title(f"{names.get(p['method'], p['method'])}, {p['date']} "
+                     f"({p['backbone_sha256'][:8]})", fontsize=9)
         ax.set_xlabel('iteration', fontsize=8)
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(methods):]:
+    for ax in list(axes.flat)[len(pretrain):]:
         ax.axis('off')
     axes[0][0].set_ylabel('pretraining loss')
     fig.tight_layout()
@@ -516,7 +525,7 @@ def main() -> None:
     os.makedirs(out, exist_ok=True)
     records = merge(out, load_results(work_dir))
     finetune = [r for r in records if r['kind'] == 'finetune']
-    pretrain = {r['method']: r for r in records if r['kind'] == 'pretrain'}
+    pretrain = [r for r in records if r['kind'] == 'pretrain']
     if not finetune:
         raise SystemExit(f'no finished fine-tuning cell (result.json) under {work_dir} '
                          f'nor in {osp.join(out, CELLS)}')
