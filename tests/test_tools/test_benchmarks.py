@@ -267,3 +267,35 @@ def test_another_pretraining_of_a_method_is_added_beside_the_published_one(tmp_p
         ('a', '2026-12-02', 'logs/byol/pretrain.log.json'),
         ('b', '2026-12-02', 'logs/byol/pretrain_bbbbbbbb.log.json')]
     assert json.loads((out / 'logs/byol/pretrain.log.json').read_text())['loss'] == -2.5
+
+
+def test_smoke_matrix_derives_a_tiny_run_of_a_gpu_preset_on_a_real_crop(shared_data, tmp_path):
+    """The derived matrix (dry run): the crop as both splits, GraSS switching after 1 epoch, every
+    cell at a tiny schedule; the preset's own configs otherwise. A crop without labels is named."""
+    crop = osp.join(shared_data, 'rs_benchmark_crops', 'pseudo_potsdam_dataset')
+    work = tmp_path / 'smoke'
+    log = run([sys.executable, 'tools/benchmarks/smoke_matrix.py',
+               'configs/benchmark_matrix/potsdam_r50_gpu.py', crop, '--work-dir', str(work),
+               '--methods', 'grass', '--heads', 'fcn', '--fractions', '0.1', '--seeds', '0',
+               '--dry-run'])
+    assert '3 cells (1 pretrainings, 2 fine-tunings)' in log
+    for split in ('img_dir/train', 'img_dir/val', 'ann_dir/train', 'ann_dir/val'):
+        assert os.listdir(work / 'data' / split) == ['2_10_0_0_512_512.png']
+    assert len(os.listdir(work / 'data' / 'pretrain_patches')) == 4 + 1  # + patches.json
+    pretrain = Config.fromfile(work / 'work/pretrain/grass/run_config.py')
+    assert pretrain.custom_hooks[0] == dict(type='GraSSStageHook', warmup_epochs=1)
+    assert pretrain.train_cfg.max_epochs == 2 and pretrain.model.backbone.depth == 50
+    assert pretrain.train_dataloader.dataset.data_root == str(work / 'data/pretrain_patches')
+    finetune = Config.fromfile(work / 'work/finetune/grass/fcn_full_10pct-labels_seed0/'
+                               'run_config.py')
+    assert finetune.train_cfg.max_iters == 2 and finetune.crop_size == (512, 512)
+    assert finetune.train_dataloader.dataset.dataset.data_root == str(work / 'data')
+    assert finetune.val_dataloader.dataset.type == 'PotsdamDataset'
+
+    (tmp_path / 'unlabelled' / 'img_dir').mkdir(parents=True)
+    failed = subprocess.run(
+        [sys.executable, 'tools/benchmarks/smoke_matrix.py',
+         'configs/benchmark_matrix/potsdam_r50_gpu.py', str(tmp_path / 'unlabelled')],
+        cwd=REPO, env=tool_env(), capture_output=True, text=True, timeout=300)
+    assert failed.returncode != 0 and 'unlabelled: no image in img_dir/ with a label' in \
+        failed.stderr

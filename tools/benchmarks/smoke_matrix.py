@@ -1,0 +1,90 @@
+"""Run a benchmark matrix end to end at a tiny schedule on one labelled crop, before its real run.
+
+    python tools/benchmarks/smoke_matrix.py configs/benchmark_matrix/potsdam_r50_gpu.py \
+        ../shared/data/rs_benchmark_crops/pseudo_potsdam_dataset [--work-dir DIR] \
+        [run_matrix.py filters: --methods grass --heads fcn --seeds 0 ...]
+
+A GPU preset pretrains for days: this checks every config it names, the data pipelines, GraSS's
+switch to gradient-guided sampling, the backbone export and each decode head's fine-tuning and
+evaluation in minutes, on the CPU if need be. CROP is a folder in mmseg's layout with its images
+flat under ``img_dir/`` and ``ann_dir/`` (the real crops in ``../shared/data/rs_benchmark_crops``).
+It is linked as both the training and the validation split, and cut into 256 px pretraining
+patches, under ``--work-dir`` (default ``work_dirs/smoke/<matrix name>``). Every method then
+pretrains for 2 epochs of 2 steps of batch 2 (GraSS: 1 warm-up epoch, then gradient-guided
+sampling) and every fine-tuning cell trains 2 iterations of batch 2 and evaluates, through
+``tools/benchmarks/run_matrix.py`` on a matrix derived from the given one. The figures mean
+nothing; a cell that fails names its log.
+"""
+import argparse
+import os
+import os.path as osp
+import subprocess
+import sys
+
+from mmengine.config import Config
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO)  # grass_mm from this checkout when it is not installed
+
+from grass_mm.datasets.patches import cut_patches, find_images  # noqa: E402
+
+LOADER = dict(num_workers=0, persistent_workers=False)
+# 4 patches in batches of 2: two steps an epoch, whatever the crop's size.
+PRETRAIN = {'train_dataloader.dataset.indices': 4, 'train_dataloader.batch_size': 2,
+            'train_cfg.max_epochs': 2,
+            'default_hooks.checkpoint.interval': 1, 'default_hooks.logger.interval': 1,
+            **{f'train_dataloader.{k}': v for k, v in LOADER.items()}}
+FINETUNE = {'train_cfg.max_iters': 2, 'train_cfg.val_interval': 2,
+            'train_dataloader.batch_size': 2, 'default_hooks.checkpoint.interval': 2,
+            'default_hooks.logger.interval': 1,
+            **{f'{loader}.{k}': v for loader in ('train_dataloader', 'val_dataloader',
+                                                 'test_dataloader') for k, v in LOADER.items()}}
+
+
+def link_splits(crop: str, data: str) -> None:
+    """``crop``'s images and labels as both the train and the val split of ``data``."""
+    names = sorted(f for f in os.listdir(osp.join(crop, 'img_dir'))
+                   if osp.isfile(osp.join(crop, 'ann_dir', f)))
+    if not names:
+        raise FileNotFoundError(f'{crop}: no image in img_dir/ with a label of the same name in '
+                                'ann_dir/ (expected mmseg\'s layout, files flat in both)')
+    for kind in ('img_dir', 'ann_dir'):
+        for split in ('train', 'val'):
+            os.makedirs(osp.join(data, kind, split), exist_ok=True)
+            for name in names:
+                link = osp.join(data, kind, split, name)
+                if not osp.lexists(link):
+                    os.symlink(osp.abspath(osp.join(crop, kind, name)), link)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('matrix', help='matrix file, e.g. configs/benchmark_matrix/*.py')
+    parser.add_argument('crop', help='labelled crop in mmseg layout (img_dir/, ann_dir/)')
+    parser.add_argument('--work-dir', help='default: work_dirs/smoke/<matrix name>')
+    args, filters = parser.parse_known_args()
+    matrix = Config.fromfile(args.matrix)
+    name = osp.splitext(osp.basename(args.matrix))[0]
+    work_dir = osp.abspath(args.work_dir or osp.join('work_dirs', 'smoke', name))
+    data = osp.join(work_dir, 'data')
+    link_splits(args.crop, data)
+    patches = osp.join(data, 'pretrain_patches')
+    if not osp.isdir(patches):
+        cut_patches(find_images(osp.join(args.crop, 'img_dir')), patches, patch_size=256)
+    grass = {m: dict(config=spec, cfg_options=dict(custom_hooks=[
+        dict(type='GraSSStageHook', warmup_epochs=1),
+        dict(type='GraSSVisualizationHook', interval=1)]))
+        for m, spec in matrix.methods.items() if isinstance(spec, str) and 'grass' in spec}
+    smoke = Config(dict(
+        matrix.to_dict(), work_dir=osp.join(work_dir, 'work'), seg_data_root=data,
+        convert_dubai_aerial=None, methods=dict(matrix.methods, **grass),
+        pretrain_cfg_options=dict(PRETRAIN, **{'train_dataloader.dataset.data_root': patches}),
+        finetune_cfg_options=FINETUNE))
+    smoke.dump(osp.join(work_dir, 'matrix.py'))
+    sys.exit(subprocess.call([sys.executable, osp.join(REPO, 'tools', 'benchmarks',
+                                                       'run_matrix.py'),
+                              osp.join(work_dir, 'matrix.py')] + filters))
+
+
+if __name__ == '__main__':
+    main()
