@@ -4,7 +4,10 @@
 #   python tools/benchmarks/collect_results.py configs/benchmark_matrix/loveda_r50_gpu.py \
 #       --dataset LoveDA
 # One GPU runs the 4xb4 configs with batch 4 (mmseg's 4 GPUs x 4): scale the lr or use
-# tools/dist_train.sh to match the mmseg setting exactly. Not run by this project yet.
+# tools/dist_train.sh to match the mmseg setting exactly. Not run at full size by this project
+# (no GPU was lent); GraSS and random init ran end to end at seed 0 with 100 % labels, at a
+# tiny schedule on the CPU, through tools/benchmarks/smoke_matrix.py on the real crop in
+# ../shared/data (README, "Benchmark").
 work_dir = 'work_dirs/benchmark/loveda_r50_gpu'
 methods = dict(
     random=None,
