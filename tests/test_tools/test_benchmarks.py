@@ -137,12 +137,17 @@ names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 
     assert 'grass, fcn full 50 %: the seeds come from different pretrainings' in refused.stderr
 
 
-def _collector():
+def _tool(name):
+    """A script of tools/benchmarks as a module."""
     spec = importlib.util.spec_from_file_location(
-        'collect_results', osp.join(REPO, 'tools', 'benchmarks', 'collect_results.py'))
+        name, osp.join(REPO, 'tools', 'benchmarks', f'{name}.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _collector():
+    return _tool('collect_results')
 
 
 def _cell(**miou_per_seed):
@@ -299,3 +304,24 @@ def test_smoke_matrix_derives_a_tiny_run_of_a_gpu_preset_on_a_real_crop(shared_d
         cwd=REPO, env=tool_env(), capture_output=True, text=True, timeout=300)
     assert failed.returncode != 0 and 'unlabelled: no image in img_dir/ with a label' in \
         failed.stderr
+
+
+def test_smoke_matrix_cuts_every_grass_warmup_to_fit_its_two_epochs():
+    """Methods and ablations alike, from their config and options: a warm-up of 3 or 15 epochs
+    (longer than the smoke's 2 would be an error) becomes 1, a warm-up of 0 stays 0, and a
+    method without GraSSStageHook is left as it is."""
+    smoke = _tool('smoke_matrix')
+    grass = 'configs/grass/grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'  # warm-up 3
+    hooks = smoke.short_warmup(grass)['cfg_options']['custom_hooks']
+    assert hooks == [dict(type='GraSSStageHook', warmup_epochs=1),
+                     dict(type='GraSSVisualizationHook', interval=1)]
+    for warmup, expected in ((15, 1), (0, 0)):
+        ablation = dict(config=grass, cfg_options=dict(
+            model=dict(guide_scale=0.5),
+            custom_hooks=[dict(type='GraSSStageHook', warmup_epochs=warmup)]))
+        short = smoke.short_warmup(ablation)
+        assert short['cfg_options'] == dict(model=dict(guide_scale=0.5), custom_hooks=[
+            dict(type='GraSSStageHook', warmup_epochs=expected)])
+    simclr = 'configs/simclr/simclr_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'
+    assert smoke.short_warmup(simclr) == dict(config=simclr)
+    assert smoke.short_warmup(None) is None

@@ -6,12 +6,14 @@
 
 A GPU preset pretrains for days: this checks every config it names, the data pipelines, GraSS's
 switch to gradient-guided sampling, the backbone export and each decode head's fine-tuning and
-evaluation in minutes, on the CPU if need be. CROP is a folder in mmseg's layout with its images
-flat under ``img_dir/`` and ``ann_dir/`` (the real crops in ``../shared/data/rs_benchmark_crops``).
-It is linked as both the training and the validation split, and cut into 256 px pretraining
-patches, under ``--work-dir`` (default ``work_dirs/smoke/<matrix name>``). Every method then
-pretrains for 2 epochs of 2 steps of batch 2 (GraSS: 1 warm-up epoch, then gradient-guided
-sampling) and every fine-tuning cell trains 2 iterations of batch 2 and evaluates, through
+evaluation in minutes, on the CPU if need be. It suits matrices whose pretraining configs read
+one image folder (``train_dataloader.dataset.data_root``), as the GPU presets do. CROP is a
+folder in mmseg's layout with its images flat under ``img_dir/`` and ``ann_dir/`` (the real
+crops in ``../shared/data/rs_benchmark_crops``). It is linked as both the training and the
+validation split, and cut into 256 px pretraining patches, under ``--work-dir`` (default
+``work_dirs/smoke/<matrix name>``). Every method and ablation then pretrains for 2 epochs of 2
+steps of batch 2 (GraSS: at most 1 warm-up epoch, then gradient-guided sampling) and every
+fine-tuning cell trains 2 iterations of batch 2 and evaluates, through
 ``tools/benchmarks/run_matrix.py`` on a matrix derived from the given one. The figures mean
 nothing; a cell that fails names its log.
 """
@@ -20,6 +22,7 @@ import os
 import os.path as osp
 import subprocess
 import sys
+from typing import Union
 
 from mmengine.config import Config
 
@@ -57,6 +60,27 @@ def link_splits(crop: str, data: str) -> None:
                     os.symlink(osp.abspath(osp.join(crop, kind, name)), link)
 
 
+def short_warmup(spec: Union[None, str, dict]) -> Union[None, str, dict]:
+    """A method's pretraining spec with its GraSS warm-up cut to at most one epoch: a warm-up
+    longer than the 2-epoch smoke schedule is an error, and one epoch leaves one for GS."""
+    if spec is None:
+        return None
+    spec = dict(config=spec) if isinstance(spec, str) else dict(spec)
+    cfg = Config.fromfile(spec['config'])
+    cfg.merge_from_dict(spec.get('cfg_options', {}))
+    hooks = [dict(h) for h in cfg.get('custom_hooks', [])]
+    if not any(h['type'] == 'GraSSStageHook' for h in hooks):
+        return spec
+    for hook in hooks:
+        if hook['type'] == 'GraSSStageHook':  # one epoch is 2 steps here
+            for key, most in (('warmup_epochs', 1), ('warmup_iters', 2)):
+                if hook.get(key) is not None:
+                    hook[key] = min(hook[key], most)
+        elif hook['type'] == 'GraSSVisualizationHook':
+            hook['interval'] = 1  # draw the sampling of every step
+    return dict(spec, cfg_options=dict(spec.get('cfg_options', {}), custom_hooks=hooks))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('matrix', help='matrix file, e.g. configs/benchmark_matrix/*.py')
@@ -71,13 +95,11 @@ def main() -> None:
     patches = osp.join(data, 'pretrain_patches')
     if not osp.isdir(patches):
         cut_patches(find_images(osp.join(args.crop, 'img_dir')), patches, patch_size=256)
-    grass = {m: dict(config=spec, cfg_options=dict(custom_hooks=[
-        dict(type='GraSSStageHook', warmup_epochs=1),
-        dict(type='GraSSVisualizationHook', interval=1)]))
-        for m, spec in matrix.methods.items() if isinstance(spec, str) and 'grass' in spec}
     smoke = Config(dict(
         matrix.to_dict(), work_dir=osp.join(work_dir, 'work'), seg_data_root=data,
-        convert_dubai_aerial=None, methods=dict(matrix.methods, **grass),
+        convert_dubai_aerial=None,
+        methods={m: short_warmup(s) for m, s in matrix.methods.items()},
+        ablations={m: short_warmup(s) for m, s in matrix.get('ablations', {}).items()},
         pretrain_cfg_options=dict(PRETRAIN, **{'train_dataloader.dataset.data_root': patches}),
         finetune_cfg_options=FINETUNE))
     smoke.dump(osp.join(work_dir, 'matrix.py'))
