@@ -84,7 +84,7 @@ def main() -> None:
     data = model.data_preprocessor(default_collate(samples), training=True)
     views = torch.stack(data['inputs'], 1).flatten(0, 1)  # the order GraSS.loss uses
     model.train()  # as in a training step (BN batch statistics)
-    maps, boxes, found, crops = model.sample(views)
+    _, maps, boxes, found, crops = model.sample(views)
 
     os.makedirs(args.out_dir, exist_ok=True)
     k = min(args.show, len(views))

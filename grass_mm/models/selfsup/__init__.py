@@ -1,3 +1,3 @@
-from .grass import GraSS
+from .grass import GraSS, Sampling
 
-__all__ = ['GraSS']
+__all__ = ['GraSS', 'Sampling']

@@ -1,4 +1,4 @@
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, NamedTuple, Optional, Union
 
 import torch
 import torch.nn.functional as F
@@ -8,7 +8,16 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 from torch import Tensor
 
-from ..utils import crop_and_resize, normalize_maps, select_regions
+from ..utils import crop_and_resize, normalize_maps, random_positions, select_regions
+
+
+class Sampling(NamedTuple):
+    """What one GS step sampled, view by view (all detached but ``crops``)."""
+    views: Tensor  # [2N, C, H, W] in SimCLR's interleaved order
+    maps: Tensor  # [2N, h, w] normalised gradient maps (all-NaN: degenerate)
+    boxes: Tensor  # [2N, 4] (x1, y1, x2, y2), x2/y2 exclusive, in view pixels
+    found: Tensor  # [2N] bool; False where the whole view was kept
+    crops: Tensor  # [2N, C, H, W] the boxes cut out and resized back
 
 
 @MODELS.register_module()
@@ -51,6 +60,10 @@ class GraSS(SimCLR):
         crop_interpolation (str): ``'nearest'`` (the reference) or ``'bilinear'``.
         guide_scale (float): Run the guide pass on views resized by this factor (boxes are still
             chosen at full size). Defaults to 1.0 (the reference).
+        sampler (str): ``'gradient'`` (GraSS) or ``'random'``, the control that isolates the
+            gradient: the same stage switch, guide pass and crop path, but the batch's box sizes
+            are shuffled across views and placed at random
+            (:func:`~grass_mm.models.utils.random_positions`). Defaults to ``'gradient'``.
         stage (str): Initial stage, ``'warmup'`` or ``'gs'``. Defaults to ``'warmup'``.
         pretrained (str, optional): As in SimCLR.
         data_preprocessor (dict, optional): As in SimCLR.
@@ -67,6 +80,7 @@ class GraSS(SimCLR):
                  threshold_ratio: float = 0.5,
                  crop_interpolation: str = 'nearest',
                  guide_scale: float = 1.0,
+                 sampler: str = 'gradient',
                  stage: str = 'warmup',
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -74,6 +88,7 @@ class GraSS(SimCLR):
         _check_choice('guide', guide, ('efficient', 'reference'))
         _check_choice('crop_interpolation', crop_interpolation, ('nearest', 'bilinear'))
         _check_choice('stage', stage, self.STAGES)
+        _check_choice('sampler', sampler, ('gradient', 'random'))
         if not 0.0 <= threshold_ratio < 1.0:
             raise ValueError(f'GraSS: threshold_ratio must be in [0, 1), got {threshold_ratio}')
         if not 0.0 < guide_scale <= 1.0:
@@ -93,6 +108,7 @@ class GraSS(SimCLR):
         self.threshold_ratio = threshold_ratio
         self.crop_interpolation = crop_interpolation
         self.guide_scale = guide_scale
+        self.sampler = sampler
         self.stage = stage
         # GraSSVisualizationHook sets keep_samples > 0 for the steps it draws; the GS step then
         # leaves its first views, maps, boxes and crops (detached) in last_samples.
@@ -121,33 +137,37 @@ class GraSS(SimCLR):
 
         views = torch.stack(inputs, 1).flatten(0, 1)  # [2N, C, H, W] in SimCLR's order
         height, width = views.shape[-2:]
-        maps, boxes, found, crops = self.sample(views)
-        losses = super().loss(list(crops.unflatten(0, (-1, 2)).unbind(1)), data_samples)
+        sampled = self.sample(views)
+        # [2N] crops back to SimCLR's two lists of N views
+        losses = super().loss(list(sampled.crops.unflatten(0, (-1, 2)).unbind(1)), data_samples)
         if self.keep_samples:
             k = self.keep_samples
-            self.last_samples = dict(views=views[:k].detach(), maps=maps[:k], boxes=boxes[:k],
-                                     crops=crops[:k].detach())
+            self.last_samples = dict(views=views[:k].detach(), maps=sampled.maps[:k],
+                                     boxes=sampled.boxes[:k], crops=sampled.crops[:k].detach())
 
-        area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+        area = (sampled.boxes[:, 2] - sampled.boxes[:, 0]) * (sampled.boxes[:, 3] - sampled.boxes[:, 1])  # [2N]
         losses['stage'] = views.new_ones(())
         losses['box_area'] = area.float().mean() / (height * width)
-        losses['no_region'] = 1 - found.float().mean()
+        losses['no_region'] = 1 - sampled.found.float().mean()
         return losses
 
-    def sample(self, views: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+    def sample(self, views: Tensor) -> Sampling:
         """The sampling of a GS step: guide pass → maps → boxes → crops.
 
         Args:
             views (Tensor): ``[2N, C, H, W]`` views in SimCLR's interleaved order.
 
         Returns:
-            ``(maps [2N, h, w], boxes [2N, 4] (x1, y1, x2, y2), found [2N] bool,
-            crops [2N, C, H, W])``; ``found`` is False where the whole view was kept.
+            Sampling: views, maps, boxes, found and crops; with ``sampler='random'`` the boxes
+            (and ``found``) are the gradient boxes' sizes moved to random views and places.
         """
-        maps = self.gradient_maps(views)
+        maps = self.gradient_maps(views)  # [2N, h, w]
         boxes, found = select_regions(maps, views.shape[-2:], self.threshold_ratio,
-                                      return_found=True)
-        return maps, boxes, found, crop_and_resize(views, boxes, mode=self.crop_interpolation)
+                                      return_found=True)  # [2N, 4], [2N]
+        if self.sampler == 'random':
+            boxes, found = random_positions(boxes, views.shape[-2:], found)
+        crops = crop_and_resize(views, boxes, mode=self.crop_interpolation)  # [2N, C, H, W]
+        return Sampling(views.detach(), maps, boxes, found, crops)
 
     def gradient_maps(self, views: Tensor) -> Tensor:
         """Guide pass: one normalised gradient map per view (detached).

@@ -1,3 +1,3 @@
-from .regions import crop_and_resize, normalize_maps, select_regions
+from .regions import crop_and_resize, normalize_maps, random_positions, select_regions
 
-__all__ = ['crop_and_resize', 'normalize_maps', 'select_regions']
+__all__ = ['crop_and_resize', 'normalize_maps', 'random_positions', 'select_regions']

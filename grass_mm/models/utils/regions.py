@@ -12,7 +12,7 @@ returns the whole view ``(0, 0, W, H)`` for it ("no region found"), so the view 
 unchanged. That is the reference's behaviour for ``max == 0`` (NaN), extended to ``max < 0``
 (where the reference's division silently flips the ordering) and to NaN/inf values.
 """
-from typing import Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -181,6 +181,41 @@ def select_regions(maps: Tensor,
     else:
         boxes, found = _select_torch(up, mask)
     return (boxes, found) if return_found else boxes
+
+
+def random_positions(boxes: Tensor,
+                     image_size: Sequence[int],
+                     found: Optional[Tensor] = None,
+                     generator: Optional[torch.Generator] = None
+                     ) -> Union[Tensor, Tuple[Tensor, Tensor]]:
+    """The random-box control: the same box sizes, shuffled across views, at random places.
+
+    The widths and heights of ``boxes`` are permuted across the batch (so a view never gets the
+    size its own map chose) and each box is placed uniformly at random inside the image. The
+    sizes of the batch, and so their distribution, are exactly those of the gradient boxes; the
+    positions never depend on a map. This tells "cropping to this box size helps" apart from
+    "the gradient finds the right place".
+
+    Args:
+        boxes: LongTensor ``[N, 4]`` of ``(x1, y1, x2, y2)`` (e.g. from :func:`select_regions`).
+        image_size: ``(H, W)`` of the views.
+        found: Optional BoolTensor ``[N]``; permuted with the sizes and returned alongside.
+        generator: Optional random generator (CPU); the global one by default.
+
+    Returns:
+        LongTensor ``[N, 4]`` of random boxes on the device of ``boxes`` (and ``found``
+        permuted, when given).
+    """
+    height, width = int(image_size[0]), int(image_size[1])
+    n = boxes.size(0)
+    order = torch.randperm(n, generator=generator).to(boxes.device)
+    w = (boxes[:, 2] - boxes[:, 0])[order]  # [N]
+    h = (boxes[:, 3] - boxes[:, 1])[order]  # [N]
+    u = torch.rand(n, 2, generator=generator, dtype=torch.float64).to(boxes.device)
+    x1 = (u[:, 0] * (width - w + 1)).long().clamp_max(width - w)  # uniform in [0, W - w]
+    y1 = (u[:, 1] * (height - h + 1)).long().clamp_max(height - h)
+    out = torch.stack([x1, y1, x1 + w, y1 + h], dim=1)
+    return out if found is None else (out, found[order])
 
 
 def crop_and_resize(images: Tensor,

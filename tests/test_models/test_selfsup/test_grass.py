@@ -117,6 +117,29 @@ def test_gs_with_degenerate_maps_trains_on_whole_views(monkeypatch):
     assert torch.allclose(losses['loss'], model.loss(inputs, None)['loss'])
 
 
+def test_random_sampler_control_keeps_the_box_sizes_and_ignores_where_the_map_points(
+        monkeypatch):
+    gradient, control = build(stage='gs'), build(stage='gs', sampler='random')
+    flat = torch.stack(views(), 1).flatten(0, 1)
+    torch.manual_seed(5)
+    ours = control.sample(flat)
+    found = gradient.sample(flat)
+
+    def areas(b):
+        return sorted(((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])).tolist())
+
+    assert areas(ours.boxes) == areas(found.boxes)  # the gradient boxes' size distribution
+    assert torch.allclose(ours.maps, found.maps, atol=1e-5, equal_nan=True)  # one guide pass
+    assert torch.equal(ours.crops, crop_and_resize(flat, ours.boxes))  # the same crop path
+    # Maps that point elsewhere but give boxes of the same sizes: the same control boxes.
+    flipped = found.maps.flip(1, 2)
+    monkeypatch.setattr(control, 'gradient_maps', lambda v: flipped)
+    torch.manual_seed(5)
+    assert torch.equal(control.sample(flat).boxes, ours.boxes)
+    losses = control.loss(views(), None)
+    assert losses['stage'].item() == 1 and torch.isfinite(losses['loss'])
+
+
 def test_guide_scale_runs_the_guide_on_smaller_views():
     model = build(guide_scale=0.5)
     flat = torch.stack(views(size=64), 1).flatten(0, 1)
@@ -129,6 +152,7 @@ def test_guide_scale_runs_the_guide_on_smaller_views():
     ('stage', 'train', 'stage must be one of'),
     ('threshold_ratio', 1.5, 'threshold_ratio must be in'),
     ('guide_scale', 0.0, 'guide_scale must be in'),
+    ('sampler', 'uniform', 'sampler must be one of'),
 ])
 def test_bad_settings_name_the_key(key, value, match):
     with pytest.raises(ValueError, match=match):

@@ -2,7 +2,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grass_mm.models.utils import crop_and_resize, normalize_maps, select_regions
+from grass_mm.models.utils import (crop_and_resize, normalize_maps, random_positions,
+                                   select_regions)
 
 BACKENDS = ['numpy', 'torch']
 
@@ -122,3 +123,50 @@ def test_crop_and_resize_rejects_boxes_outside_the_image():
         crop_and_resize(torch.zeros(1, 1, 4, 4), torch.tensor([[0, 0, 5, 4]]))
     with pytest.raises(ValueError, match="mode must be"):
         crop_and_resize(torch.zeros(1, 1, 4, 4), torch.tensor([[0, 0, 4, 4]]), mode='area')
+
+
+def blob_maps(corner: str) -> torch.Tensor:
+    """Eight 7x7 maps, each with one blob of its own size, all in one corner."""
+    maps = torch.zeros(8, 7, 7)
+    for i in range(8):
+        h, w = 1 + i % 3, 1 + i // 3
+        if corner == 'top-left':
+            maps[i, :h, :w] = 1.0
+        else:
+            maps[i, 7 - h:, 7 - w:] = 1.0
+    return maps
+
+
+def test_random_positions_keep_the_batch_box_sizes_and_never_read_the_map():
+    size = (112, 112)
+    boxes = {c: select_regions(blob_maps(c), size) for c in ('top-left', 'bottom-right')}
+
+    def sizes(b):
+        return sorted(zip((b[:, 2] - b[:, 0]).tolist(), (b[:, 3] - b[:, 1]).tolist()))
+
+    assert sizes(boxes['top-left']) == sizes(boxes['bottom-right'])
+    assert not torch.equal(boxes['top-left'], boxes['bottom-right'])
+    moved = {c: random_positions(b, size, generator=torch.Generator().manual_seed(3))
+             for c, b in boxes.items()}
+    # Same sizes from maps with their regions elsewhere: the same random boxes.
+    assert torch.equal(moved['top-left'], moved['bottom-right'])
+    assert sizes(moved['top-left']) == sizes(boxes['top-left'])
+    # Inside the view, and spread over it rather than in the maps' corner.
+    gen = torch.Generator().manual_seed(0)
+    draws = torch.cat([random_positions(boxes['top-left'], size, generator=gen)
+                       for _ in range(200)])
+    assert (draws[:, :2] >= 0).all() and (draws[:, 2] <= 112).all() and (draws[:, 3] <= 112).all()
+    free = 112 - (draws[:, 2:] - draws[:, :2])  # room left for the box, per axis
+    rel = draws[:, :2].float() / free.float()
+    assert 0.45 < rel.mean().item() < 0.55  # uniform placement: mean 0.5
+
+
+def test_random_positions_move_found_with_the_sizes():
+    boxes = torch.tensor([[0, 0, 64, 64], [10, 10, 20, 30]])
+    found = torch.tensor([False, True])
+    for seed in range(5):
+        out, moved = random_positions(boxes, (64, 64), found,
+                                      generator=torch.Generator().manual_seed(seed))
+        whole = (out[:, 2] - out[:, 0] == 64) & (out[:, 3] - out[:, 1] == 64)
+        assert torch.equal(whole, ~moved)  # the whole view stays "no region"
+        assert torch.equal(out[whole], torch.tensor([[0, 0, 64, 64]]))
