@@ -7,7 +7,7 @@ of one tile overlap in content, so splitting by image would leak.
 import os
 import os.path as osp
 import shutil
-from typing import Dict, Sequence
+from typing import Dict, List, Sequence
 
 import cv2
 import numpy as np
@@ -22,6 +22,12 @@ DUBAI_COLOURS = ('#3C1098', '#8429F6', '#6EC1E4', '#FEDD3A', '#E2A929', '#9B9B9B
 DUBAI_PALETTE = [[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in DUBAI_COLOURS]
 DUBAI_TRAIN_TILES = (1, 2, 3, 4, 5, 6)
 DUBAI_VAL_TILES = (7, )
+DUBAI_TILES = DUBAI_TRAIN_TILES + DUBAI_VAL_TILES
+# The v2 evaluation protocol (docs/en/benchmark_v2.md): 'unlabeled' (0.1 % of the pixels) is
+# ignored, and every image is resized by one factor, so training and test tiles keep the same
+# ground resolution relative to each other.
+DUBAI_EVAL_CLASSES = DUBAI_CLASSES[:5]
+DUBAI_EVAL_SCALE = 0.5
 IGNORE_INDEX = 255
 # Tolerated share of mask pixels in no known colour (black is 0.00002 % of the real masks).
 MAX_UNKNOWN_FRACTION = 0.01
@@ -109,6 +115,57 @@ def convert_dubai_aerial(root: str,
             cv2.imwrite(dst_ann, rgb_mask_to_index(mask[..., ::-1], mask_path))
         counts[split] += 1
     return counts
+
+
+def load_dubai_tiles(root: str,
+                     tiles: Sequence[int] = DUBAI_TILES,
+                     scale: float = DUBAI_EVAL_SCALE,
+                     classes: Sequence[str] = DUBAI_EVAL_CLASSES) -> List[dict]:
+    """Read the original layout's images and masks at one fixed scale (the probes' input).
+
+    Args:
+        root: The dataset folder (``Tile N`` folders, directly or under
+            ``Semantic segmentation dataset``).
+        tiles: Tiles to read.
+        scale: One resize factor for every image (area interpolation; labels nearest).
+        classes: Classes kept, renumbered in this order; the others become 255 (ignored).
+
+    Returns:
+        One dict per image, in tile then file order: ``tile``, ``path``, ``img`` (BGR uint8
+        ``[H, W, 3]``) and ``label`` (uint8 ``[H, W]``).
+
+    Raises:
+        FileNotFoundError: A tile folder or a mask is missing.
+    """
+    unknown = sorted(set(classes) - set(DUBAI_CLASSES))
+    if unknown:
+        raise ValueError(f'unknown class(es) {unknown}; the Dubai classes are {DUBAI_CLASSES}')
+    lut = np.full(256, IGNORE_INDEX, np.uint8)
+    for new, name in enumerate(classes):
+        lut[DUBAI_CLASSES.index(name)] = new
+    tiles_root = _find_root(root)
+    out = []
+    for tile in tiles:
+        img_dir = osp.join(tiles_root, f'Tile {tile}', 'images')
+        if not osp.isdir(img_dir):
+            raise FileNotFoundError(f'{img_dir} not found: expected the original layout '
+                                    "'<root>/Tile N/images/*.jpg'")
+        for name in sorted(os.listdir(img_dir)):
+            if osp.splitext(name)[1].lower() not in ('.jpg', '.jpeg', '.png'):
+                continue
+            mask_path = osp.join(tiles_root, f'Tile {tile}', 'masks',
+                                 osp.splitext(name)[0] + '.png')
+            image = cv2.imread(osp.join(img_dir, name), cv2.IMREAD_COLOR)
+            mask = cv2.imread(mask_path, cv2.IMREAD_COLOR)
+            if image is None or mask is None:
+                raise FileNotFoundError(f'{osp.join(img_dir, name)} or its mask {mask_path} '
+                                        'is missing or unreadable')
+            size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
+            label = lut[rgb_mask_to_index(mask[..., ::-1], mask_path)]
+            out.append(dict(tile=tile, path=osp.join(img_dir, name),
+                            img=cv2.resize(image, size, interpolation=cv2.INTER_AREA),
+                            label=cv2.resize(label, size, interpolation=cv2.INTER_NEAREST)))
+    return out
 
 
 @DATASETS.register_module()

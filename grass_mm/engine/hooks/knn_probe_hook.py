@@ -3,12 +3,12 @@ import os.path as osp
 from typing import Dict, Optional, Sequence
 
 import torch
-import torch.nn.functional as F
 from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 from mmpretrain.utils import get_ori_model
 
 from grass_mm.datasets import dominant_class_patches
+from grass_mm.evaluation import knn_predict
 
 
 @HOOKS.register_module()
@@ -121,14 +121,10 @@ class KNNProbeHook(Hook):
             for chunk in self.images.split(self.batch_size)
         ])
         backbone.train(was_training)
-        feats = F.normalize(feats, dim=1)
-        bank, query = feats[self.bank], feats[~self.bank]
-        bank_labels, query_labels = self.labels[self.bank], self.labels[~self.bank]
-        sim, idx = (query @ bank.T).topk(min(self.k, len(bank)), dim=1)
-        num_classes = int(self.labels.max()) + 1
-        votes = torch.zeros(len(query), num_classes).scatter_add_(
-            1, bank_labels[idx], (sim / self.temperature).exp())
-        correct = votes.argmax(dim=1) == query_labels
+        query_labels = self.labels[~self.bank]
+        pred = knn_predict(feats[self.bank], self.labels[self.bank], feats[~self.bank], self.k,
+                           self.temperature, num_classes=int(self.labels.max()) + 1)
+        correct = pred == query_labels
         per_class = [correct[query_labels == c].float().mean()
                      for c in query_labels.unique()]
         return dict(top1=100 * correct.float().mean().item(),
