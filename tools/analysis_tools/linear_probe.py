@@ -68,7 +68,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--folds', nargs='+', type=int,
                         help='held-out tiles (default: every tile read)')
     parser.add_argument('--scale', type=float, default=0.5, help='one resize factor for all')
-    parser.add_argument('--pixels-per-class', type=int, default=20000,
+    parser.add_argument('--pixels-per-class', type=int, default=10000,
                         help='training pixels per class per fold')
     parser.add_argument('--patch', type=int, default=64, help='k-NN patch size (px)')
     parser.add_argument('--k', type=int, default=20, help='k-NN neighbours')

@@ -44,3 +44,26 @@ def test_probe_names_a_missing_backbone_file(tmp_path):
                              str(tmp_path / 'o')], cwd=REPO, env=tool_env(),
                             capture_output=True, text=True)
     assert result.returncode == 2 and 'nope.pth: no such file' in result.stderr
+
+
+PURITY = osp.join(REPO, 'tools', 'analysis_tools', 'sampling_purity.py')
+
+
+def test_sampling_purity_at_random_init_and_from_a_checkpoint(synthetic_root, grass_checkpoint,
+                                                              tmp_path):
+    config = osp.join(REPO, 'configs', 'grass', 'grass_resnet18_1xb16-coslr-30e_synthetic-128px.py')
+    common = [sys.executable, PURITY, config, '--img-dir', f'{synthetic_root}/img_dir/train',
+              '--ann-dir', f'{synthetic_root}/ann_dir/train', '--num-images', '8', '--batch', '4']
+    for name, extra in (('null', []), ('trained', ['--checkpoint', grass_checkpoint])):
+        run(common + ['--out-dir', str(tmp_path / name)] + extra)
+        summary = json.loads((tmp_path / name / 'summary.json').read_text())
+        assert summary['views'] == 16 and 0 < summary['views_used'] <= 16
+        for key in ('purity_gs', 'purity_random', 'purity_whole', 'single_object_share'):
+            assert 0 <= summary[key] <= 1, key
+        diff = summary['gs_minus_random']
+        assert diff['ci95'][0] <= diff['mean'] <= diff['ci95'][1]
+        assert (tmp_path / name / 'purity.png').stat().st_size > 1000
+    assert summary['checkpoint'] == grass_checkpoint
+    refused = subprocess.run(common + ['--out-dir', str(tmp_path / 'null')], cwd=REPO,
+                             env=tool_env(), capture_output=True, text=True)
+    assert refused.returncode != 0 and 'exists' in refused.stderr
