@@ -124,3 +124,31 @@ def test_every_decode_head_takes_an_mmpretrain_resnet_whole(depth, heads, tmp_pa
             model = SEG_MODELS.build(cfg.model)
         model.init_weights()
         assert compare_with_checkpoint(model.backbone.state_dict(), path) == [], head
+
+
+PRETRAIN = [c for c in CONFIGS
+            if re.search(r'/configs/(grass|simclr|mocov2|byol|densecl)/', c)]
+V2_FINETUNE = sorted(glob.glob(osp.join(REPO, 'configs', 'benchmarks', 'dubai_aerial_v2', '*.py')))
+
+
+@pytest.mark.parametrize('path', PRETRAIN + V2_FINETUNE, ids=lambda p: osp.relpath(p, REPO))
+def test_one_initialisation_rule_for_every_pretraining_and_the_random_init_arm(path):
+    """Zero-init of each residual branch's last BN everywhere (mmseg's random-init default, and
+    SimCLR's): otherwise part of a "method" difference is an initialisation difference."""
+    backbone = Config.fromfile(path).model.backbone
+    assert backbone.get('zero_init_residual') is True, path
+
+
+def test_v2_protocol_is_five_classes_at_one_scale_with_folds_by_tile():
+    cfg = Config.fromfile(V2_FINETUNE[0])
+    assert cfg.model.decode_head.num_classes == 5 and len(cfg.classes) == 5
+    train, val = cfg.train_dataloader.dataset, cfg.val_dataloader.dataset
+    assert sorted(train.tiles + val.tiles) == list(range(1, 8))
+    assert not set(train.tiles) & set(val.tiles)
+    scales = [t['scale_factor'] for t in cfg.train_pipeline + cfg.test_pipeline
+              if t['type'] == 'Resize']
+    assert scales == [0.5, 0.5]  # one factor for training and test
+    assert not any(t['type'] == 'RandomResize' for t in cfg.train_pipeline)
+    # The learning rate is constant from warm-up end to the last quarter of the schedule.
+    poly = [s for s in cfg.param_scheduler if s['type'] == 'PolyLR'][0]
+    assert poly['begin'] >= 0.75 * cfg.train_cfg.max_iters

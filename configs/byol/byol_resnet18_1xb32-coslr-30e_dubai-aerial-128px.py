@@ -8,7 +8,7 @@ model = dict(
     base_momentum=0.01,
     data_preprocessor={{_base_.model.data_preprocessor}},
     backbone=dict(type='ResNet', depth=18, norm_cfg=dict(type='SyncBN'),
-                  zero_init_residual=False),
+                  zero_init_residual=True),
     neck=dict(type='NonLinearNeck', in_channels=512, hid_channels=4096, out_channels=256,
               num_layers=2, with_bias=True, with_last_bn=False, with_avg_pool=True),
     head=dict(

@@ -12,7 +12,7 @@ model = dict(
     loss_lambda=0.5,
     data_preprocessor={{_base_.model.data_preprocessor}},
     backbone=dict(type='ResNet', depth=18, norm_cfg=dict(type='SyncBN'),
-                  zero_init_residual=False),
+                  zero_init_residual=True),
     neck=dict(type='DenseCLNeck', in_channels=512, hid_channels=2048, out_channels=128,
               num_grid=None),
     head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2))

@@ -11,7 +11,7 @@ model = dict(
     momentum=0.001,
     data_preprocessor={{_base_.model.data_preprocessor}},
     backbone=dict(type='ResNet', depth=18, norm_cfg=dict(type='SyncBN'),
-                  zero_init_residual=False),
+                  zero_init_residual=True),
     neck=dict(type='MoCoV2Neck', in_channels=512, hid_channels=2048, out_channels=128,
               with_avg_pool=True),
     head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2))

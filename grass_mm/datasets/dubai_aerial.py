@@ -7,7 +7,7 @@ of one tile overlap in content, so splitting by image would leak.
 import os
 import os.path as osp
 import shutil
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import cv2
 import numpy as np
@@ -62,7 +62,8 @@ def rgb_mask_to_index(mask_rgb: np.ndarray, path: str = '<mask>') -> np.ndarray:
 def convert_dubai_aerial(root: str,
                          out_dir: str,
                          train_tiles: Sequence[int] = DUBAI_TRAIN_TILES,
-                         val_tiles: Sequence[int] = DUBAI_VAL_TILES) -> Dict[str, int]:
+                         val_tiles: Sequence[int] = DUBAI_VAL_TILES,
+                         all_tiles: bool = False) -> Dict[str, int]:
     """Convert the original layout to MMSegmentation's ``img_dir``/``ann_dir`` layout.
 
     Images are copied unchanged (JPEG); masks become single-channel PNGs of class indices with
@@ -74,6 +75,8 @@ def convert_dubai_aerial(root: str,
         out_dir: Target folder; existing files of the same name are left untouched.
         train_tiles: Tiles for ``train``.
         val_tiles: Tiles for ``val``.
+        all_tiles: Write the train and val tiles into one split, ``all``, instead (the
+            leave-one-tile-out protocol picks its folds with the dataset's ``tiles``).
 
     Returns:
         Number of images written per split.
@@ -83,9 +86,11 @@ def convert_dubai_aerial(root: str,
     """
     if set(train_tiles) & set(val_tiles):
         raise ValueError(f'train_tiles {train_tiles} and val_tiles {val_tiles} overlap')
+    splits = ({'all': sorted({*train_tiles, *val_tiles})} if all_tiles else
+              {'train': train_tiles, 'val': val_tiles})
     tiles_root = _find_root(root)
     jobs = []  # (split, tile, tile folder, image name), checked before anything is written
-    for split, tiles in (('train', train_tiles), ('val', val_tiles)):
+    for split, tiles in splits.items():
         for tile in tiles:
             tile_dir = osp.join(tiles_root, f'Tile {tile}')
             if not osp.isdir(osp.join(tile_dir, 'images')):
@@ -94,7 +99,7 @@ def convert_dubai_aerial(root: str,
             jobs += [(split, tile, tile_dir, name)
                      for name in sorted(os.listdir(osp.join(tile_dir, 'images')))
                      if osp.splitext(name)[1].lower() in ('.jpg', '.jpeg', '.png')]
-    counts = {'train': 0, 'val': 0}
+    counts = {split: 0 for split in splits}
     for split in counts:
         os.makedirs(osp.join(out_dir, 'img_dir', split), exist_ok=True)
         os.makedirs(osp.join(out_dir, 'ann_dir', split), exist_ok=True)
@@ -170,7 +175,14 @@ def load_dubai_tiles(root: str,
 
 @DATASETS.register_module()
 class DubaiAerialDataset(CheckedSegDataset):
-    """Dubai aerial imagery (6 classes) after :func:`convert_dubai_aerial`."""
+    """Dubai aerial imagery (6 classes) after :func:`convert_dubai_aerial`.
+
+    Args:
+        tiles: Keep only these tiles' images (files ``tileN_*``), e.g. the six training tiles of
+            a leave-one-tile-out fold over the ``all`` split. Defaults to every image found.
+        metainfo: mmseg's; ``dict(classes=DUBAI_EVAL_CLASSES)`` maps 'unlabeled' to 255
+            (mmseg's label map for a class subset), the v2 protocol's 5 classes.
+    """
 
     METAINFO = dict(classes=DUBAI_CLASSES, palette=DUBAI_PALETTE)
 
@@ -178,9 +190,22 @@ class DubaiAerialDataset(CheckedSegDataset):
                  img_suffix: str = '.jpg',
                  seg_map_suffix: str = '.png',
                  reduce_zero_label: bool = False,
+                 tiles: Optional[Sequence[int]] = None,
                  **kwargs) -> None:
+        self.tiles = None if tiles is None else tuple(int(t) for t in tiles)
         super().__init__(
             img_suffix=img_suffix,
             seg_map_suffix=seg_map_suffix,
             reduce_zero_label=reduce_zero_label,
             **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        data_list = super().load_data_list()
+        if self.tiles is None:
+            return data_list
+        prefixes = tuple(f'tile{t}_' for t in self.tiles)
+        kept = [d for d in data_list if osp.basename(d['img_path']).startswith(prefixes)]
+        if not kept:
+            raise FileNotFoundError(f'DubaiAerialDataset: no image of tiles {self.tiles} '
+                                    f"(files 'tileN_*') in {self.data_prefix.get('img_path')!r}")
+        return kept

@@ -75,3 +75,36 @@ def test_pretraining_patches_from_the_real_training_tiles_only(dubai_mmseg, tmp_
     names = [n for n in os.listdir(out) if n.endswith('.png')]
     assert counts['images'] == 54 and len(names) == counts['written'] > 54
     assert {n.split('_')[0] for n in names} == {f'tile{i}' for i in range(1, 7)}  # no tile7
+
+
+def test_all_tiles_split_folds_by_tile_and_ignores_unlabeled(tmp_path):
+    from mmengine.registry import init_default_scope
+
+    from grass_mm.datasets import DUBAI_EVAL_CLASSES, load_dubai_tiles
+    truth = write_archive(str(tmp_path / 'src'), tiles=(1, 2, 3))
+    counts = convert_dubai_aerial(str(tmp_path / 'src'), str(tmp_path / 'out'), train_tiles=(1, 2),
+                                  val_tiles=(3, ), all_tiles=True)
+    assert counts == {'all': 6}
+    init_default_scope('mmseg')
+
+    def fold(tiles):
+        return DubaiAerialDataset(
+            data_root=str(tmp_path / 'out'), tiles=tiles, metainfo=dict(classes=DUBAI_EVAL_CLASSES),
+            data_prefix=dict(img_path='img_dir/all', seg_map_path='ann_dir/all'),
+            pipeline=[dict(type='LoadAnnotations'), dict(type='CheckLabelRange', num_classes=5)])
+
+    test = fold([3])
+    assert [osp.basename(test.get_data_info(i)['img_path'])[:6] for i in range(len(test))] == \
+        ['tile3_'] * 2
+    assert len(fold([1, 2])) == 4
+    expected = truth['tile3_image_part_001'].copy()
+    expected[expected == 5] = 255  # 'unlabeled' is not a class of the v2 protocol
+    assert np.array_equal(test[0]['gt_seg_map'], expected)
+    with pytest.raises(FileNotFoundError, match=r'no image of tiles \(7,\)'):
+        fold([7])
+    # The probes read the original layout the same way, at one scale.
+    samples = load_dubai_tiles(str(tmp_path / 'src'), tiles=(3, ), scale=1.0)
+    assert [s['tile'] for s in samples] == [3, 3]
+    assert np.array_equal(samples[0]['label'], expected)
+    half = load_dubai_tiles(str(tmp_path / 'src'), tiles=(3, ), scale=0.5)
+    assert half[0]['label'].shape == (10, 15) and half[0]['img'].shape == (10, 15, 3)

@@ -325,3 +325,22 @@ def test_smoke_matrix_cuts_every_grass_warmup_to_fit_its_two_epochs():
     simclr = 'configs/simclr/simclr_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'
     assert smoke.short_warmup(simclr) == dict(config=simclr)
     assert smoke.short_warmup(None) is None
+
+
+def test_label_subset_follows_the_matrix_subset_seed_not_the_finetuning_seed(tmp_path):
+    runner = _tool('run_matrix')
+    matrix = runner.load_matrix(osp.join(REPO, 'configs', 'benchmark_matrix',
+                                         'dubai_aerial_cpu.py'))
+    config = matrix.downstream['fcn']['full']
+    seeds = {}
+    for subset_seed in (None, 4):
+        if subset_seed is not None:
+            matrix.subset_seed = subset_seed
+        for seed in (0, 1):
+            cell = dict(kind='finetune', config=config, method='random', fraction=0.1,
+                        seed=seed)
+            cfg = runner.build_config(matrix, cell, str(tmp_path), None)
+            seeds[subset_seed, seed] = cfg.train_dataloader.dataset.seed
+            assert cfg.randomness.seed == seed
+    assert seeds[None, 0] == 0 and seeds[None, 1] == 1  # v1: the subset moved with the seed
+    assert seeds[4, 0] == seeds[4, 1] == 4

@@ -136,9 +136,11 @@ def build_config(matrix: Config, cell: dict, work_dir: str, data_root: Optional[
         for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
             loader.dataset.data_root = data_root
     if cell['fraction'] < 1.0:
-        # The same images for every method at a given seed: the comparison is paired.
+        # The same images for every method: the comparison is paired. A matrix's own
+        # `subset_seed` fixes them across fine-tuning seeds too (benchmark v2); without it the
+        # subset follows the fine-tuning seed (the v1 matrix, kept as recorded).
         cfg.train_dataloader.dataset = dict(type='LabelFraction', fraction=cell['fraction'],
-                                            seed=cell['seed'],
+                                            seed=matrix.get('subset_seed', cell['seed']),
                                             dataset=cfg.train_dataloader.dataset)
     backbone = None
     if matrix.methods.get(cell['method'], '') is not None:

@@ -6,7 +6,7 @@
 # The data preprocessor is the GraSS configs' (same mean/std, RGB).
 _preprocessor = dict(type='SelfSupDataPreprocessor', mean=[123.675, 116.28, 103.53],
                      std=[58.395, 57.12, 57.375], to_rgb=True)
-_backbone = dict(type='ResNet', depth=50, norm_cfg=dict(type='SyncBN'), zero_init_residual=False)
+_backbone = dict(type='ResNet', depth=50, norm_cfg=dict(type='SyncBN'), zero_init_residual=True)
 mocov2_model = dict(
     _delete_=True,
     type='MoCo',
