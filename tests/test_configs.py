@@ -11,7 +11,7 @@ from mmpretrain.registry import MODELS
 from tests.helpers import REPO
 
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True))
-GRASS = [c for c in CONFIGS if '/configs/grass/' in c]
+GRASS = [c for c in CONFIGS if '/configs/grass/grass_' in c]
 SAME_BUDGET = ('train_dataloader', 'optim_wrapper', 'param_scheduler', 'train_cfg',
                'randomness')
 
@@ -152,3 +152,14 @@ def test_v2_protocol_is_five_classes_at_one_scale_with_folds_by_tile():
     # The learning rate is constant from warm-up end to the last quarter of the schedule.
     poly = [s for s in cfg.param_scheduler if s['type'] == 'PolyLR'][0]
     assert poly['begin'] >= 0.75 * cfg.train_cfg.max_iters
+
+
+def test_random_box_control_differs_from_grass_in_the_sampler_only():
+    grass = Config.fromfile(osp.join(REPO, 'configs', 'grass',
+                                     'grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'))
+    control = Config.fromfile(osp.join(
+        REPO, 'configs', 'grass', 'grass-random-boxes_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'))
+    assert control.model.pop('sampler') == 'random'
+    assert control.model == grass.model
+    for key in SAME_BUDGET + ('custom_hooks', ):
+        assert control[key] == grass[key], key
