@@ -67,3 +67,17 @@ def test_sampling_purity_at_random_init_and_from_a_checkpoint(synthetic_root, gr
     refused = subprocess.run(common + ['--out-dir', str(tmp_path / 'null')], cwd=REPO,
                              env=tool_env(), capture_output=True, text=True)
     assert refused.returncode != 0 and 'exists' in refused.stderr
+
+
+def test_plot_scalars_draws_training_and_validation_keys(tmp_path):
+    scalars = tmp_path / 'scalars.json'
+    lines = [{'lr': 0.01, 'loss': 1.0 / i, 'iter': 50 * i, 'step': 50 * i} for i in range(1, 7)]
+    lines.insert(3, {'mIoU': 41.5, 'aAcc': 80.0, 'step': 150})
+    scalars.write_text('\n'.join(json.dumps(x) for x in lines) + '\n')
+    tool = osp.join(REPO, 'tools', 'analysis_tools', 'plot_scalars.py')
+    out = run([sys.executable, tool, str(scalars), '--out', str(tmp_path / 'c.png')])
+    assert 'loss (6 points), lr (6 points), mIoU (1 points)' in out
+    assert (tmp_path / 'c.png').stat().st_size > 1000
+    bad = subprocess.run([sys.executable, tool, str(scalars), '--keys', 'mDice'], cwd=REPO,
+                         env=tool_env(), capture_output=True, text=True)
+    assert bad.returncode == 2 and "no key ['mDice']" in bad.stderr
