@@ -90,6 +90,10 @@ names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 
     assert '| Method | Backbone | Pretrain | Crop Size | Lr schd | Mem (GB) | mIoU |' in text
     row = [line for line in text.splitlines() if line.startswith('| FCN | R-18-D8 | GraSS |')]
     assert len(row) == 1 and ' ± ' in row[0] and '| 0,1 |' in row[0]
+    # The trivial floor of the cell's validation split, from the metric, heads the table.
+    floor = cell['metrics']['floor.mIoU']
+    assert 0 < floor <= cell['metrics']['floor.aAcc'] <= 100
+    assert f'| FCN | – | floor (majority class) | 128x128 | – | – | {floor:.2f} (aAcc' in text
     log = out / 'logs/grass/fcn_full_50pct-labels_seed1.log.json'
     assert f'[1]({log})' in row[0]
     assert json.loads(log.read_text().splitlines()[-1])['mIoU'] == cell['metrics']['mIoU']

@@ -321,14 +321,21 @@ def tables(matrix: Config, finetune: List[dict], out: str) -> str:
                   f'{fraction * 100:g} % of the labels', '',
                   '| Method | Backbone | Pretrain | Crop Size | Lr schd | Mem (GB) | mIoU | '
                   'seeds | config | log |', '|' + ' --- |' * 10]
+        floor = floor_of(by_method)
+        if floor:
+            lines.append(f"| {HEADS.get(head, head)} | – | floor (majority class) | "
+                         f"{meta['crop']} | – | – | {floor['mIoU']:.2f} (aAcc "
+                         f"{floor['aAcc']:.2f}) | – | – | – |")
         for m in methods:
             runs = sorted(by_method[m], key=lambda r: r['seed'])
             logs = ' '.join(f"[{r['seed']}]({repo_link(osp.join(out, r['log']))})"
                             for r in runs)
+            below = floor and any(r['metrics'].get('aAcc', 100) <= floor['aAcc']
+                                  or r['metrics']['mIoU'] <= floor['mIoU'] for r in runs)
             lines.append(
                 f"| {HEADS.get(head, head)} | {meta['backbone']} | {names.get(m, m)} | "
                 f"{meta['crop']} | {meta['schedule']} | "
-                f"{max(r['max_rss_gb'] for r in runs):.2f} | {fmt(runs)} | "
+                f"{max(r['max_rss_gb'] for r in runs):.2f} | {fmt(runs)}{'†' if below else ''} | "
                 f"{','.join(str(r['seed']) for r in runs)} | "
                 f"[config]({repo_link(osp.join(REPO, meta['config']))}) | {logs} |")
         lines += ['', 'Per-class IoU (mean over seeds):', '',
@@ -338,6 +345,9 @@ def tables(matrix: Config, finetune: List[dict], out: str) -> str:
             lines.append(f'| {names.get(m, m)} | ' + ' | '.join(
                 f"{np.nanmean([r['metrics'][f'IoU.{c}'] for r in by_method[m]]):.2f}"
                 for c in meta['classes']) + ' |')
+        if floor:
+            lines += ['', '† a seed at or below the floor (aAcc or mIoU): predicting the '
+                      "split's majority class everywhere scores as well."]
         note = pretrained_note(by_method, methods, names)
         lines += ['', note, ''] if note else ['']
         if 'grass' in by_method:
@@ -491,6 +501,15 @@ def write_model_index(path: str, metafile_path: str) -> None:
     index['Import'] = sorted(set(index.get('Import', [])) | {entry})
     with open(path, 'w') as f:
         yaml.safe_dump(index, f, sort_keys=False)
+
+
+def floor_of(by_method: dict) -> Optional[dict]:
+    """The trivial floor of a cell (``floor.*`` of ``PerClassIoUMetric``; v1 cells lack it)."""
+    for runs in by_method.values():
+        for r in runs:
+            if 'floor.mIoU' in r['metrics']:
+                return dict(mIoU=r['metrics']['floor.mIoU'], aAcc=r['metrics']['floor.aAcc'])
+    return None
 
 
 def update_readme(readme: str, name: str, block: str) -> None:
