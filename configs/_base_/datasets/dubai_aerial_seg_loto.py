@@ -7,11 +7,9 @@
 # - 5 classes: 'unlabeled' (0.1 % of the pixels) is mapped to 255 by mmseg's label map;
 # - one resize factor (0.5) for training and test, so every tile keeps the ground resolution the
 #   source has (tile 7's images are 2-4x larger than the others' at similar resolution).
-dataset_type = 'DubaiAerialDataset'
-data_root = 'data/dubai_aerial'
+_base_ = './dubai_aerial_seg.py'
 classes = ('building', 'land', 'road', 'vegetation', 'water')
 scale_factor = 0.5
-crop_size = (128, 128)
 train_tiles = [1, 2, 3, 4, 5, 6]
 test_tiles = [7]
 train_pipeline = [
@@ -19,7 +17,7 @@ train_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='CheckLabelRange', num_classes=5),  # names the file of a bad label map
     dict(type='Resize', scale_factor=scale_factor, keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
+    dict(type='RandomCrop', crop_size={{_base_.crop_size}}, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PhotoMetricDistortion'),
     dict(type='PackSegInputs')
@@ -31,30 +29,11 @@ test_pipeline = [
     dict(type='CheckLabelRange', num_classes=5),
     dict(type='PackSegInputs')
 ]
-train_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix=dict(img_path='img_dir/all', seg_map_path='ann_dir/all'),
-        metainfo=dict(classes=classes),
-        tiles=train_tiles,
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix=dict(img_path='img_dir/all', seg_map_path='ann_dir/all'),
-        metainfo=dict(classes=classes),
-        tiles=test_tiles,
-        pipeline=test_pipeline))
+all_tiles = dict(img_path='img_dir/all', seg_map_path='ann_dir/all')
+train_dataloader = dict(dataset=dict(data_prefix=all_tiles, metainfo=dict(classes=classes),
+                                     tiles=train_tiles, pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(data_prefix=all_tiles, metainfo=dict(classes=classes),
+                                   tiles=test_tiles, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='PerClassIoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
