@@ -79,6 +79,12 @@ def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename} can not be found.')
+    with open(filename, 'rb') as f:
+        head = f.read(4)
+    # torch.save writes a zip archive (PK..); files of torch < 1.6 are a pickle (0x80 first).
+    if not (head.startswith(b'PK') or head[:1] == b'\x80'):
+        raise RuntimeError(f'could not read checkpoint {filename}: it is not a torch checkpoint '
+                           f'(neither a zip archive nor a pickle; it starts with {head!r})')
     try:
         return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
@@ -97,7 +103,11 @@ def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
         f'checkpoint {filename} needs a full unpickle (weights_only=False): load only '
         f'checkpoints you trust. Set {WEIGHTS_ONLY_ENV}=1 to refuse such files.',
         logger='current', level=logging.WARNING)
-    return torch.load(filename, map_location=map_location, weights_only=False)
+    try:
+        return torch.load(filename, map_location=map_location, weights_only=False)
+    except Exception as err:  # a full unpickle of a broken file fails in many ways
+        raise RuntimeError(f'could not read checkpoint {filename}: it is truncated, corrupt '
+                           f'or not a torch checkpoint ({type(err).__name__}: {err})') from err
 
 
 def register_checkpoint_loader() -> None:

@@ -100,6 +100,33 @@ def test_missing_and_truncated_files_name_the_file(tmp_path):
         load_local_checkpoint(str(path))
 
 
+def test_a_file_that_is_not_a_checkpoint_names_itself(tmp_path):
+    notes = tmp_path / 'notes.pth'
+    notes.write_text('hello, these are notes\n')  # once: KeyError 101 deep in the unpickler
+    with pytest.raises(RuntimeError, match='notes.pth: it is not a torch checkpoint'):
+        load_local_checkpoint(str(notes))
+    junk = tmp_path / 'junk.pth'
+    junk.write_bytes(b'\x80\x04' + bytes(range(256)))  # a pickle header, then garbage
+    with pytest.raises(RuntimeError, match='junk.pth: it is truncated, corrupt'):
+        load_local_checkpoint(str(junk))
+
+
+def test_the_converter_says_what_the_bad_file_is_in_one_line(tmp_path):
+    import subprocess
+    import sys
+    notes = tmp_path / 'notes.pth'
+    notes.write_text('hello\n')
+    tool = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), 'tools',
+                        'model_converters', 'extract_backbone.py')
+    result = subprocess.run([sys.executable, tool, str(notes), str(tmp_path / 'out.pth')],
+                            capture_output=True, text=True,
+                            env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(
+                                os.path.dirname(__file__)))))
+    assert result.returncode != 0 and 'Traceback' not in result.stderr
+    assert f'could not read checkpoint {notes}: it is not a torch checkpoint' in result.stderr
+    assert not (tmp_path / 'out.pth').exists()
+
+
 def test_declaring_torchvision_ops_is_a_no_op_once_imported():
     import torchvision  # noqa: F401
     from grass_mm.utils import declare_torchvision_ops

@@ -97,7 +97,10 @@ def build_backbone(cfg: Config, source: str, seed: int) -> torch.nn.Module:
         backbone.init_weights()  # the config's own initialisation (one rule for every arm)
         backbone.eval()  # (mmpretrain's ResNet.train returns None)
         return backbone
-    checkpoint = CheckpointLoader.load_checkpoint(source, map_location='cpu')
+    try:
+        checkpoint = CheckpointLoader.load_checkpoint(source, map_location='cpu')
+    except RuntimeError as err:  # names the file: not a checkpoint, truncated, ...
+        raise SystemExit(str(err))
     state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else {}
     if any(k.startswith('backbone.') for k in state):
         state = {k[len('backbone.'):]: v for k, v in state.items() if k.startswith('backbone.')}

@@ -144,7 +144,10 @@ def main(argv=None) -> None:
         raise SystemExit(f'{args.config}: model.type={cfg.model.type} is not GraSS')
     model.init_weights()
     if args.checkpoint:
-        load_checkpoint(model, args.checkpoint, map_location='cpu', logger='silent')
+        try:
+            load_checkpoint(model, args.checkpoint, map_location='cpu', logger='silent')
+        except RuntimeError as err:  # names the file: not a checkpoint, truncated, ...
+            raise SystemExit(str(err))
     model.train()  # as in a training step (BN batch statistics)
     pre = model.data_preprocessor
     rng = np.random.default_rng(args.seed)

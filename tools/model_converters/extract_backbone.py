@@ -14,7 +14,10 @@ def main() -> None:
     parser.add_argument('dst', help='output file (must not exist)')
     parser.add_argument('--prefix', default='backbone.', help='key prefix of the backbone')
     args = parser.parse_args()
-    count = extract_backbone(args.src, args.dst, args.prefix)
+    try:
+        count = extract_backbone(args.src, args.dst, args.prefix)
+    except (FileNotFoundError, FileExistsError, RuntimeError, ValueError) as err:
+        raise SystemExit(f'extract_backbone: {err}')  # the message names the file
     print(f'wrote {count} backbone tensors to {args.dst}')
 
 
