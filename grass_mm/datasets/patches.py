@@ -166,12 +166,20 @@ def cut_patches(images: Iterable[str],
 
 
 def find_images(folder: str) -> List[str]:
-    """Image files under ``folder`` (recursive), by suffix."""
+    """Image files under ``folder`` (recursive), by suffix.
+
+    Sub-folders that :func:`cut_patches` wrote (they hold its manifest, ``patches.json``) are
+    left out: patches cut from a folder are never read back as its source images.
+    """
     if not osp.isdir(folder):
         raise FileNotFoundError(f'{folder} is not a folder')
-    return sorted(
-        osp.join(folder, name)
-        for name in scandir(folder, IMAGE_SUFFIXES, recursive=True, case_sensitive=False))
+    found = []
+    for name in scandir(folder, IMAGE_SUFFIXES, recursive=True, case_sensitive=False):
+        parts = osp.normpath(name).split(os.sep)[:-1]
+        if not any(osp.isfile(osp.join(folder, *parts[:i + 1], _MANIFEST))
+                   for i in range(len(parts))):
+            found.append(osp.join(folder, name))
+    return sorted(found)
 
 
 def _claim(out_dir: str, settings: dict) -> None:

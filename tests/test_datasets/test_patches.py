@@ -116,3 +116,21 @@ def test_tool_on_the_real_unlabelled_scenes(shared_data, tmp_path):
     assert '11 images ->' in result.stdout
     patches = [f for f in os.listdir(out) if f.endswith('.png')]
     assert len(patches) > 11 and cv2.imread(osp.join(out, patches[0])).shape == (256, 256, 3)
+
+
+def test_patches_never_feed_on_themselves(rgb, tmp_path):
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    src = tmp_path  # holds scene.png
+    # Once, a patch folder inside the source was read back as 12 more sources on every scan.
+    cut_patches(find_images(str(src)), str(src / 'patches'), patch_size=32)
+    assert find_images(str(src)) == [rgb]  # the folder it wrote (its manifest) is left out
+    other = tmp_path.parent / (tmp_path.name + '_elsewhere')
+    counts = cut_patches(find_images(str(src)), str(other), patch_size=32)
+    assert counts['images'] == 1 and counts['written'] == 12  # not 12 x 13
+    # The tool refuses an output folder inside the source, in one line.
+    result = subprocess.run(
+        [sys.executable, 'tools/dataset_converters/make_patches.py', str(src),
+         str(src / 'more'), '--patch-size', '32'], cwd=repo, capture_output=True, text=True,
+        env=dict(os.environ, PYTHONPATH=repo))
+    assert result.returncode == 2 and 'is inside src' in result.stderr
+    assert not (src / 'more').exists()

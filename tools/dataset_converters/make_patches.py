@@ -4,9 +4,12 @@
         data/potsdam/pretrain_patches --patch-size 256 --stride 256 --min-valid 0.9
 
 Point it at *training* images only (e.g. mmseg's img_dir/train): validation tiles must never
-reach pretraining. The output folder is read by CustomDataset(with_label=False).
+reach pretraining. The output folder is read by CustomDataset(with_label=False). It must lie
+outside the source folder; folders this tool wrote (they hold its patches.json) are never read
+as sources.
 """
 import argparse
+import os.path as osp
 
 from grass_mm.datasets.patches import cut_patches, find_images
 
@@ -27,6 +30,10 @@ def main() -> None:
                         help='convert 16-bit, grayscale and RGBA images instead of rejecting')
     parser.add_argument('--bands', type=int, nargs=3, help='three bands of a multi-band image')
     args = parser.parse_args()
+    src, out = osp.abspath(args.src), osp.abspath(args.out_dir)
+    if osp.commonpath([src, out]) == src:
+        parser.error(f'out_dir {args.out_dir} is inside src {args.src}: choose a folder outside '
+                     'it (patches inside the source would be cut again as sources)')
     counts = cut_patches(find_images(args.src), args.out_dir, args.patch_size, args.stride,
                          args.border, args.min_valid, args.convert, args.bands)
     print(f"\n{counts['images']} images -> {counts['written']} patches written to "
