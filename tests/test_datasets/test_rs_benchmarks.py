@@ -130,3 +130,29 @@ def test_patch_tool_on_a_real_benchmark_crop(shared_data, tmp_path):
                                   'img_dir'))
     counts = cut_patches(images, str(tmp_path / 'p'), patch_size=256, min_valid=0.5)
     assert counts['images'] == 3 and counts['written'] + counts['skipped'] == 3 * 16
+
+
+@pytest.mark.parametrize('case', ['not a zip', 'no images', 'bad images'])
+def test_a_bad_archive_is_named_and_leaves_no_partial_output(tmp_path, case):
+    archives = tmp_path / 'archives'
+    archives.mkdir()
+    with zipfile.ZipFile(archives / '5_Labels_all_noBoundary.zip', 'w') as z:
+        z.writestr('top_potsdam_2_10_label_noBoundary.tif', b'not read before the images')
+    if case == 'not a zip':
+        (archives / '2_Ortho_RGB.zip').write_text('<html>403 Forbidden</html>')
+    else:
+        with zipfile.ZipFile(archives / '2_Ortho_RGB.zip', 'w') as z:
+            name = 'readme.txt' if case == 'no images' else '2_Ortho_RGB/top_potsdam_2_10_RGB.tif'
+            z.writestr(name, b'garbage')
+    out = tmp_path / 'potsdam'
+    result = subprocess.run([sys.executable, TOOL, 'potsdam', str(archives), '-o', str(out)],
+                            capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=REPO),
+                            timeout=600)
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    expected = {'not a zip': '2_Ortho_RGB.zip: not a zip archive',
+                'no images': '2_Ortho_RGB.zip: holds no .tif file',
+                'bad images': "mmseg's potsdam converter failed"}[case]
+    assert expected in last, result.stderr[-2000:]
+    assert not (out / 'img_dir').exists() and not (out / 'ann_dir').exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith('.convert-')]

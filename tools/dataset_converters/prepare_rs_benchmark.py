@@ -50,9 +50,41 @@ def filled(folder: str) -> bool:
     return osp.isdir(folder) and bool(os.listdir(folder))
 
 
+# The archives each converter reads, and a suffix their members must have.
+EXPECTED = dict(
+    potsdam={'2_Ortho_RGB.zip': '.tif', '5_Labels_all_noBoundary.zip': '.tif'},
+    vaihingen={'ISPRS_semantic_labeling_Vaihingen.zip': '.tif',
+               'ISPRS_semantic_labeling_Vaihingen_ground_truth_eroded_COMPLETE.zip': '.tif'},
+    loveda={'Train.zip': '.png', 'Val.zip': '.png', 'Test.zip': '.png'})
+
+
+def check_archives(dataset: str, archives: str) -> None:
+    """Name the first archive that is missing, not a zip, or holds no image of its kind."""
+    for name, suffix in EXPECTED[dataset].items():
+        path = osp.join(archives, name)
+        if not osp.isfile(path):
+            raise SystemExit(f'{path}: missing ({dataset} needs {sorted(EXPECTED[dataset])})')
+        if not zipfile.is_zipfile(path):
+            raise SystemExit(f'{path}: not a zip archive (a failed or partial download?)')
+        with zipfile.ZipFile(path) as archive:
+            if not any(m.lower().endswith(suffix) for m in archive.namelist()):
+                raise SystemExit(f'{path}: holds no {suffix} file; is it the official archive?')
+
+
 def run_converter(name: str, archives: str, out: str, *extra: str) -> None:
-    subprocess.run([sys.executable, mmseg_converter(name), archives, '-o', out, *extra],
-                   check=True)
+    """mmseg's converter into a scratch folder beside ``out``, moved into place on success:
+    a failed run leaves no partial ``img_dir``/``ann_dir`` that a rerun would take as done."""
+    parent = osp.dirname(osp.abspath(out))
+    os.makedirs(parent, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=parent, prefix='.convert-') as scratch:
+        result = subprocess.run(
+            [sys.executable, mmseg_converter(name), archives, '-o', scratch, *extra])
+        if result.returncode != 0:
+            raise SystemExit(f"mmseg's {name} converter failed on {archives} (see its output "
+                             f'above); nothing was written to {out}')
+        os.makedirs(out, exist_ok=True)
+        for folder in sorted(os.listdir(scratch)):
+            os.replace(osp.join(scratch, folder), osp.join(out, folder))
 
 
 def image_patches_from_isprs(name: str, archives: str, out: str, size: int) -> None:
@@ -97,7 +129,8 @@ def main() -> None:
     args = parser.parse_args()
     out = args.out or DEFAULT_OUT[args.dataset]
     if not osp.isdir(args.archives):
-        raise FileNotFoundError(f'{args.archives} is not a folder')
+        parser.error(f'archives {args.archives}: no such folder')
+    check_archives(args.dataset, args.archives)
 
     if filled(osp.join(out, 'img_dir')):
         print(f'{out}/img_dir exists: mmseg layout left as it is')
