@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Usage: bash tools/dist_train.sh CONFIG NPROC [train.py args...]
 # On CPU the processes talk over gloo (the tools pick it when CUDA is absent).
+if [ "$1" = "-h" ] || [ "$1" = "--help" ] || [ $# -lt 2 ]; then
+  sed -n '2s/^# //p' "$0"; [ $# -lt 2 ] && [ "$1" != "-h" ] && [ "$1" != "--help" ] && exit 2; exit 0
+fi
+if [ ! -f "$1" ]; then
+  echo "$(basename "$0"): CONFIG $1: no such config" >&2; exit 2
+fi
 CONFIG=$1
 NPROC=$2
 NNODES=${NNODES:-1}

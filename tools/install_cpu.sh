@@ -10,6 +10,9 @@
 #   PYTHON           interpreter used to create the venv (default: python3)
 # Idempotent: a second run only verifies. Why each step is the way it is: README "Install".
 set -euo pipefail
+if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
+  sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0
+fi
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${GRASS_MM_VENV:-$root/.venv}
 wheels=${GRASS_MM_WHEELS:-$root/../shared/wheels}

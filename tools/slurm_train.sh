@@ -1,5 +1,11 @@
 #!/usr/bin/env bash
 # Usage: [GPUS=8 GPUS_PER_NODE=8 CPUS_PER_TASK=5] bash tools/slurm_train.sh PARTITION JOB_NAME CONFIG [WORK_DIR] [train.py args...]
+if [ "$1" = "-h" ] || [ "$1" = "--help" ] || [ $# -lt 3 ]; then
+  sed -n '2s/^# //p' "$0"; [ $# -lt 3 ] && [ "$1" != "-h" ] && [ "$1" != "--help" ] && exit 2; exit 0
+fi
+if [ ! -f "$3" ]; then
+  echo "$(basename "$0"): CONFIG $3: no such config" >&2; exit 2
+fi
 set -x
 PARTITION=$1
 JOB_NAME=$2

@@ -12,12 +12,13 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from grass_mm.utils import setup_cpu_distributed
+from grass_mm.utils.cli import existing_config, existing_file
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test (evaluate) a model')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('config', type=existing_config, help='test config file path')
+    parser.add_argument('checkpoint', type=existing_file, help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs and metrics')
     parser.add_argument('--out', help='dump the evaluation results to this pickle file')
     parser.add_argument(

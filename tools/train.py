@@ -13,11 +13,12 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from grass_mm.utils import setup_cpu_distributed
+from grass_mm.utils.cli import existing_config
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a model')
-    parser.add_argument('config', help='train config file path')
+    parser.add_argument('config', type=existing_config, help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume',

@@ -44,6 +44,7 @@ from mmengine.runner.checkpoint import CheckpointLoader  # noqa: E402
 from grass_mm.datasets import DUBAI_EVAL_CLASSES, load_dubai_tiles  # noqa: E402
 from grass_mm.evaluation import (balanced_indices, confusion_matrix,  # noqa: E402
                                  fit_linear_probe, knn_predict, majority_floor, scores)
+from grass_mm.utils.cli import existing_config, file_or  # noqa: E402
 from mmpretrain.registry import MODELS  # noqa: E402
 
 DEFAULT_CONFIG = 'configs/grass/grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'
@@ -52,7 +53,7 @@ STRIDE = 8
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('backbones', nargs='+', metavar='BACKBONE',
+    parser.add_argument('backbones', nargs='+', metavar='BACKBONE', type=file_or('random'),
                         help="'random', an exported backbone file or a training checkpoint")
     parser.add_argument('--out-dir', required=True, help='output folder (must not hold a probe)')
     parser.add_argument('--names', nargs='+', help='table names, one per BACKBONE')
@@ -61,7 +62,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=osp.join(os.environ.get('GRASS_MM_DATA', osp.join(REPO, '..', 'shared', 'data')),
                          'dubai_aerial'),
         help='the Dubai aerial set in its original layout (default: $GRASS_MM_DATA/dubai_aerial)')
-    parser.add_argument('--config', default=osp.join(REPO, DEFAULT_CONFIG),
+    parser.add_argument('--config', default=osp.join(REPO, DEFAULT_CONFIG), type=existing_config,
                         help='pretraining config: its backbone and normalisation')
     parser.add_argument('--tiles', nargs='+', type=int, default=[1, 2, 3, 4, 5, 6, 7],
                         help='tiles read (default: all 7)')
@@ -76,14 +77,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.names and len(args.names) != len(args.backbones):
         parser.error(f'--names: {len(args.names)} names for {len(args.backbones)} backbones')
-    for path in args.backbones:
-        if path != 'random' and not osp.isfile(path):
-            parser.error(f"BACKBONE {path}: no such file (or say 'random')")
     args.folds = args.folds or args.tiles
     if not set(args.folds) <= set(args.tiles) or len(args.tiles) < 2:
         parser.error(f'--folds {args.folds} must be among --tiles {args.tiles} (at least 2)')
-    if not osp.isfile(args.config):
-        parser.error(f'--config {args.config}: no such file')
     return args
 
 

@@ -41,6 +41,7 @@ from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402
 from mmengine.runner import load_checkpoint  # noqa: E402
 
+from grass_mm.utils.cli import existing_config, existing_dir, existing_file  # noqa: E402
 from grass_mm.evaluation.purity import (bootstrap_mean, box_purity,  # noqa: E402
                                         random_boxes_like)
 from mmpretrain.registry import MODELS  # noqa: E402
@@ -53,10 +54,12 @@ IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.tif', '.tiff')
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config', help='GraSS pretraining config')
-    parser.add_argument('--checkpoint', help='training checkpoint (default: random init)')
-    parser.add_argument('--img-dir', required=True, help='labelled images')
-    parser.add_argument('--ann-dir', required=True, help='index label maps (same file stems)')
+    parser.add_argument('config', type=existing_config, help='GraSS pretraining config')
+    parser.add_argument('--checkpoint', type=existing_file,
+                        help='training checkpoint (default: random init)')
+    parser.add_argument('--img-dir', required=True, type=existing_dir, help='labelled images')
+    parser.add_argument('--ann-dir', required=True, type=existing_dir,
+                        help='index label maps (same file stems)')
     parser.add_argument('--out-dir', required=True, help='output folder (must not hold one)')
     parser.add_argument('--num-images', type=int, default=128, help='images drawn (2 views each)')
     parser.add_argument('--batch', type=int, default=32, help='images per sampling batch')
@@ -65,13 +68,6 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='label values that are not a class (default: 255)')
     parser.add_argument('--seed', type=int, default=0, help='seed of images, views and draws')
     args = parser.parse_args(argv)
-    for key in ('config', 'checkpoint'):
-        path = getattr(args, key)
-        if path and not osp.isfile(path):
-            parser.error(f'{key} {path}: no such file')
-    for key in ('img_dir', 'ann_dir'):
-        if not osp.isdir(getattr(args, key)):
-            parser.error(f"--{key.replace('_', '-')} {getattr(args, key)}: no such folder")
     if args.batch < 2:
         parser.error('--batch must be >= 2 (the contrastive loss needs negatives)')
     return args

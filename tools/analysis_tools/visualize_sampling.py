@@ -32,6 +32,7 @@ from mmengine.runner import load_checkpoint  # noqa: E402
 from mmengine.utils import ProgressBar  # noqa: E402
 
 from grass_mm.datasets.patches import find_images  # noqa: E402
+from grass_mm.utils.cli import existing_config, existing_dir, file_or  # noqa: E402
 from grass_mm.visualization import sampling_grid  # noqa: E402
 from mmpretrain.registry import MODELS  # noqa: E402
 
@@ -42,9 +43,11 @@ import mmcv  # noqa: E402
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config', help='GraSS pretraining config')
-    parser.add_argument('checkpoint', help="training checkpoint, or 'none' for random weights")
-    parser.add_argument('image_dir', help='folder of images (searched recursively)')
+    parser.add_argument('config', type=existing_config, help='GraSS pretraining config')
+    parser.add_argument('checkpoint', type=file_or('none'),
+                        help="training checkpoint, or 'none' for random weights")
+    parser.add_argument('image_dir', type=existing_dir,
+                        help='folder of images (searched recursively)')
     parser.add_argument('--out-dir', default='work_dirs/sampling', help='output folder')
     parser.add_argument('--num-images', type=int, default=16, help='images to sample from')
     parser.add_argument('--show', type=int, default=8, help='views drawn in the grid')

@@ -37,6 +37,7 @@ from mmengine.config import Config
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)  # grass_mm from this checkout when it is not installed
 from grass_mm.utils import weights_sha256  # noqa: E402
+from grass_mm.utils.cli import existing_config  # noqa: E402
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
@@ -526,7 +527,8 @@ def update_readme(readme: str, name: str, block: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('matrix', help='the matrix file that run_matrix.py ran')
+    parser.add_argument('matrix', type=existing_config,
+                        help='the matrix file that run_matrix.py ran')
     parser.add_argument('--work-dir', help='override the matrix work_dir')
     parser.add_argument('--out', help='output folder (default docs/results/<matrix name>)')
     parser.add_argument('--dataset', default='Dubai Aerial', help='dataset name in metafile')

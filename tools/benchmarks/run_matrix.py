@@ -34,6 +34,7 @@ sys.path.insert(0, REPO)  # grass_mm from this checkout when it is not installed
 
 from grass_mm.datasets import convert_dubai_aerial  # noqa: E402
 from grass_mm.utils import extract_backbone, weights_sha256  # noqa: E402
+from grass_mm.utils.cli import existing_config  # noqa: E402
 
 MATRIX_KEYS = ('work_dir', 'methods', 'downstream', 'fractions', 'seeds')
 
@@ -248,7 +249,8 @@ def run_cell(matrix: Config, cell: dict, work_dir: str, data_root: Optional[str]
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('matrix', help='matrix file, e.g. configs/benchmark_matrix/*.py')
+    parser.add_argument('matrix', type=existing_config,
+                        help='matrix file, e.g. configs/benchmark_matrix/*.py')
     parser.add_argument('--work-dir', help='override the matrix work_dir')
     parser.add_argument('--methods', nargs='+', help='only these methods (and ablations)')
     parser.add_argument('--heads', nargs='+', help='only these decode heads')

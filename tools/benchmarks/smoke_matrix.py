@@ -30,6 +30,7 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)  # grass_mm from this checkout when it is not installed
 
 from grass_mm.datasets.patches import cut_patches, find_images  # noqa: E402
+from grass_mm.utils.cli import existing_config, existing_dir  # noqa: E402
 
 LOADER = dict(num_workers=0, persistent_workers=False)
 # 4 patches in batches of 2: two steps an epoch, whatever the crop's size.
@@ -83,8 +84,10 @@ def short_warmup(spec: Union[None, str, dict]) -> Union[None, str, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('matrix', help='matrix file, e.g. configs/benchmark_matrix/*.py')
-    parser.add_argument('crop', help='labelled crop in mmseg layout (img_dir/, ann_dir/)')
+    parser.add_argument('matrix', type=existing_config,
+                        help='matrix file, e.g. configs/benchmark_matrix/*.py')
+    parser.add_argument('crop', type=existing_dir,
+                        help='labelled crop in mmseg layout (img_dir/, ann_dir/)')
     parser.add_argument('--work-dir', help='default: work_dirs/smoke/<matrix name>')
     args, filters = parser.parse_known_args()
     matrix = Config.fromfile(args.matrix)

@@ -9,11 +9,13 @@ Without ``--all-tiles``: tiles 1-6 in ``train``, tile 7 in ``val``. With it: eve
 import argparse
 
 from grass_mm.datasets import convert_dubai_aerial
+from grass_mm.utils.cli import existing_dir
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('root', help="folder holding 'Tile N' folders (original layout)")
+    parser.add_argument('root', type=existing_dir,
+                        help="folder holding 'Tile N' folders (original layout)")
     parser.add_argument('out_dir', help='output folder in mmseg layout')
     parser.add_argument('--all-tiles', action='store_true',
                         help="every tile in one split, 'all' (leave-one-tile-out folds)")

@@ -12,11 +12,12 @@ import argparse
 import os.path as osp
 
 from grass_mm.datasets.patches import cut_patches, find_images
+from grass_mm.utils.cli import existing_dir
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('src', help='folder of images (searched recursively)')
+    parser.add_argument('src', type=existing_dir, help='folder of images (searched recursively)')
     parser.add_argument('out_dir', help='output folder (new, or holding the same cut)')
     parser.add_argument('--patch-size', type=int, default=256)
     parser.add_argument('--stride', type=int, help='default: the patch size (no overlap)')

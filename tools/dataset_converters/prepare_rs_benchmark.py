@@ -33,6 +33,7 @@ import zipfile
 import mmseg
 
 from grass_mm.datasets.patches import cut_patches
+from grass_mm.utils.cli import existing_dir
 
 DEFAULT_OUT = dict(potsdam='data/potsdam', vaihingen='data/vaihingen', loveda='data/loveDA')
 
@@ -122,7 +123,8 @@ def image_patches_from_loveda(archives: str, out: str, size: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('dataset', choices=sorted(DEFAULT_OUT))
-    parser.add_argument('archives', help='folder holding the official zip archives')
+    parser.add_argument('archives', type=existing_dir,
+                        help='folder holding the official zip archives')
     parser.add_argument('-o', '--out', help='output root (default: the configs\' data root)')
     parser.add_argument('--patch-size', type=int, default=256,
                         help='pretraining patch size (256 in the authors\' related work)')

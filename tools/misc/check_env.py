@@ -7,6 +7,8 @@ import sys
 
 
 def main() -> int:
+    import argparse
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     import grass_mm  # applies the stack fixes before torchvision is imported
     import mmcv
     import numpy
