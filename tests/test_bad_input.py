@@ -170,6 +170,23 @@ def test_resume_from_a_checkpoint_of_another_model_is_refused(synthetic_root, gr
         Runner.from_cfg(cfg).train()
 
 
+@pytest.mark.parametrize('path', ['load_from', 'resume', 'init_cfg'])
+def test_a_file_that_is_not_a_checkpoint_is_named_on_every_loading_path(synthetic_root,
+                                                                        tmp_path, path):
+    notes = tmp_path / 'notes.pth'
+    notes.write_text('my notes, not weights\n')
+    cfg = tiny_grass_cfg(synthetic_root, str(tmp_path / 'work'), max_epochs=1)
+    cfg.experiment_name = f'not_a_checkpoint_{path}'
+    if path == 'init_cfg':
+        cfg.model.backbone.init_cfg = dict(type='Pretrained', checkpoint=str(notes))
+    else:
+        cfg.load_from, cfg.resume = str(notes), path == 'resume'
+    with pytest.raises(RuntimeError, match=f'could not read checkpoint {notes}: it is not a '
+                       'torch checkpoint'):
+        Runner.from_cfg(cfg).train()
+    assert notes.read_text() == 'my notes, not weights\n'  # the user's file is untouched
+
+
 @pytest.mark.parametrize('registry, cfg, key', [
     (MODELS, dict(type='GraSS', backbone={}, neck={}, head={}, treshold_ratio=0.5),
      'treshold_ratio'),
