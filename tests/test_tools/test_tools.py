@@ -143,6 +143,13 @@ def test_demo_end_to_end_and_never_overwrites(tmp_path):
     miou = re.search(r'val mIoU     : (\d+\.\d+)', log)
     assert miou and 0 <= float(miou.group(1)) <= 100
     assert 'GraSS stage: warmup -> gs' in log
+    # A screen, not a scroll: the plan, a progress line per tenth of each phase, the summary;
+    # the config dumps, hook tables and init reports are in the work dir only.
+    assert len(log.splitlines()) <= 60, log
+    assert '  pretraining [####################] ' in log and 'evaluation  [' in log
+    assert 'Config:' not in log and 'init_weights' not in log
+    full = open(osp.join(work, 'console.log')).read()
+    assert 'Config:' in full and 'Exp name' in full
     assert re.search(r'k-NN probe   : top-1 \d+\.\d+ before pretraining, \d+\.\d+ after', log)
     state = torch.load(osp.join(work, 'backbone.pth'), weights_only=True)['state_dict']
     assert len(state) == 120  # every ResNet-18 tensor, buffers included
@@ -171,6 +178,7 @@ def test_visualize_sampling(images, synthetic_root, grass_checkpoint, request, t
     log = run([sys.executable, 'tools/analysis_tools/visualize_sampling.py', GRASS_SYNTHETIC,
                grass_checkpoint, folder, '--out-dir', out, '--num-images', '6', '--show', '4'])
     assert re.search(r'12 views of 6 images: mean box area 0\.\d+ of the view', log)
+    assert 'init_weights' not in log  # results, not the stack's initialisation chatter
     grid = mmcv.imread(osp.join(out, 'sampling_grid.png'))
     assert grid.shape == (4 * 128 + 6, 3 * 128 + 4, 3)
     with open(osp.join(out, 'summary.json')) as f:
@@ -185,3 +193,10 @@ def test_visualize_sampling_refuses_a_model_that_does_not_sample(synthetic_root,
                              simclr, 'none', synthetic_root], cwd=REPO, env=tool_env(),
                             capture_output=True, text=True)
     assert result.returncode != 0 and 'model.type=SimCLR is not GraSS' in result.stderr
+
+
+def test_benchmark_speed_prints_a_table_not_initialisation_reports():
+    log = run([sys.executable, 'tools/analysis_tools/benchmark_speed.py', '--depths', '18',
+               '--sizes', '64', '--batch', '4', '--steps', '1', '--warmup', '1'])
+    assert '| ResNet-18 | 64 px |' in log
+    assert 'init_weights' not in log and 'KaimingInit' not in log

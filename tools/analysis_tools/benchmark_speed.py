@@ -35,6 +35,7 @@ import torch
 from grass_mm.datasets.synthetic import render_scene
 from grass_mm.models.utils import crop_and_resize, select_regions
 from mmcv.ops import bbox_overlaps
+from mmengine.logging import MMLogger
 from mmpretrain.registry import MODELS
 
 MEAN = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)
@@ -213,6 +214,8 @@ def measure(depth: int, size: int, args: argparse.Namespace) -> dict:
 
 def main() -> None:
     args = parse_args()
+    # The results are tables: no initialisation reports while models are built.
+    MMLogger.get_instance('mmengine').setLevel('WARNING')
     if args.memory_of:
         return report_rss_growth(args)
     device = torch.cuda.get_device_name() if args.device == 'cuda' else \
