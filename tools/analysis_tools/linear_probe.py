@@ -8,8 +8,8 @@ BACKBONE is ``random`` (the config's backbone, initialised by its own ``init_wei
 training checkpoint (its ``backbone.*`` tensors). The protocol (docs/en/benchmark_v2.md):
 
 - the Dubai tiles 1-7, every image resized by one factor (0.5), 5 classes ('unlabeled' ignored);
-- features of stages 2-4 upsampled to stride 8 and concatenated, computed once per backbone (BN
-  in eval mode, no gradient) and reused by every fold;
+- features of ``--stages`` (default 2-4) upsampled to stride 8 and concatenated, computed once
+  per backbone (BN in eval mode, no gradient) and reused by every fold;
 - 7 folds, each tile the test set once: a linear classifier per fold, trained to convergence
   (full-batch L-BFGS, class-weighted) on up to ``--pixels-per-class`` pixels of each class of the
   other tiles; logits upsampled to the label map; mIoU / aAcc on the held-out tile;
@@ -28,6 +28,7 @@ import os
 import os.path as osp
 import sys
 import time
+from typing import Sequence
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
@@ -69,6 +70,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--folds', nargs='+', type=int,
                         help='held-out tiles (default: every tile read)')
     parser.add_argument('--scale', type=float, default=0.5, help='one resize factor for all')
+    parser.add_argument('--stages', type=int, nargs='+', default=[2, 3, 4], choices=[1, 2, 3, 4],
+                        help='ResNet stages whose features are read out (default: 2 3 4)')
     parser.add_argument('--pixels-per-class', type=int, default=10000,
                         help='training pixels per class per fold')
     parser.add_argument('--patch', type=int, default=64, help='k-NN patch size (px)')
@@ -83,9 +86,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def build_backbone(cfg: Config, source: str, seed: int) -> torch.nn.Module:
-    """The config's backbone with stages 2-4 as outputs, random (seeded) or loaded."""
-    backbone_cfg = dict(cfg.model.backbone, out_indices=(1, 2, 3))
+def build_backbone(cfg: Config, source: str, seed: int,
+                   stages: Sequence[int] = (2, 3, 4)) -> torch.nn.Module:
+    """The config's backbone with ``stages`` (and stage 4, for k-NN) as outputs, random (seeded)
+    or loaded."""
+    out = sorted({*stages, 4})
+    backbone_cfg = dict(cfg.model.backbone, out_indices=tuple(s - 1 for s in out))
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         torch.manual_seed(seed)
         backbone = MODELS.build(backbone_cfg)
@@ -111,15 +117,16 @@ def build_backbone(cfg: Config, source: str, seed: int) -> torch.nn.Module:
 
 @torch.no_grad()
 def dense_features(backbone: torch.nn.Module, images: list, mean: torch.Tensor,
-                   std: torch.Tensor, to_rgb: bool) -> list:
-    """Stages 2-4 upsampled to stride 8 and concatenated: one ``[C, h, w]`` fp16 per image."""
+                   std: torch.Tensor, to_rgb: bool, stages: Sequence[int] = (2, 3, 4)) -> list:
+    """``stages`` upsampled to stride 8 and concatenated: one ``[C, h, w]`` fp16 per image."""
     feats = []
+    out = sorted({*stages, 4})
     for image in images:
         x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float()
         x = x.flip(0) if to_rgb else x
         x = ((x - mean) / std)[None]
-        outs = backbone(x)
-        size = outs[0].shape[-2:]
+        outs = [o for s, o in zip(out, backbone(x)) if s in stages]
+        size = (-(-x.shape[-2] // STRIDE), -(-x.shape[-1] // STRIDE))  # stride 8, rounded up
         outs = [F.interpolate(o, size=size, mode='bilinear', align_corners=False) for o in outs]
         feats.append(torch.cat(outs, 1)[0].half())
     return feats
@@ -160,7 +167,7 @@ def probe_backbone(backbone, samples, patches, args, norm) -> dict:
     """Every fold's linear and k-NN scores of one backbone."""
     mean, std, to_rgb = norm
     start = time.time()
-    feats = dense_features(backbone, [s['img'] for s in samples], mean, std, to_rgb)
+    feats = dense_features(backbone, [s['img'] for s in samples], mean, std, to_rgb, args.stages)
     grids = [grid_labels(s['label'], f.shape[-2:]) for s, f in zip(samples, feats)]
     embed = patch_embeddings(backbone, patches[0], mean, std, to_rgb)
     feature_s = time.time() - start
@@ -271,7 +278,7 @@ def main(argv=None) -> None:
                   floor={str(k): v for k, v in floors(samples, args.folds).items()},
                   backbones=[])
     for name, source in zip(names, args.backbones):
-        backbone = build_backbone(cfg, source, args.seed)
+        backbone = build_backbone(cfg, source, args.seed, args.stages)
         probed = probe_backbone(backbone, samples, patches, args, norm)
         probed['folds'] = {str(k): v for k, v in probed['folds'].items()}
         result['backbones'].append(dict(name=name, source=source, **probed))
