@@ -271,7 +271,6 @@ def main(argv=None) -> None:
         raise SystemExit(f'{args.out_dir}/probe.json exists; choose another --out-dir '
                          '(nothing is overwritten)')
     MMLogger.get_instance('mmengine').setLevel('WARNING')  # no init_weights reports
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     cfg = Config.fromfile(args.config)
     pre = cfg.model.data_preprocessor
     norm = (torch.tensor(pre['mean']).view(-1, 1, 1), torch.tensor(pre['std']).view(-1, 1, 1),
