@@ -123,20 +123,20 @@ def quiet(log_path: str, verbose: bool):
 
 
 def prepare_data(data_root: str, work_dir: str, seed: int) -> tuple:
-    """Return ``(kind, mmseg-layout folder)``, writing synthetic or converted data if needed."""
+    """Return ``(kind, mmseg-layout folder, what was done)``, writing synthetic or converted
+    data if needed."""
     if data_root is None:
         return 'synthetic', generate_synthetic_aerial(
-            osp.join(work_dir, 'data', 'synthetic_aerial'), seed=seed)
+            osp.join(work_dir, 'data', 'synthetic_aerial'), seed=seed), 'rendered'
     if not osp.isdir(data_root):
         raise FileNotFoundError(f'--data-root {data_root} is not a folder')
     if osp.isfile(osp.join(data_root, 'synthetic_aerial.json')):
-        return 'synthetic', data_root
+        return 'synthetic', data_root, 'as given'
     for tiles in (data_root, osp.join(data_root, 'Semantic segmentation dataset')):
         if osp.isdir(osp.join(tiles, 'Tile 1')):
             out = osp.join(work_dir, 'data', 'dubai_aerial')
             counts = convert_dubai_aerial(data_root, out)
-            print(f'[demo] converted Dubai aerial tiles: {counts} images -> {out}')
-            return 'dubai', out
+            return 'dubai', out, f'converted from {data_root}: {counts} images'
     raise ValueError(f'--data-root {data_root}: expected the Dubai aerial original layout '
                      "('Tile 1' ... 'Tile 7' folders, or them under 'Semantic segmentation "
                      "dataset') or a folder holding synthetic_aerial.json")
@@ -214,10 +214,10 @@ def main() -> None:
     os.makedirs(work_dir, exist_ok=True)
     log_path = osp.join(work_dir, 'console.log')
     with quiet(log_path, args.verbose):
-        kind, data = prepare_data(args.data_root, work_dir, args.seed)
+        kind, data, how = prepare_data(args.data_root, work_dir, args.seed)
         pre_cfg = pretrain_config(kind, data, work_dir, args)
     print(f'grass_mm demo: GraSS pretraining -> backbone export -> FCN fine-tuning -> mIoU\n'
-          f'  data        {kind} ({data})\n'
+          f'  data        {kind} ({data}; {how})\n'
           f'  model       ResNet-18, {pre_cfg.train_cfg.max_epochs} pretraining epochs '
           f'(SimCLR warm-up, then gradient-guided sampling), FCN head\n'
           f'  work dir    {work_dir} (full logs: ' +
