@@ -69,11 +69,12 @@ class ConsoleProgress(Hook):
         self.tty = getattr(stream, 'isatty', lambda: False)()
         self.stage: Optional[float] = None
 
-    def _line(self, done: int, total: int, start: float, text: str = '') -> None:
+    def _line(self, done: int, total: int, start: float, text: str = '',
+              phase: Optional[str] = None) -> None:
         elapsed = time.time() - start
         eta = elapsed / max(done, 1) * (total - done)
         bar = '#' * round(20 * done / max(total, 1))
-        line = (f'  {self.phase:<11} [{bar:<20}] {done}/{total} {text} '
+        line = (f'  {phase or self.phase:<11} [{bar:<20}] {done}/{total} {text} '
                 f'{"ETA" if done < total else "in"} {eta if done < total else elapsed:.0f} s')
         if self.tty:
             self.stream.write('\r' + line.ljust(100) + ('\n' if done == total else ''))
@@ -103,10 +104,7 @@ class ConsoleProgress(Hook):
 
     def after_val_iter(self, runner, batch_idx: int, data_batch=None,
                        outputs: Optional[Sequence] = None) -> None:
-        total = len(runner.val_dataloader)
-        phase, self.phase = self.phase, 'evaluation'
-        self._line(batch_idx + 1, total, self.val_start)
-        self.phase = phase
+        self._line(batch_idx + 1, len(runner.val_dataloader), self.val_start, phase='evaluation')
 
 
 @contextlib.contextmanager

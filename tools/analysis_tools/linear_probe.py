@@ -194,8 +194,8 @@ def probe_backbone(backbone, samples, patches, args, norm) -> dict:
         bank = patches[2] != fold
         pred = knn_predict(embed[bank], patches[1][bank], embed[~bank], k=args.k,
                            num_classes=num_classes)
-        knn = scores(confusion_matrix(pred, patches[1][~bank], num_classes))
         knn_conf = confusion_matrix(pred, patches[1][~bank], num_classes)
+        knn = scores(knn_conf)
         folds[fold] = dict(linear=scores(conf), knn=dict(mAcc=knn['mAcc'], top1=knn['aAcc']),
                            confusion=conf.tolist(), knn_confusion=knn_conf.tolist(),
                            train_pixels=int(len(keep)))
