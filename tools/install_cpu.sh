@@ -8,7 +8,7 @@
 #   GRASS_MM_WHEELS  folder holding a prebuilt mmcv-2.1.0 wheel (default: <repo>/../shared/wheels);
 #                    without one, mmcv 2.1.0 is built from source with its CPU ops (9-25 min).
 #   PYTHON           interpreter used to create the venv (default: python3)
-# Idempotent: a second run only verifies. Why each step is the way it is: README "Install".
+# Idempotent: a second run only verifies. Why each step is the way it is: docs/en/get_started.md.
 set -euo pipefail
 if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
   sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0

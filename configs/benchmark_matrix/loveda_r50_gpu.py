@@ -1,5 +1,5 @@
 # The full-size preset (GPU): ResNet-50, 224 px pretraining (loveda-urban), 512 px mmseg fine-tuning
-# on loveda. Prepare the data first (README, "Data"): prepare_rs_benchmark.py loveda.
+# on loveda. Prepare the data first (docs/en/data.md): prepare_rs_benchmark.py loveda.
 #   python tools/benchmarks/run_matrix.py configs/benchmark_matrix/loveda_r50_gpu.py
 #   python tools/benchmarks/collect_results.py configs/benchmark_matrix/loveda_r50_gpu.py \
 #       --dataset LoveDA
@@ -7,7 +7,7 @@
 # tools/dist_train.sh to match the mmseg setting exactly. Not run at full size by this project
 # (no GPU was lent); GraSS and random init ran end to end at seed 0 with 100 % labels, at a
 # tiny schedule on the CPU, through tools/benchmarks/smoke_matrix.py on the real crop in
-# ../shared/data (README, "Benchmark").
+# ../shared/data (docs/en/benchmark_v2.md).
 work_dir = 'work_dirs/benchmark/loveda_r50_gpu'
 methods = dict(
     random=None,

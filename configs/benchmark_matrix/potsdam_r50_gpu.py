@@ -1,12 +1,12 @@
 # The full-size preset (GPU): ResNet-50, 224 px pretraining (potsdam), 512 px mmseg fine-tuning
-# on potsdam. Prepare the data first (README, "Data"): prepare_rs_benchmark.py potsdam.
+# on potsdam. Prepare the data first (docs/en/data.md): prepare_rs_benchmark.py potsdam.
 #   python tools/benchmarks/run_matrix.py configs/benchmark_matrix/potsdam_r50_gpu.py
 #   python tools/benchmarks/collect_results.py configs/benchmark_matrix/potsdam_r50_gpu.py \
 #       --dataset Potsdam
 # One GPU runs the 4xb4 configs with batch 4 (mmseg's 4 GPUs x 4): scale the lr or use
 # tools/dist_train.sh to match the mmseg setting exactly. Not run at full size by this project
 # (no GPU was lent); every cell ran end to end at seed 0, at a tiny schedule on the CPU, through
-# tools/benchmarks/smoke_matrix.py on the real crop in ../shared/data (README, "Benchmark").
+# tools/benchmarks/smoke_matrix.py on the real crop in ../shared/data (docs/en/benchmark_v2.md).
 work_dir = 'work_dirs/benchmark/potsdam_r50_gpu'
 methods = dict(
     random=None,

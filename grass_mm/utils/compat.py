@@ -1,7 +1,7 @@
 """Fixes for the torch >= 2.6 / CPU-only OpenMMLab stack, applied on ``import grass_mm``.
 
 Each fix is a no-op where it is not needed, and none edits files in site-packages.
-Background and evidence for both: ``ENVIRONMENT.md`` of the project (README, "Install").
+Background and evidence for both: ``ENVIRONMENT.md`` of the project (docs/en/get_started.md).
 
 1. torchvision 0.28.0 on PyPI is a CUDA build. On a CPU torch its ``_C`` extension cannot load,
    and ``import torchvision`` then dies in ``_meta_registrations.py`` registering fake kernels for

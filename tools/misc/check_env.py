@@ -19,7 +19,7 @@ def main() -> int:
         checks.append(('mmcv compiled ops (mmcv._ext)', True, mmcv.__version__))
     except ImportError as err:
         checks.append(('mmcv compiled ops (mmcv._ext)', False, f'{err}: reinstall mmcv with '
-                       'MMCV_WITH_OPS=1 and --no-build-isolation (README, "Install")'))
+                       'MMCV_WITH_OPS=1 and --no-build-isolation (docs/en/get_started.md)'))
     for name in ('mmcv.ops', 'torchvision', 'mmpretrain.models', 'mmseg.models'):
         try:
             module = importlib.import_module(name)

@@ -1,6 +1,6 @@
 # GraSS with the authors' ResNet-50 setting. The projection head is mmpretrain's SimCLR
 # NonLinearNeck (Linear-BN-ReLU-Linear-BN): the standard head. The authors' release silently
-# drops the ReLU (README, "Method"); that variant is not offered.
+# drops the ReLU (docs/en/method.md); that variant is not offered.
 model = dict(
     type='GraSS',
     data_preprocessor=dict(
