@@ -44,6 +44,22 @@ fi
 #    grass_mm/.mim for `mim train grass_mm CONFIG` (PEP 660 editable installs have no .mim).
 "${pip[@]}" --no-build-isolation --force-reinstall "$root"
 
-# 4. Verify the stack really works (compiled mmcv ops, torchvision on CPU torch, imports).
+# 4. A start-up hook so that `import torchvision` works even as a script's first line: the .pth
+#    loads grass_mm/utils/torchvision_fix.py by path (not grass_mm, not torch) and installs a
+#    finder that declares torchvision's op schemas at its first import (why: that module).
+"$py" - <<'PY'
+import sysconfig
+# The guard: site may read the .pth twice (lib and lib64 of a venv).
+line = ("import importlib.util as u, sys; n = 'grass_mm.utils.torchvision_fix'; "
+        "s = n not in sys.modules and u.find_spec('grass_mm'); "
+        "f = s and u.spec_from_file_location(n, "
+        "s.submodule_search_locations[0] + '/utils/torchvision_fix.py'); "
+        "m = f and u.module_from_spec(f); "
+        "m and (sys.modules.setdefault(n, m), f.loader.exec_module(m), m.install_import_hook())\n")
+with open(sysconfig.get_paths()['purelib'] + '/grass_mm_torchvision_fix.pth', 'w') as pth:
+    pth.write(line)
+PY
+
+# 5. Verify the stack really works (compiled mmcv ops, torchvision on CPU torch, imports).
 "$py" "$root/tools/misc/check_env.py"
 echo "install_cpu: done in $((SECONDS - start)) s ($venv)"

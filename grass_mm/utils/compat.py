@@ -3,57 +3,26 @@
 Each fix is a no-op where it is not needed, and none edits files in site-packages.
 Background and evidence for both: ``ENVIRONMENT.md`` of the project (docs/en/get_started.md).
 
-1. torchvision 0.28.0 on PyPI is a CUDA build. On a CPU torch its ``_C`` extension cannot load,
-   and ``import torchvision`` then dies in ``_meta_registrations.py`` registering fake kernels for
-   ``torchvision::nms``/``qnms``, whose schemas were never declared. Declaring the schemas first
-   lets the pure-Python parts of torchvision (what mmpretrain uses) import and work.
+1. torchvision 0.28.0 on PyPI is a CUDA build whose import dies on a CPU torch unless two op
+   schemas are declared first (:mod:`grass_mm.utils.torchvision_fix`, which also holds the
+   import hook that ``tools/install_cpu.sh`` installs for scripts importing torchvision first).
 2. torch >= 2.6 loads with ``weights_only=True`` by default; mmengine 0.10.7 calls ``torch.load``
    without the argument, so full mmengine checkpoints (``resume``, ``load_from``,
    ``init_cfg=dict(type='Pretrained')``) fail to load. We register a local-file loader that tries
    ``weights_only=True`` first and falls back to a full unpickle only for a file that needs it,
    with a warning naming the file. ``GRASS_MM_WEIGHTS_ONLY=1`` forbids the fallback.
 """
-import glob
-import importlib.util
 import logging
 import os
 import os.path as osp
 import pickle
-import sys
-from typing import Any, Optional
+from typing import Any
 
 import torch
 
+from .torchvision_fix import declare_torchvision_ops
+
 WEIGHTS_ONLY_ENV = 'GRASS_MM_WEIGHTS_ONLY'
-
-# Keeps the schema declarations alive: a torch.library.Library deregisters them when collected.
-_torchvision_lib: Optional[torch.library.Library] = None
-
-
-def declare_torchvision_ops() -> bool:
-    """Declare ``torchvision::nms``/``qnms`` if torchvision's compiled ops cannot load.
-
-    Must run before torchvision is first imported. Returns True when the schemas were declared,
-    False when nothing was needed (torchvision absent, already imported, or its ops load).
-    """
-    global _torchvision_lib
-    if _torchvision_lib is not None or 'torchvision' in sys.modules:
-        return False
-    spec = importlib.util.find_spec('torchvision')
-    if spec is None or not spec.submodule_search_locations:
-        return False
-    libs = glob.glob(osp.join(spec.submodule_search_locations[0], '_C*.so'))
-    try:
-        # Same call torchvision makes; loading twice is harmless where it works.
-        torch.ops.load_library(libs[0])
-        return False
-    except (IndexError, OSError):
-        pass
-    lib = torch.library.Library('torchvision', 'DEF')
-    lib.define('nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor')
-    lib.define('qnms(Tensor qdets, Tensor scores, float iou_threshold) -> Tensor')
-    _torchvision_lib = lib
-    return True
 
 
 def weights_only_enforced() -> bool:

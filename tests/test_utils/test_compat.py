@@ -132,3 +132,40 @@ def test_declaring_torchvision_ops_is_a_no_op_once_imported():
     from grass_mm.utils import declare_torchvision_ops
     assert declare_torchvision_ops() is False
     assert os.environ.get(WEIGHTS_ONLY_ENV, '0') != '1'
+
+
+def _startup_hook_installed() -> bool:
+    import sysconfig
+    return os.path.isfile(os.path.join(sysconfig.get_paths()['purelib'],
+                                       'grass_mm_torchvision_fix.pth'))
+
+
+@pytest.mark.skipif(not _startup_hook_installed(),
+                    reason='no grass_mm_torchvision_fix.pth: this venv was not made by '
+                    'tools/install_cpu.sh')
+@pytest.mark.parametrize('first_line', [
+    'import torchvision', 'import torch; import torchvision.ops', 'import mmpretrain.models',
+    'import grass_mm; import torchvision'
+])
+def test_torchvision_imports_first_in_a_fresh_interpreter(first_line, tmp_path):
+    import subprocess
+    import sys
+    script = f'{first_line}\nimport torch, torchvision\nprint(torchvision.ops.box_area(torch.ones(1, 4)))\n'
+    # cwd and PYTHONPATH away from the checkout: the hook must find the installed grass_mm
+    result = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True,
+                            cwd=tmp_path, env={k: v for k, v in os.environ.items()
+                                               if k != 'PYTHONPATH'})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert 'tensor([0.])' in result.stdout
+
+
+@pytest.mark.skipif(not _startup_hook_installed(), reason='no grass_mm_torchvision_fix.pth')
+def test_the_startup_hook_costs_nothing_for_scripts_without_torchvision(tmp_path):
+    import subprocess
+    import sys
+    script = ('import sys\n'
+              "print(sorted(m for m in ('torch', 'grass_mm', 'torchvision') if m in sys.modules))")
+    result = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True,
+                            cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == '[]'
