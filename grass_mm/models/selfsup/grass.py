@@ -119,6 +119,9 @@ class GraSS(SimCLR):
              **kwargs) -> Dict[str, Tensor]:
         """Warm-up: SimCLR. GS: guide → maps → boxes → crops → SimCLR on the crops.
 
+        Both stages and the guide pass share one contrast path, :meth:`contrast`; in the warm-up
+        this is :meth:`mmpretrain.models.SimCLR.loss` line for line (tested to equal it exactly).
+
         Args:
             inputs (List[Tensor]): The two views, each ``[N, C, H, W]``.
             data_samples (List[DataSample]): Unused, as in SimCLR.
@@ -128,28 +131,24 @@ class GraSS(SimCLR):
             (0 warm-up, 1 GS); in GS also ``box_area`` (mean box area as a fraction of the view)
             and ``no_region`` (fraction of views left whole because no region was found).
         """
-        if self.stage == 'warmup':
-            losses = super().loss(inputs, data_samples)
-            losses['stage'] = inputs[0].new_zeros(())
-            return losses
-        if self.stage != 'gs':
+        if self.stage not in self.STAGES:
             raise ValueError(f"GraSS.stage must be one of {self.STAGES}, got {self.stage!r}")
-
         views = torch.stack(inputs, 1).flatten(0, 1)  # [2N, C, H, W] in SimCLR's order
-        height, width = views.shape[-2:]
+        if self.stage == 'warmup':
+            loss = self.contrast(self.neck(self.backbone(views))[0])
+            return dict(loss=loss, stage=loss.new_zeros(()))
+
         sampled = self.sample(views)
-        # [2N] crops back to SimCLR's two lists of N views
-        losses = super().loss(list(sampled.crops.unflatten(0, (-1, 2)).unbind(1)), data_samples)
+        loss = self.contrast(self.neck(self.backbone(sampled.crops))[0])
         if self.keep_samples:
             k = self.keep_samples
             self.last_samples = dict(views=views[:k].detach(), maps=sampled.maps[:k],
                                      boxes=sampled.boxes[:k], crops=sampled.crops[:k].detach())
-
-        area = (sampled.boxes[:, 2] - sampled.boxes[:, 0]) * (sampled.boxes[:, 3] - sampled.boxes[:, 1])  # [2N]
-        losses['stage'] = views.new_ones(())
-        losses['box_area'] = area.float().mean() / (height * width)
-        losses['no_region'] = 1 - sampled.found.float().mean()
-        return losses
+        boxes = sampled.boxes
+        area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])  # [2N] pixels
+        return dict(loss=loss, stage=loss.new_ones(()),
+                    box_area=area.float().mean() / (views.size(2) * views.size(3)),
+                    no_region=1 - sampled.found.float().mean())
 
     def sample(self, views: Tensor) -> Sampling:
         """The sampling of a GS step: guide pass → maps → boxes → crops.
@@ -190,7 +189,7 @@ class GraSS(SimCLR):
             pooled = feat.mean(dim=(2, 3)).to(dtype).requires_grad_()
             with torch.enable_grad(), torch.autocast(views.device.type, enabled=False):
                 z = self.neck((pooled[:, :, None, None], ))[0]
-                grad, = torch.autograd.grad(self._nt_xent(z), pooled)
+                grad, = torch.autograd.grad(self.contrast(z), pooled)
             alpha = grad / (feat.size(2) * feat.size(3))  # spatial mean of dL/dA
         else:
             with torch.enable_grad():
@@ -199,23 +198,27 @@ class GraSS(SimCLR):
                 # Full backward like the reference; parameter gradients are discarded, not
                 # accumulated, so the optimiser only sees the training pass.
                 grad = torch.autograd.grad(
-                    self._nt_xent(self.neck((feat, ))[0]), [feat, *params])[0]
+                    self.contrast(self.neck((feat, ))[0]), [feat, *params])[0]
             alpha = grad.mean(dim=(2, 3))
         # Grad-CAM without ReLU: channel-mean of A_c * alpha_c.
         dtype = torch.promote_types(feat.dtype, torch.float32)
         maps = (feat.detach().to(dtype) * alpha.to(dtype)[:, :, None, None]).mean(dim=1)
         return normalize_maps(maps)
 
-    def _nt_xent(self, z: Tensor) -> Tensor:
-        """SimCLR's NT-Xent on projections ``z`` ``[2N, d]`` (the tail of ``SimCLR.loss``)."""
+    def contrast(self, z: Tensor) -> Tensor:
+        """NT-Xent on projections ``z`` ``[2N, d]`` (views interleaved: 2i and 2i+1 are a pair).
+
+        The tail of :meth:`mmpretrain.models.SimCLR.loss`, which does not expose it on its own;
+        GraSS's training pass and guide pass both go through here.
+        """
         z = z / (torch.norm(z, p=2, dim=1, keepdim=True) + 1e-10)
-        z = torch.cat(GatherLayer.apply(z), dim=0)
+        z = torch.cat(GatherLayer.apply(z), dim=0)  # [2N * world, d]
         n = z.size(0) // 2
-        s = torch.matmul(z, z.permute(1, 0))
+        s = torch.matmul(z, z.permute(1, 0))  # [2N', 2N'] cosine similarities
         mask, pos_idx, neg_mask = self._create_buffer(n, s.device)
-        s = torch.masked_select(s, mask == 1).reshape(s.size(0), -1)
-        positive = s[pos_idx].unsqueeze(1)
-        negative = torch.masked_select(s, neg_mask == 1).reshape(s.size(0), -1)
+        s = torch.masked_select(s, mask == 1).reshape(s.size(0), -1)  # drop the diagonal
+        positive = s[pos_idx].unsqueeze(1)  # [2N', 1]
+        negative = torch.masked_select(s, neg_mask == 1).reshape(s.size(0), -1)  # [2N', 2N'-2]
         return self.head.loss(positive, negative)
 
 

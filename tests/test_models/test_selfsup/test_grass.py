@@ -46,12 +46,12 @@ def test_warmup_is_exactly_simclr():
     assert torch.equal(losses['loss'], simclr.loss(inputs, None)['loss'])
 
 
-def test_nt_xent_of_the_guide_equals_simclr_loss():
+def test_the_contrast_path_of_the_guide_equals_simclr_loss():
     model = build()
     inputs = views()
     flat = torch.stack(inputs, 1).flatten(0, 1)
     model_copy = copy.deepcopy(model)  # BN statistics move with every forward
-    ours = model._nt_xent(model.neck(model.backbone(flat))[0])
+    ours = model.contrast(model.neck(model.backbone(flat))[0])
     assert torch.allclose(ours, SimCLR.loss(model_copy, inputs, None)['loss'])
 
 
