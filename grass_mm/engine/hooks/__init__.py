@@ -1,3 +1,10 @@
+"""Training hooks.
+
+Registry policy: every hook registers in mmengine's root ``HOOKS``, which the mmpretrain and mmseg
+registries fall back to, so one ``custom_hooks`` entry works under either scope. Hooks reach the
+model through ``mmpretrain.utils.get_ori_model`` (DDP-wrapped or not) and read run settings
+from ``runner.cfg``, never from the runner's private attributes.
+"""
 from .checkpoint_match_hook import CheckpointMatchHook
 from .grass_stage_hook import GraSSStageHook
 from .grass_visualization_hook import GraSSVisualizationHook

@@ -1,7 +1,7 @@
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 from mmengine.runner import find_latest_checkpoint
+from mmpretrain.utils import get_ori_model
 
 
 @HOOKS.register_module()
@@ -12,13 +12,13 @@ class CheckpointMatchHook(Hook):
     missing, unexpected or mis-shaped tensors, so a checkpoint of another depth or algorithm
     would train on from a half-loaded model. This hook (mmengine's ``after_load_checkpoint``
     point, before the weights are copied) raises instead, naming the file and the first
-    differences. Registered in mmengine's root registry: it works in any scope.
+    differences.
     """
 
     priority = 'VERY_HIGH'
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = get_ori_model(runner.model)
         theirs = checkpoint.get('state_dict', checkpoint)
         theirs = {k[7:] if k.startswith('module.') else k: v for k, v in theirs.items()}
         ours = model.state_dict()
@@ -30,7 +30,8 @@ class CheckpointMatchHook(Hook):
             and tuple(theirs[k].shape) != tuple(v.shape)
         ]
         if problems:
-            source = runner._load_from or find_latest_checkpoint(runner.work_dir)
+            # resume without load_from resumes the work dir's latest checkpoint
+            source = runner.cfg.get('load_from') or find_latest_checkpoint(runner.work_dir)
             raise ValueError(f'checkpoint {source} does not match the model '
                              f'({type(model).__name__}): {len(problems)} differences, e.g. ' +
                              '; '.join(problems[:6]) + '. Is it from another config (depth, '

@@ -3,8 +3,8 @@ from typing import Optional, Sequence
 import torch
 from mmengine.dist import all_reduce, get_world_size
 from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
 from mmengine.runner import IterBasedTrainLoop
-from mmpretrain.registry import HOOKS
 from mmpretrain.utils import get_ori_model
 
 

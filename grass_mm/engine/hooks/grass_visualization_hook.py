@@ -1,7 +1,7 @@
 from typing import Optional, Sequence
 
 from mmengine.hooks import Hook
-from mmpretrain.registry import HOOKS
+from mmengine.registry import HOOKS
 from mmpretrain.utils import get_ori_model
 
 from grass_mm.visualization import sampling_grid

@@ -4,7 +4,7 @@ from typing import Dict, Optional, Sequence
 
 import torch
 from mmengine.hooks import Hook
-from mmpretrain.registry import HOOKS
+from mmengine.registry import HOOKS
 from mmpretrain.utils import get_ori_model
 
 from grass_mm.datasets import dominant_class_patches

@@ -13,8 +13,8 @@ class NonFiniteLossHook(Hook):
 
     It runs after every iteration ahead of ``CheckpointHook`` (priority ``VERY_HIGH``), so the
     checkpoints on disk all come from finite losses; the error names the iteration, the epoch and
-    the last good checkpoint to resume from. mmengine's ``CheckInvalidLossHook`` checks only
-    every ``interval`` iterations and its message names neither.
+    the last good checkpoint to resume from. mmdet's ``CheckInvalidLossHook`` (neither mmengine
+    nor mmpretrain has one) checks only every ``interval`` iterations and names neither.
     """
 
     priority = 'VERY_HIGH'

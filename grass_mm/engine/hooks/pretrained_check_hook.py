@@ -4,9 +4,9 @@ from typing import Dict, List, Optional, Sequence
 import torch
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
 from mmengine.runner.checkpoint import CheckpointLoader
-from mmseg.registry import HOOKS
+from mmpretrain.utils import get_ori_model
+from mmengine.registry import HOOKS
 
 
 @HOOKS.register_module()
@@ -32,11 +32,11 @@ class PretrainedCheckHook(Hook):
 
     def before_train(self, runner) -> None:
         """Check after weights were initialised (Runner.train inits before this hook)."""
-        if runner._load_from is not None or runner._resume:
+        if runner.cfg.get('load_from') is not None or runner.cfg.get('resume'):
             print_log('PretrainedCheckHook: a whole model is loaded or resumed; skipped',
                       logger='current')
             return
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = get_ori_model(runner.model)
         for path in self.modules:
             module = model
             for name in path.split('.'):
