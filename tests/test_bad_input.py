@@ -21,7 +21,8 @@ from mmseg.registry import HOOKS as SEG_HOOKS
 from mmseg.registry import METRICS
 from tests.helpers import GRASS_SYNTHETIC, REPO, tiny_grass_cfg, write_multiband_tiff
 
-SEG_SYNTHETIC = osp.join(REPO, 'configs', 'benchmarks', 'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
+SEG_SYNTHETIC = osp.join(REPO, 'configs', 'benchmarks', 'synthetic',
+                  'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
 
 
 def pretrain_dataset(folder):
@@ -114,62 +115,6 @@ def test_label_values_outside_the_classes_name_the_label_file(tmp_path):
         seg_dataset(root)[0]
 
 
-@HOOKS.register_module(force=True)
-class ZeroTemperatureHook(Hook):
-    """Sets the contrastive temperature to 0 from iteration ``at`` on: a real NaN loss."""
-
-    def __init__(self, at):
-        self.at = at
-
-    def before_train_iter(self, runner, batch_idx, data_batch=None):
-        if runner.iter + 1 == self.at:
-            runner.model.head.temperature = 0.0
-
-
-def test_nan_loss_stops_naming_the_iteration_and_keeps_the_good_checkpoint(
-        synthetic_root, tmp_path):
-    cfg = tiny_grass_cfg(synthetic_root, str(tmp_path), max_epochs=3, warmup_epochs=1)
-    cfg.custom_hooks.append(dict(type='ZeroTemperatureHook', at=4))  # epoch 2, 2nd iteration
-    cfg.experiment_name = 'nan_loss'
-    runner = Runner.from_cfg(cfg)
-    with pytest.raises(FloatingPointError, match=r'loss is nan at iteration 4 \(epoch 2\).*'
-                       r'Last good checkpoint: .*epoch_1\.pth'):
-        runner.train()
-    assert sorted(f for f in os.listdir(tmp_path) if f.endswith('.pth')) == ['epoch_1.pth']
-    state = torch.load(tmp_path / 'epoch_1.pth', weights_only=False)['state_dict']
-    assert all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point())
-
-
-@pytest.mark.parametrize('change, match', [
-    (dict(depth=34), r'missing backbone\.layer1\.2\.conv1\.weight'),  # wrong depth
-    (dict(type='ResNetV1c'), r'missing backbone\.stem\.0\.conv\.weight'),  # wrong keys
-])
-def test_mismatched_checkpoint_is_refused_before_training(synthetic_root, grass_checkpoint,
-                                                          tmp_path, change, match):
-    cfg = tiny_grass_cfg(synthetic_root, str(tmp_path), max_epochs=1)
-    cfg.model.backbone.update(change)
-    cfg.load_from = grass_checkpoint
-    cfg.experiment_name = 'mismatch'
-    with pytest.raises(ValueError, match=f'checkpoint {grass_checkpoint} does not match the '
-                       f'model \\(GraSS\\): .*{match}'):
-        Runner.from_cfg(cfg).train()
-    assert not [f for f in os.listdir(tmp_path) if f.endswith('.pth')]
-    assert osp.isfile(grass_checkpoint)  # the user's file is untouched
-
-
-def test_resume_from_a_checkpoint_of_another_model_is_refused(synthetic_root, grass_checkpoint,
-                                                              tmp_path):
-    cfg = Config.fromfile(SEG_SYNTHETIC)
-    cfg.work_dir = str(tmp_path)
-    cfg.model.backbone.init_cfg = None
-    for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
-        loader.dataset.data_root = synthetic_root
-        loader.num_workers, loader.persistent_workers = 0, False
-    cfg.resume, cfg.load_from = True, grass_checkpoint  # a pretraining checkpoint
-    with pytest.raises(ValueError, match=r'does not match the model \(EncoderDecoder\)'):
-        Runner.from_cfg(cfg).train()
-
-
 @pytest.mark.parametrize('path', ['load_from', 'resume', 'init_cfg'])
 def test_a_file_that_is_not_a_checkpoint_is_named_on_every_loading_path(synthetic_root,
                                                                         tmp_path, path):
@@ -205,6 +150,8 @@ def test_unknown_config_keys_of_our_components_are_named(registry, cfg, key):
 
 
 # Covered in other files:
+# - NaN loss: test_engine/test_hooks/test_non_finite_loss_hook.py; a checkpoint of another
+#   model (load_from, resume): test_engine/test_hooks/test_checkpoint_match_hook.py
 # - degenerate gradient maps: test_models/test_selfsup/test_grass.py::
 #   test_gs_with_degenerate_maps_trains_on_whole_views, test_models/test_utils/test_regions.py
 # - warm-up longer than the schedule: test_engine/test_hooks/test_grass_stage_hook.py

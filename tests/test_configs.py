@@ -96,8 +96,8 @@ def test_dubai_pretraining_reads_training_tiles_only(shared_data, monkeypatch):
 
 def test_label_fraction_config_trains_on_a_tenth_of_the_real_tiles(dubai_mmseg):
     from mmseg.registry import DATASETS as SEG_DATASETS
-    cfg = Config.fromfile(osp.join(REPO, 'configs', 'benchmarks',
-                                   'fcn_r18-d8_1xb8-400i_dubai-aerial-128x128_10pct-labels.py'))
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'benchmarks', 'dubai_aerial',
+                                   'fcn_r18-d8_1xb8-400i_dubai-aerial-10pct-labels-128x128.py'))
     cfg.train_dataloader.dataset.dataset.data_root = dubai_mmseg
     with DefaultScope.overwrite_default_scope('mmseg'):
         dataset = SEG_DATASETS.build(cfg.train_dataloader.dataset)
@@ -128,7 +128,7 @@ def test_every_decode_head_takes_an_mmpretrain_resnet_whole(depth, heads, tmp_pa
 
 PRETRAIN = [c for c in CONFIGS
             if re.search(r'/configs/(grass|simclr|mocov2|byol|densecl)/', c)]
-V2_FINETUNE = sorted(glob.glob(osp.join(REPO, 'configs', 'benchmarks', 'dubai_aerial_v2', '*.py')))
+V2_FINETUNE = sorted(glob.glob(osp.join(REPO, 'configs', 'benchmarks', 'dubai_aerial', '*loto*.py')))
 
 
 @pytest.mark.parametrize('path', PRETRAIN + V2_FINETUNE, ids=lambda p: osp.relpath(p, REPO))

@@ -33,8 +33,8 @@ PRETRAIN = {
     'dubai': 'grass/grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py',
 }
 FINETUNE = {
-    'synthetic': 'benchmarks/fcn_r18-d8_1xb8-400i_synthetic-128x128.py',
-    'dubai': 'benchmarks/fcn_r18-d8_1xb8-400i_dubai-aerial-128x128.py',
+    'synthetic': 'benchmarks/synthetic/fcn_r18-d8_1xb8-400i_synthetic-128x128.py',
+    'dubai': 'benchmarks/dubai_aerial/fcn_r18-d8_1xb8-400i_dubai-aerial-128x128.py',
 }
 
 

@@ -33,11 +33,11 @@ ablations = dict(
 ablation_cells = dict(heads=['deeplabv3plus'], protocols=['frozen'], fractions=[1.0])
 downstream = dict(
     deeplabv3plus=dict(
-        full='configs/benchmarks/deeplabv3plus_r18-d8_1xb8-400i_dubai-aerial-128x128.py',
-        frozen='configs/benchmarks/deeplabv3plus_r18-d8_1xb8-400i_dubai-aerial-128x128_frozen.py'),
+        full='configs/benchmarks/dubai_aerial/deeplabv3plus_r18-d8_1xb8-400i_dubai-aerial-128x128.py',
+        frozen='configs/benchmarks/dubai_aerial/deeplabv3plus_r18-d8_1xb8-400i-frozen_dubai-aerial-128x128.py'),
     fcn=dict(
-        full='configs/benchmarks/fcn_r18-d8_1xb8-400i_dubai-aerial-128x128.py',
-        frozen='configs/benchmarks/fcn_r18-d8_1xb8-400i_dubai-aerial-128x128_frozen.py'),
+        full='configs/benchmarks/dubai_aerial/fcn_r18-d8_1xb8-400i_dubai-aerial-128x128.py',
+        frozen='configs/benchmarks/dubai_aerial/fcn_r18-d8_1xb8-400i-frozen_dubai-aerial-128x128.py'),
 )
 fractions = [1.0, 0.1]
 seeds = [0, 1, 2]

@@ -18,11 +18,11 @@ methods = dict(
 )
 downstream = dict(
     deeplabv3plus=dict(
-        full='configs/benchmarks/deeplabv3plus_r50-d8_4xb4-80k_potsdam-512x512.py',
-        frozen='configs/benchmarks/deeplabv3plus_r50-d8_4xb4-80k_potsdam-512x512_frozen.py'),
+        full='configs/benchmarks/potsdam/deeplabv3plus_r50-d8_4xb4-80k_potsdam-512x512.py',
+        frozen='configs/benchmarks/potsdam/deeplabv3plus_r50-d8_4xb4-80k-frozen_potsdam-512x512.py'),
     fcn=dict(
-        full='configs/benchmarks/fcn_r50-d8_4xb4-80k_potsdam-512x512.py',
-        frozen='configs/benchmarks/fcn_r50-d8_4xb4-80k_potsdam-512x512_frozen.py'),
+        full='configs/benchmarks/potsdam/fcn_r50-d8_4xb4-80k_potsdam-512x512.py',
+        frozen='configs/benchmarks/potsdam/fcn_r50-d8_4xb4-80k-frozen_potsdam-512x512.py'),
 )
 fractions = [1.0, 0.1]
 seeds = [0, 1, 2]

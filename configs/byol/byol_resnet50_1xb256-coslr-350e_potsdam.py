@@ -1,9 +1,10 @@
-# BYOL baseline (mmpretrain's byol) for grass_resnet50_1xb256-coslr-350e_potsdam.py:
-# same data, augmentations, backbone, batch and epochs; model and optimiser from
-# ../_base_/models/contrastive_baselines_resnet50.py.
+# BYOL baseline for grass_resnet50_1xb256-coslr-350e_potsdam.py: same data, augmentations,
+# backbone, batch, epochs and LARS schedule; mmpretrain's model.
 _base_ = [
-    '../grass/grass_resnet50_1xb256-coslr-350e_potsdam.py',
-    '../_base_/models/contrastive_baselines_resnet50.py',
+    '../_base_/models/byol_resnet50.py',
+    '../_base_/datasets/rs_pretrain_224.py',
+    '../_base_/schedules/lars_coslr_350e.py',
+    '../_base_/default_runtime.py',
 ]
-model = {{_base_.byol_model}}
-custom_hooks = []
+# Unlabelled patches cut from the potsdam *training* tiles only (docs/en/data.md).
+train_dataloader = dict(dataset=dict(data_root='data/potsdam/pretrain_patches/'))

@@ -1,29 +1,12 @@
-# MoCo v2 baseline (mmpretrain's MoCo) for grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py:
-# same data, augmentations, backbone, batch and epochs. Model and optimiser follow mmpretrain's
+# MoCo v2 baseline for grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py: same data,
+# augmentations, backbone, batch and epochs. Model and optimiser follow mmpretrain's
 # mocov2_resnet50_8xb32-coslr-200e_in1k.py (SGD lr 0.03, wd 1e-4, temperature 0.2), with the
 # queue cut to 1024 keys: ~4 epochs of this small set, so the queue holds recent keys.
-_base_ = ['../grass/grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py']
-model = dict(
-    _delete_=True,
-    type='MoCo',
-    queue_len=1024,
-    feat_dim=128,
-    momentum=0.001,
-    data_preprocessor={{_base_.model.data_preprocessor}},
-    backbone=dict(type='ResNet', depth=18, norm_cfg=dict(type='SyncBN'),
-                  zero_init_residual=True),
-    neck=dict(type='MoCoV2Neck', in_channels=512, hid_channels=2048, out_channels=128,
-              with_avg_pool=True),
-    head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2))
-optim_wrapper = dict(
-    _delete_=True,
-    type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.03, momentum=0.9, weight_decay=1e-4))
-custom_hooks = []
-# The same warm-up and cosine shape, decaying to 1 % of this peak.
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.125, by_epoch=True, begin=0, end=3,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=27, eta_min=3e-4, by_epoch=True, begin=3, end=30,
-         convert_to_iter_based=True),
+_base_ = [
+    '../_base_/models/mocov2_resnet50.py',
+    '../_base_/datasets/dubai_aerial_pretrain_128.py',
+    '../_base_/schedules/sgd_coslr_cpu.py',
+    '../_base_/default_runtime.py',
 ]
+model = dict(queue_len=1024, backbone=dict(depth=18), neck=dict(in_channels=512))
+default_hooks = dict(checkpoint=dict(interval=5))

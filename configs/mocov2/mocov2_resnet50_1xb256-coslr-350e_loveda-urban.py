@@ -1,11 +1,10 @@
-# MoCo v2 baseline (mmpretrain's MoCo) for grass_resnet50_1xb256-coslr-350e_loveda-urban.py:
-# same data, augmentations, backbone, batch and epochs; model and optimiser from
-# ../_base_/models/contrastive_baselines_resnet50.py.
+# MoCo v2 baseline for grass_resnet50_1xb256-coslr-350e_loveda-urban.py: same data, augmentations,
+# backbone, batch and epochs; mmpretrain's model and SGD optimiser.
 _base_ = [
-    '../grass/grass_resnet50_1xb256-coslr-350e_loveda-urban.py',
-    '../_base_/models/contrastive_baselines_resnet50.py',
+    '../_base_/models/mocov2_resnet50.py',
+    '../_base_/datasets/rs_pretrain_224.py',
+    '../_base_/schedules/sgd_coslr_350e.py',
+    '../_base_/default_runtime.py',
 ]
-model = {{_base_.mocov2_model}}
-optim_wrapper = {{_base_.sgd_optim_wrapper}}
-param_scheduler = {{_base_.sgd_param_scheduler}}
-custom_hooks = []
+# Unlabelled patches cut from the loveda-urban *training* tiles only (docs/en/data.md).
+train_dataloader = dict(dataset=dict(data_root='data/loveDA/pretrain_patches/urban/'))

@@ -1,11 +1,9 @@
-# SimCLR baseline for grass_resnet50_1xb256-coslr-350e_potsdam.py: same data, augmentations, schedule and budget; only the
-# algorithm differs.
-_base_ = ['../grass/grass_resnet50_1xb256-coslr-350e_potsdam.py']
-model = dict(
-    _delete_=True,
-    type='SimCLR',
-    data_preprocessor={{_base_.model.data_preprocessor}},
-    backbone={{_base_.model.backbone}},
-    neck={{_base_.model.neck}},
-    head={{_base_.model.head}})
-custom_hooks = []
+# SimCLR twin of grass_resnet50_1xb256-coslr-350e_potsdam.py: only the algorithm differs.
+_base_ = [
+    '../_base_/models/simclr_resnet50.py',
+    '../_base_/datasets/rs_pretrain_224.py',
+    '../_base_/schedules/lars_coslr_350e.py',
+    '../_base_/default_runtime.py',
+]
+# Unlabelled patches cut from the potsdam *training* tiles only (docs/en/data.md).
+train_dataloader = dict(dataset=dict(data_root='data/potsdam/pretrain_patches/'))

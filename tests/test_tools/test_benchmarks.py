@@ -13,7 +13,7 @@ from grass_mm.utils import weights_sha256
 from tests.helpers import GRASS_SYNTHETIC, REPO
 from tests.test_tools.test_tools import run, tool_env
 
-SEG = 'configs/benchmarks/fcn_r18-d8_1xb8-400i_synthetic-128x128.py'
+SEG = 'configs/benchmarks/synthetic/fcn_r18-d8_1xb8-400i_synthetic-128x128.py'
 
 
 def test_matrix_runs_resumes_and_collects(synthetic_root, tmp_path):

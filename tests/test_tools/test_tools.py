@@ -14,7 +14,8 @@ import torch
 
 from tests.helpers import GRASS_SYNTHETIC, REPO
 
-SEG_CONFIG = osp.join(REPO, 'configs', 'benchmarks', 'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
+SEG_CONFIG = osp.join(REPO, 'configs', 'benchmarks', 'synthetic',
+                  'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
 
 
 def tool_env() -> dict:

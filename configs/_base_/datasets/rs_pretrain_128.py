@@ -1,38 +1,8 @@
-# rs_pretrain_224.py with 128 px views, for CPU-sized runs (keep the two files in step).
-# data_root: a folder of images, searched recursively; override with --cfg-options.
-data_root = 'data/pretrain/'
+# rs_pretrain_224.py with 128 px views, for CPU-sized runs: the same pipeline, one size changed.
+_base_ = ['./rs_pretrain_224.py']
 view_size = 128
-view_pipeline = [
-    dict(type='RandomResizedCrop', scale=view_size, crop_ratio_range=(0.08, 1.),
-         backend='pillow'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(type='ColorJitter', brightness=0.8, contrast=0.8, saturation=0.8, hue=0.2)
-        ],
-        prob=0.8),
-    dict(
-        type='RandomGrayscale',
-        prob=0.2,
-        keep_channels=True,
-        channel_weights=(0.114, 0.587, 0.2989)),
-    dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.5),
-]
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
-    dict(type='PackInputs')
-]
-train_dataloader = dict(
-    batch_size=256,
-    num_workers=8,
-    drop_last=True,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(
-        type='CustomDataset',
-        data_root=data_root,
-        with_label=False,
-        pipeline=train_pipeline))
+view_pipeline = _base_.view_pipeline
+view_pipeline[0].scale = view_size  # RandomResizedCrop
+train_pipeline = _base_.train_pipeline
+train_pipeline[1].transforms = [view_pipeline]  # MultiView
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -1,29 +1,7 @@
-# GraSS with the authors' ResNet-50 setting. The projection head is mmpretrain's SimCLR
-# NonLinearNeck (Linear-BN-ReLU-Linear-BN): the standard head. The authors' release silently
-# drops the ReLU (docs/en/method.md); that variant is not offered.
+# GraSS at ResNet-50: SimCLR's networks (simclr_resnet50.py) with gradient-guided sampling.
+_base_ = ['./simclr_resnet50.py']
 model = dict(
     type='GraSS',
-    data_preprocessor=dict(
-        type='SelfSupDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        to_rgb=True),
-    backbone=dict(
-        type='ResNet',
-        depth=50,
-        norm_cfg=dict(type='SyncBN'),  # plain BN when not distributed
-        zero_init_residual=True),
-    neck=dict(
-        type='NonLinearNeck',
-        in_channels=2048,
-        hid_channels=2048,
-        out_channels=128,
-        num_layers=2,
-        with_avg_pool=True),
-    head=dict(
-        type='ContrastiveHead',
-        loss=dict(type='CrossEntropyLoss'),
-        temperature=0.5),
     guide='efficient',
     threshold_ratio=0.5,
     crop_interpolation='nearest',

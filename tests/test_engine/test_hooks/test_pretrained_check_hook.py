@@ -9,7 +9,7 @@ from mmengine.runner import Runner
 from mmpretrain.models import ResNet
 
 CONFIG = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', 'benchmarks',
-                  'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
+                  'synthetic', 'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
 
 
 def seg_cfg(synthetic_root, work_dir, checkpoint, **backbone):

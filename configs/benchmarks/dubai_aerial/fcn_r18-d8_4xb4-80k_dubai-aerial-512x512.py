@@ -1,0 +1,12 @@
+# fcn on a pretrained plain-stem ResNet-18, dubai-aerial, full fine-tuning (mmseg's 80k schedule).
+_base_ = [
+    '../../_base_/models/fcn_r18-d8_plain.py',
+    '../../_base_/datasets/dubai_aerial_seg_512.py',
+    'mmseg::_base_/schedules/schedule_80k.py',
+    '../../_base_/seg_runtime.py',
+]
+crop_size = (512, 512)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    decode_head=dict(num_classes=6),
+    auxiliary_head=dict(num_classes=6))
