@@ -8,8 +8,12 @@ GRASS_SYNTHETIC = osp.join(REPO, 'configs', 'grass',
                            'grass_resnet18_1xb16-coslr-30e_synthetic-128px.py')
 
 
-def tiny_grass_cfg(data_root: str, work_dir: str, max_epochs: int = 2, warmup_epochs: int = 1,
-                   warmup_iters: int = None, max_iters: int = None) -> Config:
+def tiny_grass_cfg(data_root: str,
+                   work_dir: str,
+                   max_epochs: int = 2,
+                   warmup_epochs: int = 1,
+                   warmup_iters: int = None,
+                   max_iters: int = None) -> Config:
     """The demo's GraSS config shrunk to seconds: 8 images, batch 4, 64 px views.
 
     Epoch-based by default; with ``max_iters`` an IterBasedTrainLoop and ``warmup_iters``.
@@ -39,10 +43,9 @@ def write_multiband_tiff(path: str, array) -> str:
     import struct
     height, width, bands = array.shape
     data = array.astype('uint8').tobytes()
-    entries = [(256, 3, 1, width), (257, 3, 1, height), (258, 3, bands, None),
-               (259, 3, 1, 1), (262, 3, 1, 1), (273, 4, 1, None), (277, 3, 1, bands),
-               (278, 3, 1, height), (279, 4, 1, len(data)), (284, 3, 1, 1),
-               (338, 3, bands - 1, None)]
+    entries = [(256, 3, 1, width), (257, 3, 1, height), (258, 3, bands, None), (259, 3, 1, 1),
+               (262, 3, 1, 1), (273, 4, 1, None), (277, 3, 1, bands), (278, 3, 1, height),
+               (279, 4, 1, len(data)), (284, 3, 1, 1), (338, 3, bands - 1, None)]
     ifd_size = 2 + 12 * len(entries) + 4
     bits_at = 8 + ifd_size
     extra_at = bits_at + 2 * bands
@@ -61,6 +64,6 @@ def write_multiband_tiff(path: str, array) -> str:
             ifd += struct.pack('<HHII', tag, kind, count, value)
     ifd += struct.pack('<I', 0)
     with open(path, 'wb') as f:
-        f.write(b'II*\x00' + struct.pack('<I', 8) + ifd + struct.pack(f'<{bands}H', *[8] * bands)
-                + struct.pack(f'<{bands - 1}H', *[0] * (bands - 1)) + data)
+        f.write(b'II*\x00' + struct.pack('<I', 8) + ifd + struct.pack(f'<{bands}H', *[8] * bands) +
+                struct.pack(f'<{bands - 1}H', *[0] * (bands - 1)) + data)
     return path

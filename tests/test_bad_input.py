@@ -7,22 +7,20 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
-import torch
 from mmengine.config import Config
-from mmengine.hooks import Hook
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
-
-from grass_mm.datasets import generate_synthetic_aerial
 from mmpretrain.registry import DATASETS as PRETRAIN_DATASETS
 from mmpretrain.registry import HOOKS, MODELS
 from mmseg.registry import DATASETS as SEG_DATASETS
 from mmseg.registry import HOOKS as SEG_HOOKS
 from mmseg.registry import METRICS
+
+from grass_mm.datasets import generate_synthetic_aerial
 from tests.helpers import GRASS_SYNTHETIC, REPO, tiny_grass_cfg, write_multiband_tiff
 
 SEG_SYNTHETIC = osp.join(REPO, 'configs', 'benchmarks', 'synthetic',
-                  'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
+                         'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
 
 
 def pretrain_dataset(folder):
@@ -69,8 +67,8 @@ def test_grayscale_rgba_and_16bit_become_8bit_colour_views(tmp_path, kind, array
 
 
 def test_multiband_tiff_names_the_file(tmp_path):
-    write_multiband_tiff(str(tmp_path / 'ms.tif'),
-                         np.full((32, 32, 5), 7, np.uint8))  # e.g. RGB + NIR + red edge
+    write_multiband_tiff(str(tmp_path / 'ms.tif'), np.full((32, 32, 5), 7,
+                                                           np.uint8))  # e.g. RGB + NIR + red edge
     with pytest.raises(AssertionError, match=r'failed to load image: .*ms\.tif'):
         pretrain_dataset(tmp_path)[0]
 
@@ -102,22 +100,23 @@ def test_empty_and_missing_folders_name_the_folder(tmp_path):
 
 def test_label_values_outside_the_classes_name_the_label_file(tmp_path):
     root = generate_synthetic_aerial(str(tmp_path / 'seg'), num_train=1, num_val=1, size=64)
-    label = osp.join(root, 'ann_dir', 'train', sorted(os.listdir(
-        osp.join(root, 'ann_dir', 'train')))[0])
+    label = osp.join(root, 'ann_dir', 'train',
+                     sorted(os.listdir(osp.join(root, 'ann_dir', 'train')))[0])
     mask = cv2.imread(label, cv2.IMREAD_UNCHANGED)
     mask[:4, :4] = 255  # ignore_index: allowed
     cv2.imwrite(label, mask)
     seg_dataset(root)[0]
     mask[:4, :4] = 7  # the synthetic set has 5 classes
     cv2.imwrite(label, mask)
-    with pytest.raises(ValueError, match=rf'{osp.basename(label)}: label values \[7\] are '
-                       r'outside 0\.\.4'):
+    with pytest.raises(
+            ValueError, match=rf'{osp.basename(label)}: label values \[7\] are '
+            r'outside 0\.\.4'):
         seg_dataset(root)[0]
 
 
 @pytest.mark.parametrize('path', ['load_from', 'resume', 'init_cfg'])
-def test_a_file_that_is_not_a_checkpoint_is_named_on_every_loading_path(synthetic_root,
-                                                                        tmp_path, path):
+def test_a_file_that_is_not_a_checkpoint_is_named_on_every_loading_path(
+        synthetic_root, tmp_path, path):
     notes = tmp_path / 'notes.pth'
     notes.write_text('my notes, not weights\n')
     cfg = tiny_grass_cfg(synthetic_root, str(tmp_path / 'work'), max_epochs=1)
@@ -126,15 +125,16 @@ def test_a_file_that_is_not_a_checkpoint_is_named_on_every_loading_path(syntheti
         cfg.model.backbone.init_cfg = dict(type='Pretrained', checkpoint=str(notes))
     else:
         cfg.load_from, cfg.resume = str(notes), path == 'resume'
-    with pytest.raises(RuntimeError, match=f'could not read checkpoint {notes}: it is not a '
-                       'torch checkpoint'):
+    with pytest.raises(
+            RuntimeError, match=f'could not read checkpoint {notes}: it is not a '
+            'torch checkpoint'):
         Runner.from_cfg(cfg).train()
     assert notes.read_text() == 'my notes, not weights\n'  # the user's file is untouched
 
 
 @pytest.mark.parametrize('registry, cfg, key', [
-    (MODELS, dict(type='GraSS', backbone={}, neck={}, head={}, treshold_ratio=0.5),
-     'treshold_ratio'),
+    (MODELS, dict(type='GraSS', backbone={}, neck={}, head={},
+                  treshold_ratio=0.5), 'treshold_ratio'),
     (HOOKS, dict(type='GraSSStageHook', warmup=3), 'warmup'),
     (HOOKS, dict(type='GraSSVisualizationHook', every=3), 'every'),
     (HOOKS, dict(type='KNNProbeHook', data_root='x', patchsize=3), 'patchsize'),

@@ -6,14 +6,13 @@ import re
 import pytest
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
-
 from mmpretrain.registry import MODELS
+
 from tests.helpers import REPO
 
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True))
 GRASS = [c for c in CONFIGS if '/configs/grass/grass_' in c]
-SAME_BUDGET = ('train_dataloader', 'optim_wrapper', 'param_scheduler', 'train_cfg',
-               'randomness')
+SAME_BUDGET = ('train_dataloader', 'optim_wrapper', 'param_scheduler', 'train_cfg', 'randomness')
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, REPO))
@@ -59,10 +58,9 @@ def test_reference_setting(path):
     cfg = Config.fromfile(path)
     assert cfg.model.backbone.depth == 50 and cfg.train_dataloader.batch_size == 256
     views = cfg.train_dataloader.dataset.pipeline[1].transforms[0]
-    assert views[0] == dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.08, 1.),
-                            backend='pillow')
-    assert cfg.optim_wrapper.optimizer == dict(type='LARS', lr=4.8, momentum=0.9,
-                                               weight_decay=1e-6)
+    assert views[0] == dict(
+        type='RandomResizedCrop', scale=224, crop_ratio_range=(0.08, 1.), backend='pillow')
+    assert cfg.optim_wrapper.optimizer == dict(type='LARS', lr=4.8, momentum=0.9, weight_decay=1e-6)
     assert cfg.train_cfg.max_epochs == 350 and cfg.param_scheduler[0].start_factor == 0.125
     assert cfg.param_scheduler[1].eta_min == 0.0048
     assert cfg.model.guide == 'efficient' and cfg.model.crop_interpolation == 'nearest'
@@ -82,8 +80,8 @@ def test_segmentation_configs_use_the_plain_stem_and_check_it(path):
 def test_dubai_pretraining_reads_training_tiles_only(shared_data, monkeypatch):
     from mmpretrain.registry import DATASETS
     monkeypatch.setenv('GRASS_MM_DATA', shared_data)
-    cfg = Config.fromfile(osp.join(REPO, 'configs', 'grass',
-                                   'grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'))
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs', 'grass', 'grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'))
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         dataset = DATASETS.build(cfg.train_dataloader.dataset)
         views = dataset[0]['inputs']
@@ -96,8 +94,9 @@ def test_dubai_pretraining_reads_training_tiles_only(shared_data, monkeypatch):
 
 def test_label_fraction_config_trains_on_a_tenth_of_the_real_tiles(dubai_mmseg):
     from mmseg.registry import DATASETS as SEG_DATASETS
-    cfg = Config.fromfile(osp.join(REPO, 'configs', 'benchmarks', 'dubai_aerial',
-                                   'fcn_r18-d8_1xb8-400i_dubai-aerial-10pct-labels-128x128.py'))
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs', 'benchmarks', 'dubai_aerial',
+                 'fcn_r18-d8_1xb8-400i_dubai-aerial-10pct-labels-128x128.py'))
     cfg.train_dataloader.dataset.dataset.data_root = dubai_mmseg
     with DefaultScope.overwrite_default_scope('mmseg'):
         dataset = SEG_DATASETS.build(cfg.train_dataloader.dataset)
@@ -105,16 +104,17 @@ def test_label_fraction_config_trains_on_a_tenth_of_the_real_tiles(dubai_mmseg):
     assert all('tile7' not in dataset.get_data_info(i)['img_path'] for i in range(5))
 
 
-@pytest.mark.parametrize('depth,heads', [(18, ('fcn_r18-d8', 'deeplabv3plus_r18-d8', 'upernet_r18')),
-                                         (50, ('fcn_r50-d8', 'deeplabv3plus_r50-d8', 'upernet_r50'))])
+@pytest.mark.parametrize('depth,heads',
+                         [(18, ('fcn_r18-d8', 'deeplabv3plus_r18-d8', 'upernet_r18')),
+                          (50, ('fcn_r50-d8', 'deeplabv3plus_r50-d8', 'upernet_r50'))])
 def test_every_decode_head_takes_an_mmpretrain_resnet_whole(depth, heads, tmp_path):
     """Built from our model bases, each backbone is initialised from an mmpretrain ResNet with
     every tensor equal to the file's (what PretrainedCheckHook enforces in a run)."""
     import torch
-
-    from grass_mm.engine.hooks import compare_with_checkpoint
     from mmpretrain.models import ResNet
     from mmseg.registry import MODELS as SEG_MODELS
+
+    from grass_mm.engine.hooks import compare_with_checkpoint
     path = str(tmp_path / 'backbone.pth')
     torch.save({'state_dict': ResNet(depth=depth).state_dict()}, path)
     for head in heads:
@@ -126,9 +126,9 @@ def test_every_decode_head_takes_an_mmpretrain_resnet_whole(depth, heads, tmp_pa
         assert compare_with_checkpoint(model.backbone.state_dict(), path) == [], head
 
 
-PRETRAIN = [c for c in CONFIGS
-            if re.search(r'/configs/(grass|simclr|mocov2|byol|densecl)/', c)]
-V2_FINETUNE = sorted(glob.glob(osp.join(REPO, 'configs', 'benchmarks', 'dubai_aerial', '*loto*.py')))
+PRETRAIN = [c for c in CONFIGS if re.search(r'/configs/(grass|simclr|mocov2|byol|densecl)/', c)]
+V2_FINETUNE = sorted(
+    glob.glob(osp.join(REPO, 'configs', 'benchmarks', 'dubai_aerial', '*loto*.py')))
 
 
 @pytest.mark.parametrize('path', PRETRAIN + V2_FINETUNE, ids=lambda p: osp.relpath(p, REPO))
@@ -145,8 +145,9 @@ def test_v2_protocol_is_five_classes_at_one_scale_with_folds_by_tile():
     train, val = cfg.train_dataloader.dataset, cfg.val_dataloader.dataset
     assert sorted(train.tiles + val.tiles) == list(range(1, 8))
     assert not set(train.tiles) & set(val.tiles)
-    scales = [t['scale_factor'] for t in cfg.train_pipeline + cfg.test_pipeline
-              if t['type'] == 'Resize']
+    scales = [
+        t['scale_factor'] for t in cfg.train_pipeline + cfg.test_pipeline if t['type'] == 'Resize'
+    ]
     assert scales == [0.5, 0.5]  # one factor for training and test
     assert not any(t['type'] == 'RandomResize' for t in cfg.train_pipeline)
     # The learning rate is constant from warm-up end to the last quarter of the schedule.
@@ -155,10 +156,11 @@ def test_v2_protocol_is_five_classes_at_one_scale_with_folds_by_tile():
 
 
 def test_random_box_control_differs_from_grass_in_the_sampler_only():
-    grass = Config.fromfile(osp.join(REPO, 'configs', 'grass',
-                                     'grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'))
-    control = Config.fromfile(osp.join(
-        REPO, 'configs', 'grass', 'grass-random-boxes_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'))
+    grass = Config.fromfile(
+        osp.join(REPO, 'configs', 'grass', 'grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'))
+    control = Config.fromfile(
+        osp.join(REPO, 'configs', 'grass',
+                 'grass-random-boxes_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'))
     assert control.model.pop('sampler') == 'random'
     assert control.model == grass.model
     for key in SAME_BUDGET + ('custom_hooks', ):

@@ -20,12 +20,13 @@ import time
 import warnings
 from typing import Optional, Sequence, TextIO
 
-import grass_mm  # noqa: F401  (stack fixes first)
-from grass_mm.datasets import convert_dubai_aerial, generate_synthetic_aerial
-from grass_mm.utils import extract_backbone
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner, find_latest_checkpoint
+
+import grass_mm  # noqa: F401  (registration and stack fixes)
+from grass_mm.datasets import convert_dubai_aerial, generate_synthetic_aerial
+from grass_mm.utils import extract_backbone
 
 CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs')
 PRETRAIN = {
@@ -50,8 +51,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--pretrain-epochs', type=int, help='override the pretraining epochs')
     parser.add_argument('--finetune-iters', type=int, help='override the fine-tuning iters')
     parser.add_argument('--num-workers', type=int, help='dataloader workers (default: config)')
-    parser.add_argument('--verbose', action='store_true',
-                        help="mmengine's full logs on the console instead of progress lines")
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help="mmengine's full logs on the console instead of progress lines")
     return parser.parse_args()
 
 
@@ -69,7 +72,11 @@ class ConsoleProgress(Hook):
         self.tty = getattr(stream, 'isatty', lambda: False)()
         self.stage: Optional[float] = None
 
-    def _line(self, done: int, total: int, start: float, text: str = '',
+    def _line(self,
+              done: int,
+              total: int,
+              start: float,
+              text: str = '',
               phase: Optional[str] = None) -> None:
         elapsed = time.time() - start
         eta = elapsed / max(done, 1) * (total - done)
@@ -85,7 +92,10 @@ class ConsoleProgress(Hook):
     def before_train(self, runner) -> None:
         self.start = time.time()
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
                          outputs: Optional[dict] = None) -> None:
         outputs = outputs or {}
         stage = outputs.get('stage')
@@ -102,7 +112,10 @@ class ConsoleProgress(Hook):
     def before_val(self, runner) -> None:
         self.val_start = time.time()
 
-    def after_val_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_val_iter(self,
+                       runner,
+                       batch_idx: int,
+                       data_batch=None,
                        outputs: Optional[Sequence] = None) -> None:
         self._line(batch_idx + 1, len(runner.val_dataloader), self.val_start, phase='evaluation')
 
@@ -147,25 +160,43 @@ def pretrain_config(kind: str, data: str, work_dir: str, args: argparse.Namespac
     cfg.train_dataloader.dataset = dict(
         type='RepeatDataset',
         times=1 if kind == 'synthetic' else 4,
-        dataset=dict(type='CustomDataset', data_root=osp.join(data, 'img_dir', 'train'),
-                     with_label=False, pipeline=pipeline))
+        dataset=dict(
+            type='CustomDataset',
+            data_root=osp.join(data, 'img_dir', 'train'),
+            with_label=False,
+            pipeline=pipeline))
     if args.pretrain_epochs is not None:
         epochs, warm = args.pretrain_epochs, max(1, args.pretrain_epochs // 10)
         cfg.train_cfg.max_epochs = epochs
         cfg.param_scheduler = [
-            dict(type='LinearLR', start_factor=0.125, by_epoch=True, begin=0, end=warm,
-                 convert_to_iter_based=True),
-            dict(type='CosineAnnealingLR', T_max=max(1, epochs - warm), eta_min=0.003,
-                 by_epoch=True, begin=warm, end=max(epochs, warm + 1),
-                 convert_to_iter_based=True)
+            dict(
+                type='LinearLR',
+                start_factor=0.125,
+                by_epoch=True,
+                begin=0,
+                end=warm,
+                convert_to_iter_based=True),
+            dict(
+                type='CosineAnnealingLR',
+                T_max=max(1, epochs - warm),
+                eta_min=0.003,
+                by_epoch=True,
+                begin=warm,
+                end=max(epochs, warm + 1),
+                convert_to_iter_based=True)
         ]
         for hook in cfg.custom_hooks:
             if hook.type == 'GraSSStageHook':
                 hook.warmup_epochs = min(warm, epochs)
     # The k-NN probe reads the labelled training images of the same data.
     cfg.custom_hooks = [h for h in cfg.custom_hooks if h.type != 'KNNProbeHook'] + [
-        dict(type='KNNProbeHook', data_root=data, interval=5, patch_size=64 if kind ==
-             'synthetic' else 128, input_size=64, resize=256 if kind == 'synthetic' else 512)
+        dict(
+            type='KNNProbeHook',
+            data_root=data,
+            interval=5,
+            patch_size=64 if kind == 'synthetic' else 128,
+            input_size=64,
+            resize=256 if kind == 'synthetic' else 512)
     ]
     cfg.work_dir = osp.join(work_dir, 'pretrain')
     cfg.randomness = dict(seed=args.seed)
@@ -214,13 +245,14 @@ def main() -> None:
     with quiet(log_path, args.verbose):
         kind, data, how = prepare_data(args.data_root, work_dir, args.seed)
         pre_cfg = pretrain_config(kind, data, work_dir, args)
-    print(f'grass_mm demo: GraSS pretraining -> backbone export -> FCN fine-tuning -> mIoU\n'
-          f'  data        {kind} ({data}; {how})\n'
-          f'  model       ResNet-18, {pre_cfg.train_cfg.max_epochs} pretraining epochs '
-          f'(SimCLR warm-up, then gradient-guided sampling), FCN head\n'
-          f'  work dir    {work_dir} (full logs: ' +
-          ('on the console' if args.verbose else 'console.log and each run\'s own log') + ')',
-          flush=True)
+    print(
+        f'grass_mm demo: GraSS pretraining -> backbone export -> FCN fine-tuning -> mIoU\n'
+        f'  data        {kind} ({data}; {how})\n'
+        f'  model       ResNet-18, {pre_cfg.train_cfg.max_epochs} pretraining epochs '
+        f'(SimCLR warm-up, then gradient-guided sampling), FCN head\n'
+        f'  work dir    {work_dir} (full logs: ' +
+        ('on the console' if args.verbose else 'console.log and each run\'s own log') + ')',
+        flush=True)
 
     with quiet(log_path, args.verbose):
         pretrain = Runner.from_cfg(pre_cfg)

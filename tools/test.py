@@ -7,10 +7,10 @@ import argparse
 import os
 import os.path as osp
 
-import grass_mm  # noqa: F401  (stack fixes first)
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+import grass_mm  # noqa: F401  (registration and stack fixes)
 from grass_mm.utils import setup_cpu_distributed
 from grass_mm.utils.cli import existing_config, existing_file
 

@@ -7,11 +7,11 @@ import argparse
 import os
 import os.path as osp
 
-import grass_mm  # noqa: F401  (stack fixes first; a spawned worker re-imports this module too)
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+import grass_mm  # noqa: F401  (registration and stack fixes, also in spawned workers)
 from grass_mm.utils import setup_cpu_distributed
 from grass_mm.utils.cli import existing_config
 

@@ -20,30 +20,39 @@ methods = dict(
 )
 # GraSS ablations: warm-up length (0 / 30 / 50 % of the 30 epochs) and guide scale.
 ablations = dict(
-    grass_warmup0=dict(config=grass, cfg_options=dict(
-        custom_hooks=[dict(type='GraSSStageHook', warmup_epochs=0)])),
-    grass_warmup30=dict(config=grass, cfg_options=dict(
-        custom_hooks=[dict(type='GraSSStageHook', warmup_epochs=9)])),
-    grass_warmup50=dict(config=grass, cfg_options=dict(
-        custom_hooks=[dict(type='GraSSStageHook', warmup_epochs=15)])),
+    grass_warmup0=dict(
+        config=grass,
+        cfg_options=dict(custom_hooks=[dict(type='GraSSStageHook', warmup_epochs=0)])),
+    grass_warmup30=dict(
+        config=grass,
+        cfg_options=dict(custom_hooks=[dict(type='GraSSStageHook', warmup_epochs=9)])),
+    grass_warmup50=dict(
+        config=grass,
+        cfg_options=dict(custom_hooks=[dict(type='GraSSStageHook', warmup_epochs=15)])),
     grass_guide0p5=dict(config=grass, cfg_options=dict(model=dict(guide_scale=0.5))),
 )
 # Run on the frozen-backbone cell: its seed-to-seed differences are a tenth of full fine-tuning's
-# (GraSS - SimCLR +2.75 +- 0.50 frozen against +0.95 +- 5.13 full), so an ablation can be read there.
+# (GraSS - SimCLR +2.75 +- 0.50 frozen against +0.95 +- 5.13 full), so an ablation can be read
+# there.
 ablation_cells = dict(heads=['deeplabv3plus'], protocols=['frozen'], fractions=[1.0])
+_seg = 'configs/benchmarks/dubai_aerial/{}_r18-d8_1xb8-400i{}_dubai-aerial-128x128.py'
 downstream = dict(
     deeplabv3plus=dict(
-        full='configs/benchmarks/dubai_aerial/deeplabv3plus_r18-d8_1xb8-400i_dubai-aerial-128x128.py',
-        frozen='configs/benchmarks/dubai_aerial/deeplabv3plus_r18-d8_1xb8-400i-frozen_dubai-aerial-128x128.py'),
-    fcn=dict(
-        full='configs/benchmarks/dubai_aerial/fcn_r18-d8_1xb8-400i_dubai-aerial-128x128.py',
-        frozen='configs/benchmarks/dubai_aerial/fcn_r18-d8_1xb8-400i-frozen_dubai-aerial-128x128.py'),
+        full=_seg.format('deeplabv3plus', ''), frozen=_seg.format('deeplabv3plus', '-frozen')),
+    fcn=dict(full=_seg.format('fcn', ''), frozen=_seg.format('fcn', '-frozen')),
 )
 fractions = [1.0, 0.1]
 seeds = [0, 1, 2]
 pretrain_seed = 0
 # Table labels.
-names = dict(random='Random init', simclr='SimCLR', mocov2='MoCo v2', byol='BYOL',
-             densecl='DenseCL', grass='GraSS', grass_warmup0='GraSS, warm-up 0 %',
-             grass_warmup30='GraSS, warm-up 30 %', grass_warmup50='GraSS, warm-up 50 %',
-             grass_guide0p5='GraSS, guide scale 0.5')
+names = dict(
+    random='Random init',
+    simclr='SimCLR',
+    mocov2='MoCo v2',
+    byol='BYOL',
+    densecl='DenseCL',
+    grass='GraSS',
+    grass_warmup0='GraSS, warm-up 0 %',
+    grass_warmup30='GraSS, warm-up 30 %',
+    grass_warmup50='GraSS, warm-up 50 %',
+    grass_guide0p5='GraSS, guide scale 0.5')

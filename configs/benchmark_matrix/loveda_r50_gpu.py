@@ -28,5 +28,10 @@ downstream = dict(
 fractions = [1.0, 0.1]
 seeds = [0, 1, 2]
 pretrain_seed = 0
-names = dict(random='Random init', simclr='SimCLR', mocov2='MoCo v2', byol='BYOL',
-             densecl='DenseCL', grass='GraSS')
+names = dict(
+    random='Random init',
+    simclr='SimCLR',
+    mocov2='MoCo v2',
+    byol='BYOL',
+    densecl='DenseCL',
+    grass='GraSS')

@@ -19,7 +19,8 @@ methods = dict(
 downstream = dict(
     deeplabv3plus=dict(
         full='configs/benchmarks/potsdam/deeplabv3plus_r50-d8_4xb4-80k_potsdam-512x512.py',
-        frozen='configs/benchmarks/potsdam/deeplabv3plus_r50-d8_4xb4-80k-frozen_potsdam-512x512.py'),
+        frozen='configs/benchmarks/potsdam/deeplabv3plus_r50-d8_4xb4-80k-frozen_potsdam-512x512.py'
+    ),
     fcn=dict(
         full='configs/benchmarks/potsdam/fcn_r50-d8_4xb4-80k_potsdam-512x512.py',
         frozen='configs/benchmarks/potsdam/fcn_r50-d8_4xb4-80k-frozen_potsdam-512x512.py'),
@@ -27,5 +28,10 @@ downstream = dict(
 fractions = [1.0, 0.1]
 seeds = [0, 1, 2]
 pretrain_seed = 0
-names = dict(random='Random init', simclr='SimCLR', mocov2='MoCo v2', byol='BYOL',
-             densecl='DenseCL', grass='GraSS')
+names = dict(
+    random='Random init',
+    simclr='SimCLR',
+    mocov2='MoCo v2',
+    byol='BYOL',
+    densecl='DenseCL',
+    grass='GraSS')

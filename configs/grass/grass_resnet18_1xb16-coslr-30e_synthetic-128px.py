@@ -9,15 +9,18 @@ _base_ = [
 ]
 model = dict(backbone=dict(depth=18), neck=dict(in_channels=512, hid_channels=512))
 train_dataloader = dict(
-    batch_size=16,
-    num_workers=2,
-    dataset=dict(data_root='data/synthetic_aerial/img_dir/train'))
+    batch_size=16, num_workers=2, dataset=dict(data_root='data/synthetic_aerial/img_dir/train'))
 custom_hooks = [
     dict(type='GraSSStageHook', warmup_epochs=3),
     dict(type='GraSSVisualizationHook', interval=50),
     # The online quality signal: k-NN accuracy on dominant-class patches of the labelled
     # training images, before training and every 5 epochs.
-    dict(type='KNNProbeHook', data_root='data/synthetic_aerial', interval=5, patch_size=64,
-         input_size=64, resize=256),
+    dict(
+        type='KNNProbeHook',
+        data_root='data/synthetic_aerial',
+        interval=5,
+        patch_size=64,
+        input_size=64,
+        resize=256),
 ]
 default_hooks = dict(checkpoint=dict(interval=10))

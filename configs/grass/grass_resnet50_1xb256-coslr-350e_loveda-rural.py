@@ -7,7 +7,8 @@ _base_ = [
 # Unlabelled patches cut from the loveda-rural *training* tiles only (docs/en/data.md).
 train_dataloader = dict(dataset=dict(data_root='data/loveDA/pretrain_patches/rural/'))
 # Instance-discrimination warm-up for the first 10 % of epochs (the length of the lr warm-up),
-# then gradient-guided sampling. The authors do not publish a length; docs/en/method.md, "The stage switch".
+# then gradient-guided sampling. The authors do not publish a length; docs/en/method.md, "The stage
+# switch".
 custom_hooks = [
     dict(type='GraSSStageHook', warmup_epochs=35),
     dict(type='GraSSVisualizationHook', interval=2000),

@@ -8,7 +8,5 @@ _base_ = [
 ]
 model = dict(backbone=dict(depth=18), neck=dict(in_channels=512, hid_channels=512))
 train_dataloader = dict(
-    batch_size=16,
-    num_workers=2,
-    dataset=dict(data_root='data/synthetic_aerial/img_dir/train'))
+    batch_size=16, num_workers=2, dataset=dict(data_root='data/synthetic_aerial/img_dir/train'))
 default_hooks = dict(checkpoint=dict(interval=10))

@@ -4,10 +4,21 @@
 _base_ = ['./simclr_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py']
 max_epochs = 90
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.125, by_epoch=True, begin=0, end=9,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=81, eta_min=0.003, by_epoch=True, begin=9,
-         end=max_epochs, convert_to_iter_based=True),
+    dict(
+        type='LinearLR',
+        start_factor=0.125,
+        by_epoch=True,
+        begin=0,
+        end=9,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=81,
+        eta_min=0.003,
+        by_epoch=True,
+        begin=9,
+        end=max_epochs,
+        convert_to_iter_based=True),
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
 default_hooks = dict(checkpoint=dict(interval=15, max_keep_ckpts=10))

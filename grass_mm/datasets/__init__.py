@@ -6,9 +6,8 @@ from .probe_patches import dominant_class_patches
 from .synthetic import SYNTHETIC_CLASSES, SyntheticAerialDataset, generate_synthetic_aerial
 
 __all__ = [
-    'CheckedSegDataset', 'CheckLabelRange',
-    'DUBAI_CLASSES', 'DUBAI_EVAL_CLASSES', 'DubaiAerialDataset', 'convert_dubai_aerial',
-    'load_dubai_tiles', 'LabelFraction',
+    'CheckedSegDataset', 'CheckLabelRange', 'DUBAI_CLASSES', 'DUBAI_EVAL_CLASSES',
+    'DubaiAerialDataset', 'convert_dubai_aerial', 'load_dubai_tiles', 'LabelFraction',
     'dominant_class_patches', 'SYNTHETIC_CLASSES', 'SyntheticAerialDataset',
     'generate_synthetic_aerial'
 ]

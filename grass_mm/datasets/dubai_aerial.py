@@ -86,8 +86,12 @@ def convert_dubai_aerial(root: str,
     """
     if set(train_tiles) & set(val_tiles):
         raise ValueError(f'train_tiles {train_tiles} and val_tiles {val_tiles} overlap')
-    splits = ({'all': sorted({*train_tiles, *val_tiles})} if all_tiles else
-              {'train': train_tiles, 'val': val_tiles})
+    splits = ({
+        'all': sorted({*train_tiles, *val_tiles})
+    } if all_tiles else {
+        'train': train_tiles,
+        'val': val_tiles
+    })
     tiles_root = _find_root(root)
     jobs = []  # (split, tile, tile folder, image name), checked before anything is written
     for split, tiles in splits.items():
@@ -167,9 +171,12 @@ def load_dubai_tiles(root: str,
                                         'is missing or unreadable')
             size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
             label = lut[rgb_mask_to_index(mask[..., ::-1], mask_path)]
-            out.append(dict(tile=tile, path=osp.join(img_dir, name),
-                            img=cv2.resize(image, size, interpolation=cv2.INTER_AREA),
-                            label=cv2.resize(label, size, interpolation=cv2.INTER_NEAREST)))
+            out.append(
+                dict(
+                    tile=tile,
+                    path=osp.join(img_dir, name),
+                    img=cv2.resize(image, size, interpolation=cv2.INTER_AREA),
+                    label=cv2.resize(label, size, interpolation=cv2.INTER_NEAREST)))
     return out
 
 

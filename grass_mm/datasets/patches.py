@@ -138,8 +138,13 @@ def cut_patches(images: Iterable[str],
     images = sorted(images)
     if not images:
         raise ValueError('no images given (is the input folder empty?)')
-    settings = dict(patch_size=patch_size, stride=stride, border=border, min_valid=min_valid,
-                    convert=convert, bands=list(bands) if bands else None)
+    settings = dict(
+        patch_size=patch_size,
+        stride=stride,
+        border=border,
+        min_valid=min_valid,
+        convert=convert,
+        bands=list(bands) if bands else None)
     _claim(out_dir, settings)
     counts = dict(images=len(images), written=0, existing=0, skipped=0)
     for path in track_iter_progress(images):
@@ -176,8 +181,8 @@ def find_images(folder: str) -> List[str]:
     found = []
     for name in scandir(folder, IMAGE_SUFFIXES, recursive=True, case_sensitive=False):
         parts = osp.normpath(name).split(os.sep)[:-1]
-        if not any(osp.isfile(osp.join(folder, *parts[:i + 1], _MANIFEST))
-                   for i in range(len(parts))):
+        if not any(
+                osp.isfile(osp.join(folder, *parts[:i + 1], _MANIFEST)) for i in range(len(parts))):
             found.append(osp.join(folder, name))
     return sorted(found)
 

@@ -56,9 +56,10 @@ def dominant_class_patches(img_dir: str,
                 window = label[y:y + patch_size, x:x + patch_size]
                 counts = np.bincount(window[window != ignore_index].ravel())
                 if counts.size and counts.max() >= min_purity * window.size:
-                    patches.append(cv2.resize(image[y:y + patch_size, x:x + patch_size],
-                                              (input_size, input_size),
-                                              interpolation=cv2.INTER_AREA))
+                    patches.append(
+                        cv2.resize(
+                            image[y:y + patch_size, x:x + patch_size], (input_size, input_size),
+                            interpolation=cv2.INTER_AREA))
                     labels.append(int(counts.argmax()))
                     owners.append(index)
     if not patches:

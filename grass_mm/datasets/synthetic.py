@@ -18,22 +18,22 @@ from mmseg.registry import DATASETS
 from .base import CheckedSegDataset
 
 SYNTHETIC_CLASSES = ('bare_soil', 'building', 'road', 'vegetation', 'water')
-SYNTHETIC_PALETTE = [[170, 140, 100], [200, 60, 60], [128, 128, 128], [40, 140, 40],
-                     [30, 80, 160]]
+SYNTHETIC_PALETTE = [[170, 140, 100], [200, 60, 60], [128, 128, 128], [40, 140, 40], [30, 80, 160]]
 _META_FILE = 'synthetic_aerial.json'
 
 
 def _blobs(rng: np.random.Generator, size: int, grid: int, coverage: float) -> np.ndarray:
     """Smooth random blobs covering about ``coverage`` of the scene."""
-    noise = cv2.resize(rng.random((grid, grid)).astype(np.float32), (size, size),
-                       interpolation=cv2.INTER_CUBIC)
+    noise = cv2.resize(
+        rng.random((grid, grid)).astype(np.float32), (size, size), interpolation=cv2.INTER_CUBIC)
     return noise > np.quantile(noise, 1 - coverage)
 
 
 def _texture(rng: np.random.Generator, size: int, strength: float) -> np.ndarray:
     """Two-scale texture in [-strength, strength] per pixel."""
-    coarse = cv2.resize(rng.standard_normal((size // 8, size // 8)).astype(np.float32),
-                        (size, size), interpolation=cv2.INTER_LINEAR)
+    coarse = cv2.resize(
+        rng.standard_normal((size // 8, size // 8)).astype(np.float32), (size, size),
+        interpolation=cv2.INTER_LINEAR)
     fine = rng.standard_normal((size, size)).astype(np.float32)
     return strength * (0.7 * coarse + 0.3 * fine)
 
@@ -74,17 +74,20 @@ def render_scene(rng: np.random.Generator, size: int = 256) -> Tuple[np.ndarray,
             continue  # no buildings on roads or in water
         height = rng.uniform(1, max(2.0, size / 25))  # casts the shadow
         offset = (np.array([np.cos(sun), np.sin(sun)]) * height).astype(np.float32)
-        cast = cv2.warpAffine(footprint.astype(np.uint8),
-                              np.float32([[1, 0, offset[0]], [0, 1, offset[1]]]), (size, size))
+        cast = cv2.warpAffine(
+            footprint.astype(np.uint8), np.float32([[1, 0, offset[0]], [0, 1, offset[1]]]),
+            (size, size))
         shadow |= cast > 0
         label[footprint] = 1
     shadow &= label != 1
 
-    base = np.array([[rng.uniform(150, 195), rng.uniform(120, 160), rng.uniform(80, 115)],
-                     [0, 0, 0], [rng.uniform(95, 140)] * 3,
-                     [rng.uniform(25, 70), rng.uniform(90, 150), rng.uniform(25, 60)],
-                     [rng.uniform(15, 45), rng.uniform(55, 95), rng.uniform(100, 150)]],
-                    np.float32)
+    base = np.array(
+        [[rng.uniform(150, 195), rng.uniform(120, 160),
+          rng.uniform(80, 115)], [0, 0, 0], [rng.uniform(95, 140)] * 3,
+         [rng.uniform(25, 70), rng.uniform(90, 150),
+          rng.uniform(25, 60)], [rng.uniform(15, 45),
+                                 rng.uniform(55, 95),
+                                 rng.uniform(100, 150)]], np.float32)
     image = base[label]
     num, roofs = cv2.connectedComponents((label == 1).astype(np.uint8))
     roof_colours = rng.uniform(60, 235, (num, 3)).astype(np.float32)
@@ -123,8 +126,8 @@ def generate_synthetic_aerial(out_dir: str,
     if size < 32 or num_train < 0 or num_val < 0:
         raise ValueError(f'need size >= 32 and non-negative counts, got size={size}, '
                          f'num_train={num_train}, num_val={num_val}')
-    meta = dict(num_train=num_train, num_val=num_val, size=size, seed=seed,
-                classes=list(SYNTHETIC_CLASSES))
+    meta = dict(
+        num_train=num_train, num_val=num_val, size=size, seed=seed, classes=list(SYNTHETIC_CLASSES))
     meta_file = osp.join(out_dir, _META_FILE)
     if osp.isfile(meta_file):
         with open(meta_file) as f:

@@ -3,6 +3,6 @@ from .probes import (balanced_indices, confusion_matrix, fit_linear_probe, knn_p
                      majority_floor, scores)
 
 __all__ = [
-    'PerClassIoUMetric', 'balanced_indices', 'confusion_matrix', 'fit_linear_probe',
-    'knn_predict', 'majority_floor', 'scores'
+    'PerClassIoUMetric', 'balanced_indices', 'confusion_matrix', 'fit_linear_probe', 'knn_predict',
+    'majority_floor', 'scores'
 ]

@@ -19,8 +19,10 @@ class PerClassIoUMetric(IoUMetric):
 
     def __init__(self, **kwargs) -> None:
         # IoUMetric swallows unknown keyword arguments; a misspelt key should not vanish.
-        known = [k for k in inspect.signature(IoUMetric.__init__).parameters
-                 if k not in ('self', 'kwargs')]
+        known = [
+            k for k in inspect.signature(IoUMetric.__init__).parameters
+            if k not in ('self', 'kwargs')
+        ]
         unknown = sorted(set(kwargs) - set(known))
         if unknown:
             raise TypeError(f'PerClassIoUMetric: unknown argument(s) {unknown}; expected '

@@ -12,7 +12,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 
-def balanced_indices(labels: Tensor, per_class: int, seed: int = 0,
+def balanced_indices(labels: Tensor,
+                     per_class: int,
+                     seed: int = 0,
                      ignore_index: int = 255) -> Tensor:
     """Up to ``per_class`` indices of each class in ``labels`` ``[N]``, drawn from ``seed``.
 
@@ -61,9 +63,14 @@ def fit_linear_probe(feats: Tensor,
     layer = torch.nn.Linear(x.size(1), num_classes)
     torch.nn.init.zeros_(layer.weight)
     torch.nn.init.zeros_(layer.bias)
-    optimizer = torch.optim.LBFGS(layer.parameters(), lr=1, max_iter=max_iter,
-                                  tolerance_grad=1e-6, tolerance_change=1e-9,
-                                  history_size=20, line_search_fn='strong_wolfe')
+    optimizer = torch.optim.LBFGS(
+        layer.parameters(),
+        lr=1,
+        max_iter=max_iter,
+        tolerance_grad=1e-6,
+        tolerance_change=1e-9,
+        history_size=20,
+        line_search_fn='strong_wolfe')
 
     def closure() -> Tensor:
         optimizer.zero_grad()
@@ -82,7 +89,9 @@ def fit_linear_probe(feats: Tensor,
     return raw.requires_grad_(False)
 
 
-def confusion_matrix(pred: Tensor, target: Tensor, num_classes: int,
+def confusion_matrix(pred: Tensor,
+                     target: Tensor,
+                     num_classes: int,
                      ignore_index: int = 255) -> Tensor:
     """``[num_classes, num_classes]`` counts (rows: target, columns: prediction)."""
     valid = target != ignore_index
@@ -102,10 +111,11 @@ def scores(confusion: Tensor) -> Dict[str, object]:
     iou = torch.where(union > 0, tp / union.clamp_min(1), torch.nan)
     support = conf.sum(1)
     acc = torch.where(support > 0, tp / support.clamp_min(1), torch.nan)
-    return dict(mIoU=100 * float(np.nanmean(iou.numpy())),
-                aAcc=100 * float(tp.sum() / conf.sum().clamp_min(1)),
-                mAcc=100 * float(np.nanmean(acc.numpy())),
-                IoU=[100 * float(v) for v in iou])
+    return dict(
+        mIoU=100 * float(np.nanmean(iou.numpy())),
+        aAcc=100 * float(tp.sum() / conf.sum().clamp_min(1)),
+        mAcc=100 * float(np.nanmean(acc.numpy())),
+        IoU=[100 * float(v) for v in iou])
 
 
 def majority_floor(train_counts: Tensor, test_confusion: Tensor) -> Dict[str, object]:
@@ -145,6 +155,6 @@ def knn_predict(bank: Tensor,
     bank, query = F.normalize(bank.float(), dim=1), F.normalize(query.float(), dim=1)
     num_classes = num_classes or int(bank_labels.max()) + 1
     sim, idx = (query @ bank.T).topk(min(k, len(bank)), dim=1)
-    votes = torch.zeros(len(query), num_classes).scatter_add_(
-        1, bank_labels[idx], (sim / temperature).exp())
+    votes = torch.zeros(len(query), num_classes).scatter_add_(1, bank_labels[idx],
+                                                              (sim / temperature).exp())
     return votes.argmax(dim=1)

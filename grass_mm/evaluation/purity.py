@@ -35,7 +35,9 @@ def box_purity(labels: Tensor, boxes: Tensor, ignore_index: int = 255) -> Tensor
     return out[:, 0] if single else out
 
 
-def random_boxes_like(boxes: Tensor, image_size, draws: int,
+def random_boxes_like(boxes: Tensor,
+                      image_size,
+                      draws: int,
                       generator: Optional[torch.Generator] = None) -> Tensor:
     """``draws`` boxes per box, each of its width and height, placed uniformly in the image.
 

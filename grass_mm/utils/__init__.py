@@ -9,7 +9,6 @@ from .checkpoint import extract_backbone, weights_sha256  # noqa: E402
 from .dist import CPUDistributedDataParallel, setup_cpu_distributed  # noqa: E402
 
 __all__ = [
-    'CPUDistributedDataParallel', 'WEIGHTS_ONLY_ENV', 'declare_torchvision_ops',
-    'extract_backbone', 'load_local_checkpoint', 'setup_cpu_distributed',
-    'weights_only_enforced', 'weights_sha256'
+    'CPUDistributedDataParallel', 'WEIGHTS_ONLY_ENV', 'declare_torchvision_ops', 'extract_backbone',
+    'load_local_checkpoint', 'setup_cpu_distributed', 'weights_only_enforced', 'weights_sha256'
 ]

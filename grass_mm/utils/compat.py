@@ -71,7 +71,8 @@ def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
     print_log(
         f'checkpoint {filename} needs a full unpickle (weights_only=False): load only '
         f'checkpoints you trust. Set {WEIGHTS_ONLY_ENV}=1 to refuse such files.',
-        logger='current', level=logging.WARNING)
+        logger='current',
+        level=logging.WARNING)
     try:
         return torch.load(filename, map_location=map_location, weights_only=False)
     except Exception as err:  # a full unpickle of a broken file fails in many ways

@@ -25,8 +25,10 @@ class CPUDistributedDataParallel(MMDistributedDataParallel):
     def __init__(self, module: torch.nn.Module, **kwargs) -> None:
         kwargs['device_ids'] = None
         if any(isinstance(m, torch.nn.SyncBatchNorm) for m in module.modules()):
-            print_log('SyncBN needs GPUs: reverted to per-process BN for CPU training',
-                      logger='current', level=30)
+            print_log(
+                'SyncBN needs GPUs: reverted to per-process BN for CPU training',
+                logger='current',
+                level=30)
             module = revert_sync_batchnorm(module)
         super().__init__(module=module, **kwargs)
 
@@ -41,9 +43,10 @@ def setup_cpu_distributed(cfg: Config) -> None:
         return
     cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})['backend'] = 'gloo'
     if not torch_dist.is_initialized():
-        torch_dist.init_process_group(backend='gloo', rank=int(os.environ['RANK']),
-                                      world_size=int(os.environ['WORLD_SIZE']))
+        torch_dist.init_process_group(
+            backend='gloo', rank=int(os.environ['RANK']), world_size=int(os.environ['WORLD_SIZE']))
     if cfg.get('model_wrapper_cfg') is None:
-        cfg.model_wrapper_cfg = dict(type='CPUDistributedDataParallel', broadcast_buffers=False,
-                                     find_unused_parameters=cfg.get('find_unused_parameters',
-                                                                    False))
+        cfg.model_wrapper_cfg = dict(
+            type='CPUDistributedDataParallel',
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))

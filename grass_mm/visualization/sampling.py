@@ -38,8 +38,7 @@ def render_sampling(views: np.ndarray,
     """
     rows = []
     height, width = views.shape[1:3]
-    for view, grad, box, crop in zip(views, maps.float().cpu().numpy(), boxes.cpu().numpy(),
-                                     crops):
+    for view, grad, box, crop in zip(views, maps.float().cpu().numpy(), boxes.cpu().numpy(), crops):
         x1, y1, x2, y2 = (int(v) for v in box)
         boxed = np.ascontiguousarray(view).copy()
         cv2.rectangle(boxed, (x1, y1), (x2 - 1, y2 - 1), (255, 255, 0), 1)
@@ -54,8 +53,8 @@ def render_sampling(views: np.ndarray,
             contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
             cv2.drawContours(overlay, contours, -1, (255, 255, 255), 1)
         else:  # degenerate map: the whole view is used
-            cv2.putText(overlay, 'no region', (2, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.35,
-                        (255, 0, 0), 1)
+            cv2.putText(overlay, 'no region', (2, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (255, 0, 0),
+                        1)
         cv2.rectangle(overlay, (x1, y1), (x2 - 1, y2 - 1), (255, 255, 0), 1)
         rows.append(_hstack([boxed, overlay, np.ascontiguousarray(crop)]))
     return _vstack(rows)

@@ -22,16 +22,17 @@ def write_archive(root, tiles=(1, 2), parts=2, size=(20, 30)):
             rgb = np.array(DUBAI_PALETTE + [[0, 0, 0]], np.uint8)[np.minimum(labels, 6)]
             tile_dir = osp.join(root, 'Semantic segmentation dataset', f'Tile {tile}')
             cv2.imwrite(osp.join(tile_dir, 'masks', f'image_part_00{part}.png'), rgb[..., ::-1])
-            cv2.imwrite(osp.join(tile_dir, 'images', f'image_part_00{part}.jpg'),
-                        rng.integers(0, 255, (*size, 3)).astype(np.uint8))
+            cv2.imwrite(
+                osp.join(tile_dir, 'images', f'image_part_00{part}.jpg'),
+                rng.integers(0, 255, (*size, 3)).astype(np.uint8))
             truth[f'tile{tile}_image_part_00{part}'] = labels
     return truth
 
 
 def test_converter_on_a_small_archive(tmp_path):
     truth = write_archive(str(tmp_path / 'src'))
-    counts = convert_dubai_aerial(str(tmp_path / 'src'), str(tmp_path / 'out'),
-                                  train_tiles=(1, ), val_tiles=(2, ))
+    counts = convert_dubai_aerial(
+        str(tmp_path / 'src'), str(tmp_path / 'out'), train_tiles=(1, ), val_tiles=(2, ))
     assert counts == {'train': 2, 'val': 2}
     for name, labels in truth.items():
         split = 'train' if name.startswith('tile1') else 'val'
@@ -61,7 +62,8 @@ def test_converter_on_the_real_tiles(shared_data, tmp_path):
     dataset = DubaiAerialDataset(
         data_root=out,
         data_prefix=dict(img_path='img_dir/train', seg_map_path='ann_dir/train'),
-        pipeline=[dict(type='LoadImageFromFile'), dict(type='mmseg.LoadAnnotations')])
+        pipeline=[dict(type='LoadImageFromFile'),
+                  dict(type='mmseg.LoadAnnotations')])
     assert len(dataset) == 54 and dataset.metainfo['classes'] == DUBAI_CLASSES
     sample = dataset[0]
     assert sample['img'].shape[:2] == sample['gt_seg_map'].shape
@@ -70,8 +72,8 @@ def test_converter_on_the_real_tiles(shared_data, tmp_path):
 def test_pretraining_patches_from_the_real_training_tiles_only(dubai_mmseg, tmp_path):
     from grass_mm.datasets.patches import cut_patches, find_images
     out = str(tmp_path / 'patches')
-    counts = cut_patches(find_images(osp.join(dubai_mmseg, 'img_dir', 'train')), out,
-                         patch_size=512, min_valid=0.9)
+    counts = cut_patches(
+        find_images(osp.join(dubai_mmseg, 'img_dir', 'train')), out, patch_size=512, min_valid=0.9)
     names = [n for n in os.listdir(out) if n.endswith('.png')]
     assert counts['images'] == 54 and len(names) == counts['written'] > 54
     assert {n.split('_')[0] for n in names} == {f'tile{i}' for i in range(1, 7)}  # no tile7
@@ -82,16 +84,23 @@ def test_all_tiles_split_folds_by_tile_and_ignores_unlabeled(tmp_path):
 
     from grass_mm.datasets import DUBAI_EVAL_CLASSES, load_dubai_tiles
     truth = write_archive(str(tmp_path / 'src'), tiles=(1, 2, 3))
-    counts = convert_dubai_aerial(str(tmp_path / 'src'), str(tmp_path / 'out'), train_tiles=(1, 2),
-                                  val_tiles=(3, ), all_tiles=True)
+    counts = convert_dubai_aerial(
+        str(tmp_path / 'src'),
+        str(tmp_path / 'out'),
+        train_tiles=(1, 2),
+        val_tiles=(3, ),
+        all_tiles=True)
     assert counts == {'all': 6}
     init_default_scope('mmseg')
 
     def fold(tiles):
         return DubaiAerialDataset(
-            data_root=str(tmp_path / 'out'), tiles=tiles, metainfo=dict(classes=DUBAI_EVAL_CLASSES),
+            data_root=str(tmp_path / 'out'),
+            tiles=tiles,
+            metainfo=dict(classes=DUBAI_EVAL_CLASSES),
             data_prefix=dict(img_path='img_dir/all', seg_map_path='ann_dir/all'),
-            pipeline=[dict(type='LoadAnnotations'), dict(type='CheckLabelRange', num_classes=5)])
+            pipeline=[dict(type='LoadAnnotations'),
+                      dict(type='CheckLabelRange', num_classes=5)])
 
     test = fold([3])
     assert [osp.basename(test.get_data_info(i)['img_path'])[:6] for i in range(len(test))] == \

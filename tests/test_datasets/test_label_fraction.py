@@ -1,15 +1,18 @@
 import pytest
 from mmengine.registry import DefaultScope
-
 from mmseg.registry import DATASETS
 
 
 def subset(root, fraction, seed=0):
-    cfg = dict(type='LabelFraction', fraction=fraction, seed=seed,
-               dataset=dict(type='SyntheticAerialDataset', data_root=root,
-                            data_prefix=dict(img_path='img_dir/train',
-                                             seg_map_path='ann_dir/train'),
-                            pipeline=[]))
+    cfg = dict(
+        type='LabelFraction',
+        fraction=fraction,
+        seed=seed,
+        dataset=dict(
+            type='SyntheticAerialDataset',
+            data_root=root,
+            data_prefix=dict(img_path='img_dir/train', seg_map_path='ann_dir/train'),
+            pipeline=[]))
     with DefaultScope.overwrite_default_scope('mmseg'):
         dataset = DATASETS.build(cfg)
     return [dataset.get_data_info(i)['img_path'] for i in range(len(dataset))]

@@ -49,8 +49,7 @@ def test_min_valid_skips_no_data_and_padding(tmp_path):
     src = write(tmp_path / 'half.png', image)
     counts = cut_patches([src], str(tmp_path / 'a'), patch_size=32, min_valid=0.5)
     assert counts['written'] == 2 and counts['skipped'] == 2
-    counts = cut_patches([src], str(tmp_path / 'b'), patch_size=48, border='pad',
-                         min_valid=0.3)
+    counts = cut_patches([src], str(tmp_path / 'b'), patch_size=48, border='pad', min_valid=0.3)
     assert counts['written'] == 1  # the top-left patch; the others are mostly padding/no-data
 
 
@@ -66,12 +65,14 @@ def test_refuses_other_content_and_other_settings(rgb, tmp_path):
         cut_patches([rgb], str(tmp_path / 'p'), patch_size=16)
 
 
-@pytest.mark.parametrize('kind,array,suffix,match', [
-    ('grayscale', np.full((40, 40), 7, np.uint8), '.png', 'grayscale image'),
-    ('rgba', np.full((40, 40, 4), 7, np.uint8), '.png', 'RGBA image'),
-    ('16-bit', np.full((40, 40, 3), 700, np.uint16), '.tif', 'uint16 image'),
-    ('4-band', np.full((40, 40, 4), 7, np.uint8), '.tif', '4-band image'),  # e.g. RGBIR
-])
+@pytest.mark.parametrize(
+    'kind,array,suffix,match',
+    [
+        ('grayscale', np.full((40, 40), 7, np.uint8), '.png', 'grayscale image'),
+        ('rgba', np.full((40, 40, 4), 7, np.uint8), '.png', 'RGBA image'),
+        ('16-bit', np.full((40, 40, 3), 700, np.uint16), '.tif', 'uint16 image'),
+        ('4-band', np.full((40, 40, 4), 7, np.uint8), '.tif', '4-band image'),  # e.g. RGBIR
+    ])
 def test_unusual_images_are_rejected_with_the_file_named(tmp_path, kind, array, suffix, match):
     path = write(tmp_path / f'{kind}{suffix}', array)
     with pytest.raises(ValueError, match=f'{kind}{suffix}: .*{match}'):
@@ -107,11 +108,14 @@ def test_corrupt_and_missing_inputs(tmp_path):
 def test_tool_on_the_real_unlabelled_scenes(shared_data, tmp_path):
     repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
     out = str(tmp_path / 'patches')
-    result = subprocess.run(
-        [sys.executable, 'tools/dataset_converters/make_patches.py',
-         osp.join(shared_data, 'aerial_unlabeled'), out, '--patch-size', '256',
-         '--min-valid', '0.9'], cwd=repo, capture_output=True, text=True,
-        env=dict(os.environ, PYTHONPATH=repo))
+    result = subprocess.run([
+        sys.executable, 'tools/dataset_converters/make_patches.py',
+        osp.join(shared_data, 'aerial_unlabeled'), out, '--patch-size', '256', '--min-valid', '0.9'
+    ],
+                            cwd=repo,
+                            capture_output=True,
+                            text=True,
+                            env=dict(os.environ, PYTHONPATH=repo))
     assert result.returncode == 0, result.stderr[-2000:]
     assert '11 images ->' in result.stdout
     patches = [f for f in os.listdir(out) if f.endswith('.png')]
@@ -128,9 +132,14 @@ def test_patches_never_feed_on_themselves(rgb, tmp_path):
     counts = cut_patches(find_images(str(src)), str(other), patch_size=32)
     assert counts['images'] == 1 and counts['written'] == 12  # not 12 x 13
     # The tool refuses an output folder inside the source, in one line.
-    result = subprocess.run(
-        [sys.executable, 'tools/dataset_converters/make_patches.py', str(src),
-         str(src / 'more'), '--patch-size', '32'], cwd=repo, capture_output=True, text=True,
-        env=dict(os.environ, PYTHONPATH=repo))
+    result = subprocess.run([
+        sys.executable, 'tools/dataset_converters/make_patches.py',
+        str(src),
+        str(src / 'more'), '--patch-size', '32'
+    ],
+                            cwd=repo,
+                            capture_output=True,
+                            text=True,
+                            env=dict(os.environ, PYTHONPATH=repo))
     assert result.returncode == 2 and 'is inside src' in result.stderr
     assert not (src / 'more').exists()

@@ -25,8 +25,14 @@ def test_keeps_patches_one_class_dominates(tmp_path):
         f'{tmp_path}/img', f'{tmp_path}/ann', patch_size=32, input_size=16, resize=64)
     assert patches.shape == (2, 16, 16, 3) and labels.tolist() == [0, 1]
     assert owners.tolist() == [0, 0]
-    capped = dominant_class_patches(f'{tmp_path}/img', f'{tmp_path}/ann', patch_size=8,
-                                    input_size=8, resize=64, max_patches=5, seed=1)
+    capped = dominant_class_patches(
+        f'{tmp_path}/img',
+        f'{tmp_path}/ann',
+        patch_size=8,
+        input_size=8,
+        resize=64,
+        max_patches=5,
+        seed=1)
     assert len(capped[0]) == 5
 
 

@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 import pytest
 from mmengine.registry import DefaultScope
-
 from mmseg.registry import DATASETS
+
 from tests.helpers import REPO
 
 TOOL = osp.join(REPO, 'tools', 'dataset_converters', 'prepare_rs_benchmark.py')
@@ -25,8 +25,11 @@ def png_bytes(array, ext='.png'):
 
 def prepare(*args):
     env = dict(os.environ, PYTHONPATH=REPO)
-    result = subprocess.run([sys.executable, TOOL, *args], capture_output=True, text=True,
-                            env=env, timeout=600)
+    result = subprocess.run([sys.executable, TOOL, *args],
+                            capture_output=True,
+                            text=True,
+                            env=env,
+                            timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 
@@ -83,8 +86,10 @@ def test_loveda_archives_to_mmseg_layout_and_domain_patches(tmp_path):
     rng = np.random.default_rng(0)
     archives = tmp_path / 'archives'
     archives.mkdir()
-    ids = dict(Train=dict(Rural=0, Urban=1366), Val=dict(Rural=2522, Urban=3514),
-               Test=dict(Rural=4191, Urban=5000))
+    ids = dict(
+        Train=dict(Rural=0, Urban=1366),
+        Val=dict(Rural=2522, Urban=3514),
+        Test=dict(Rural=4191, Urban=5000))
     for split, domains in ids.items():
         with zipfile.ZipFile(archives / f'{split}.zip', 'w') as z:
             for domain, index in domains.items():
@@ -98,8 +103,8 @@ def test_loveda_archives_to_mmseg_layout_and_domain_patches(tmp_path):
     assert sorted(os.listdir(out / 'img_dir' / 'train')) == ['0.png', '1366.png']
     assert sorted(os.listdir(out / 'img_dir' / 'val')) == ['2522.png', '3514.png']
     for domain, index in (('urban', 1366), ('rural', 0)):
-        patches = sorted(f for f in os.listdir(out / 'pretrain_patches' / domain)
-                         if f.endswith('.png'))
+        patches = sorted(
+            f for f in os.listdir(out / 'pretrain_patches' / domain) if f.endswith('.png'))
         assert len(patches) == 4 and all(p.startswith(f'{index}_') for p in patches)
 
 
@@ -111,10 +116,12 @@ def test_loveda_archives_to_mmseg_layout_and_domain_patches(tmp_path):
 def test_mmseg_dataset_classes_read_the_real_benchmark_crops(shared_data, name, dataset_type,
                                                              classes):
     root = osp.join(shared_data, 'rs_benchmark_crops', name)
-    cfg = dict(type=dataset_type, data_root=root,
-               data_prefix=dict(img_path='img_dir', seg_map_path='ann_dir'),
-               pipeline=[dict(type='LoadImageFromFile'),
-                         dict(type='LoadAnnotations')])  # the classes reduce label 0
+    cfg = dict(
+        type=dataset_type,
+        data_root=root,
+        data_prefix=dict(img_path='img_dir', seg_map_path='ann_dir'),
+        pipeline=[dict(type='LoadImageFromFile'),
+                  dict(type='LoadAnnotations')])  # the classes reduce label 0
     with DefaultScope.overwrite_default_scope('mmseg'):
         dataset = DATASETS.build(cfg)
         sample = dataset[0]
@@ -126,8 +133,8 @@ def test_mmseg_dataset_classes_read_the_real_benchmark_crops(shared_data, name, 
 
 def test_patch_tool_on_a_real_benchmark_crop(shared_data, tmp_path):
     from grass_mm.datasets.patches import cut_patches, find_images
-    images = find_images(osp.join(shared_data, 'rs_benchmark_crops', 'pseudo_loveda_dataset',
-                                  'img_dir'))
+    images = find_images(
+        osp.join(shared_data, 'rs_benchmark_crops', 'pseudo_loveda_dataset', 'img_dir'))
     counts = cut_patches(images, str(tmp_path / 'p'), patch_size=256, min_valid=0.5)
     assert counts['images'] == 3 and counts['written'] + counts['skipped'] == 3 * 16
 
@@ -145,14 +152,20 @@ def test_a_bad_archive_is_named_and_leaves_no_partial_output(tmp_path, case):
             name = 'readme.txt' if case == 'no images' else '2_Ortho_RGB/top_potsdam_2_10_RGB.tif'
             z.writestr(name, b'garbage')
     out = tmp_path / 'potsdam'
-    result = subprocess.run([sys.executable, TOOL, 'potsdam', str(archives), '-o', str(out)],
-                            capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=REPO),
-                            timeout=600)
+    result = subprocess.run(
+        [sys.executable, TOOL, 'potsdam',
+         str(archives), '-o', str(out)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=REPO),
+        timeout=600)
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
-    expected = {'not a zip': '2_Ortho_RGB.zip: not a zip archive',
-                'no images': '2_Ortho_RGB.zip: holds no .tif file',
-                'bad images': "mmseg's potsdam converter failed"}[case]
+    expected = {
+        'not a zip': '2_Ortho_RGB.zip: not a zip archive',
+        'no images': '2_Ortho_RGB.zip: holds no .tif file',
+        'bad images': "mmseg's potsdam converter failed"
+    }[case]
     assert expected in last, result.stderr[-2000:]
     assert not (out / 'img_dir').exists() and not (out / 'ann_dir').exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith('.convert-')]

@@ -5,8 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from grass_mm.datasets import (SYNTHETIC_CLASSES, SyntheticAerialDataset,
-                               generate_synthetic_aerial)
+from grass_mm.datasets import SYNTHETIC_CLASSES, SyntheticAerialDataset, generate_synthetic_aerial
 
 
 def digest(root):
@@ -27,12 +26,13 @@ def test_same_seed_same_bytes_other_seed_other_scenes(tmp_path):
 
 
 def test_scenes_hold_every_class_and_look_like_images(synthetic_root):
-    labels = [cv2.imread(os.path.join(synthetic_root, 'ann_dir', 'train', f), 0)
-              for f in sorted(os.listdir(os.path.join(synthetic_root, 'ann_dir', 'train')))]
+    labels = [
+        cv2.imread(os.path.join(synthetic_root, 'ann_dir', 'train', f), 0)
+        for f in sorted(os.listdir(os.path.join(synthetic_root, 'ann_dir', 'train')))
+    ]
     present = np.unique(np.concatenate([lab.ravel() for lab in labels]))
     assert set(present) == set(range(len(SYNTHETIC_CLASSES)))
-    image = cv2.imread(os.path.join(synthetic_root, 'img_dir', 'train',
-                                    'synthetic_train_0000.png'))
+    image = cv2.imread(os.path.join(synthetic_root, 'img_dir', 'train', 'synthetic_train_0000.png'))
     assert image.shape == (96, 96, 3) and image.std() > 10  # textured, not flat
 
 
@@ -55,7 +55,8 @@ def test_mmseg_dataset_reads_it(synthetic_root):
     dataset = SyntheticAerialDataset(
         data_root=synthetic_root,
         data_prefix=dict(img_path='img_dir/val', seg_map_path='ann_dir/val'),
-        pipeline=[dict(type='LoadImageFromFile'), dict(type='mmseg.LoadAnnotations')])
+        pipeline=[dict(type='LoadImageFromFile'),
+                  dict(type='mmseg.LoadAnnotations')])
     assert len(dataset) == 4 and dataset.metainfo['classes'] == SYNTHETIC_CLASSES
     sample = dataset[0]
     assert sample['gt_seg_map'].max() < len(SYNTHETIC_CLASSES)

@@ -11,9 +11,9 @@ import tempfile
 import pytest
 from mmengine.hooks import Hook
 from mmengine.testing import RunnerTestCase
+from mmpretrain.registry import HOOKS
 
 from grass_mm.datasets import generate_synthetic_aerial
-from mmpretrain.registry import HOOKS
 from tests.helpers import tiny_grass_cfg
 
 
@@ -31,8 +31,9 @@ class RecordStepHook(Hook):
         self.steps = []
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-        self.steps.append((runner.iter + 1, runner.model.stage,
-                           runner.optim_wrapper.get_lr()['lr'][0], float(outputs['loss'])))
+        self.steps.append(
+            (runner.iter + 1, runner.model.stage, runner.optim_wrapper.get_lr()['lr'][0],
+             float(outputs['loss'])))
 
 
 @HOOKS.register_module(force=True)
@@ -74,11 +75,11 @@ class TestResumeEquivalence(RunnerTestCase):
                 dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=2),
                 dict(type='CosineAnnealingLR', T_max=4, by_epoch=False, begin=2, end=6),
             ]
-            cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1,
-                                                by_epoch=False)
+            cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1, by_epoch=False)
         views = [dict(type='Resize', scale=(64, 64))]
         cfg.train_dataloader.dataset.pipeline[1] = dict(
-            type='MultiView', num_views=[1, 1],
+            type='MultiView',
+            num_views=[1, 1],
             transforms=[views, views + [dict(type='RandomFlip', prob=1.0)]])
         cfg.randomness = dict(seed=0, deterministic=True)
         return cfg
@@ -109,8 +110,9 @@ class TestResumeEquivalence(RunnerTestCase):
         assert [s[1] for s in whole] == ['warmup'] * 3 + ['gs'] * 3 if not by_epoch else \
             ['warmup'] * 4 + ['gs'] * 4
         work = f'{self.temp_dir.name}/parts'
-        before = self.steps(self.config(by_epoch, work), 'before',
-                            dict(type='InterruptHook', at=at, by_epoch=by_epoch))
+        before = self.steps(
+            self.config(by_epoch, work), 'before',
+            dict(type='InterruptHook', at=at, by_epoch=by_epoch))
         after = self.steps(self.config(by_epoch, work), 'after', resume=True)
         assert after[0][1] == first_resumed_stage
         resumed = before + after

@@ -1,7 +1,7 @@
 import pytest
 import torch
-from mmseg.structures import SegDataSample
 from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
 
 from grass_mm.evaluation import PerClassIoUMetric
 

@@ -1,14 +1,14 @@
 import torch
 
-from grass_mm.evaluation import (balanced_indices, confusion_matrix, fit_linear_probe,
-                                 knn_predict, majority_floor, scores)
+from grass_mm.evaluation import (balanced_indices, confusion_matrix, fit_linear_probe, knn_predict,
+                                 majority_floor, scores)
 
 
 def labelled(n=3000, classes=5, seed=0):
     gen = torch.Generator().manual_seed(seed)
     # Skewed like aerial labels: class 1 holds most pixels.
-    labels = torch.multinomial(torch.tensor([0.1, 0.6, 0.1, 0.1, 0.1]), n, replacement=True,
-                               generator=gen)
+    labels = torch.multinomial(
+        torch.tensor([0.1, 0.6, 0.1, 0.1, 0.1]), n, replacement=True, generator=gen)
     return labels, gen
 
 

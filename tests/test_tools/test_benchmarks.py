@@ -56,7 +56,7 @@ names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 
     cfg = (work / 'finetune/grass/fcn_full_50pct-labels_seed1/run_config.py').read_text()
     assert "type='LabelFraction'" in cfg and 'pretrain/grass/backbone.pth' in cfg
     assert 'init_cfg=None' in (work / 'finetune/random/fcn_full_50pct-labels_seed0/'
-                                       'run_config.py').read_text()
+                               'run_config.py').read_text()
     # Resumable: a second run skips every finished cell.
     log = run([sys.executable, 'tools/benchmarks/run_matrix.py', str(matrix)])
     assert log.count('done before') == 7
@@ -71,8 +71,13 @@ names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 
     (pre / 'result.json').rename(tmp_path / 'grass_result.json')
     os.utime(pre / 'backbone.pth', (0, 0))
     stale = subprocess.run(
-        [sys.executable, 'tools/benchmarks/run_matrix.py', str(matrix), '--methods', 'grass'],
-        cwd=REPO, env=tool_env(), capture_output=True, text=True, timeout=600)
+        [sys.executable, 'tools/benchmarks/run_matrix.py',
+         str(matrix), '--methods', 'grass'],
+        cwd=REPO,
+        env=tool_env(),
+        capture_output=True,
+        text=True,
+        timeout=600)
     assert stale.returncode != 0 and 'backbone.pth is older than' in stale.stdout, stale.stdout
     assert not (pre / 'result.json').exists()
     (tmp_path / 'grass_result.json').rename(pre / 'result.json')
@@ -81,9 +86,13 @@ names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 
     readme.write_text('intro\n<!-- results:tiny_matrix:start -->\nold\n'
                       '<!-- results:tiny_matrix:end -->\noutro\n')
     out = tmp_path / 'out'
-    run([sys.executable, 'tools/benchmarks/collect_results.py', str(matrix), '--out', str(out),
-         '--readme', str(readme), '--model-index', str(tmp_path / 'model-index.yml'),
-         '--dataset', 'Synthetic'])
+    run([
+        sys.executable, 'tools/benchmarks/collect_results.py',
+        str(matrix), '--out',
+        str(out), '--readme',
+        str(readme), '--model-index',
+        str(tmp_path / 'model-index.yml'), '--dataset', 'Synthetic'
+    ])
     text = readme.read_text()
     assert 'old' not in text and text.startswith('intro') and text.endswith('outro\n')
     assert '### FCN, full fine-tuning, 50 % of the labels' in text
@@ -99,8 +108,13 @@ names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 
     assert json.loads(log.read_text().splitlines()[-1])['mIoU'] == cell['metrics']['mIoU']
     assert '### GraSS against the baselines' in text
     # The ablation ran at seed 0 only: paired with GraSS's seed 0, not with its mean.
-    miou = {m: json.loads((work / f'finetune/{m}/fcn_full_50pct-labels_seed0/result.json')
-                          .read_text())['metrics']['mIoU'] for m in ('grass', 'grass_warmup0')}
+    miou = {
+        m:
+        json.loads((
+            work /
+            f'finetune/{m}/fcn_full_50pct-labels_seed0/result.json').read_text())['metrics']['mIoU']
+        for m in ('grass', 'grass_warmup0')
+    }
     ablations = text.split('### GraSS ablations')[1]
     assert (f"| GraSS, warm-up 0 % | FCN | full | 50 % | 0 | {miou['grass_warmup0']:.2f} | "
             f"{miou['grass_warmup0'] - miou['grass']:+.2f} |") in ablations
@@ -125,18 +139,29 @@ names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 
     # A later session whose work dir is gone publishes the same tables from that record...
     block = text.split('<!-- results:tiny_matrix:start -->')[1]
     (out / 'pretrain_loss.png').unlink()
-    run([sys.executable, 'tools/benchmarks/collect_results.py', str(matrix), '--out', str(out),
-         '--readme', str(readme), '--model-index', str(tmp_path / 'model-index.yml'),
-         '--work-dir', str(tmp_path / 'lost')])
+    run([
+        sys.executable, 'tools/benchmarks/collect_results.py',
+        str(matrix), '--out',
+        str(out), '--readme',
+        str(readme), '--model-index',
+        str(tmp_path / 'model-index.yml'), '--work-dir',
+        str(tmp_path / 'lost')
+    ])
     assert readme.read_text().split('<!-- results:tiny_matrix:start -->')[1] == block
     assert osp.getsize(out / 'pretrain_loss.png') > 1000  # from the published pretraining logs
     # ...and refuses to average a row over seeds fine-tuned from different pretrainings.
     grass_cell['pretrained']['sha256'] = '0' * 64
     (out / 'cells.json').write_text(json.dumps(cells))
-    refused = subprocess.run(
-        [sys.executable, 'tools/benchmarks/collect_results.py', str(matrix), '--out', str(out),
-         '--work-dir', str(tmp_path / 'lost')], cwd=REPO, env=tool_env(), capture_output=True,
-        text=True)
+    refused = subprocess.run([
+        sys.executable, 'tools/benchmarks/collect_results.py',
+        str(matrix), '--out',
+        str(out), '--work-dir',
+        str(tmp_path / 'lost')
+    ],
+                             cwd=REPO,
+                             env=tool_env(),
+                             capture_output=True,
+                             text=True)
     assert refused.returncode != 0
     assert 'grass, fcn full 50 %: the seeds come from different pretrainings' in refused.stderr
 
@@ -155,18 +180,22 @@ def _collector():
 
 
 def _cell(**miou_per_seed):
-    return {m: [dict(seed=s, metrics=dict(mIoU=v)) for s, v in enumerate(values)]
-            for m, values in miou_per_seed.items()}
+    return {
+        m: [dict(seed=s, metrics=dict(mIoU=v)) for s, v in enumerate(values)]
+        for m, values in miou_per_seed.items()
+    }
 
 
 def test_comparison_is_paired_by_seed_and_gives_the_issue_verdict():
     compare = _collector().compare
     names = dict(simclr='SimCLR', random='Random init', mocov2='MoCo v2')
     # GraSS 2 points over SimCLR and above random init at every seed: target met.
-    row = compare(_cell(grass=[22, 24, 23], simclr=[20, 22, 21], random=[21, 21, 21]),
-                  ['random', 'simclr'], names)
-    assert row == ['0,1,2', '23.00 ± 1.00', '+2.00 ± 0.00', 'Random init (21.00)',
-                   '+2.00 ± 1.00', 'met', '2']
+    row = compare(
+        _cell(grass=[22, 24, 23], simclr=[20, 22, 21], random=[21, 21, 21]), ['random', 'simclr'],
+        names)
+    assert row == [
+        '0,1,2', '23.00 ± 1.00', '+2.00 ± 0.00', 'Random init (21.00)', '+2.00 ± 1.00', 'met', '2'
+    ]
     # Only 1 point over SimCLR: not met.
     row = compare(_cell(grass=[21, 23, 22], simclr=[20, 22, 21]), ['simclr'], names)
     assert row[2] == '+1.00 ± 0.00' and row[-2] == 'not met (< SimCLR + 1.5)'
@@ -174,18 +203,21 @@ def test_comparison_is_paired_by_seed_and_gives_the_issue_verdict():
     row = compare(_cell(grass=[23, 21, 22], simclr=[20, 22, 21]), ['simclr'], names)
     assert row[2] == '+1.00 ± 2.00' and row[-2:] == ['not met (< SimCLR + 1.5)', '8']
     # Random init has seed 0 only: it is compared on seed 0, SimCLR on all three; open.
-    row = compare(_cell(grass=[30, 10, 10], simclr=[20, 8, 8], random=[25]),
-                  ['random', 'simclr'], names)
-    assert row == ['0,1,2', '16.67 ± 11.55', '+4.67 ± 4.62', 'SimCLR (12.00)', '+4.67 ± 4.62',
-                   'open: Random init 1 of 3 seeds', '38']
-    row = compare(_cell(grass=[30, 10, 10], simclr=[20, 8, 8], random=[31]),
-                  ['random', 'simclr'], names)
+    row = compare(
+        _cell(grass=[30, 10, 10], simclr=[20, 8, 8], random=[25]), ['random', 'simclr'], names)
+    assert row == [
+        '0,1,2', '16.67 ± 11.55', '+4.67 ± 4.62', 'SimCLR (12.00)', '+4.67 ± 4.62',
+        'open: Random init 1 of 3 seeds', '38'
+    ]
+    row = compare(
+        _cell(grass=[30, 10, 10], simclr=[20, 8, 8], random=[31]), ['random', 'simclr'], names)
     assert row[3:5] == ['Random init (31.00)', '-1.00 (seeds: 1)']
     # A baseline that has not run keeps a passing comparison open, but not a failing one.
     row = compare(_cell(grass=[23, 23, 23], simclr=[20, 20, 20]), ['simclr', 'mocov2'], names)
     assert row[-2] == 'open: MoCo v2 0 of 3 seeds'
-    row = compare(_cell(grass=[23, 23, 23], simclr=[20, 20, 20], random=[24, 24, 24]),
-                  ['random', 'simclr', 'mocov2'], names)
+    row = compare(
+        _cell(grass=[23, 23, 23], simclr=[20, 20, 20], random=[24, 24, 24]),
+        ['random', 'simclr', 'mocov2'], names)
     assert row[-2] == 'not met (< Random init)'
     assert compare(_cell(grass=[20]), ['simclr'], names) == []
 
@@ -194,17 +226,23 @@ def test_fraction_plot_joins_only_points_of_one_pretraining():
     collector = _collector()
 
     def runs(sha, date, *miou):
-        return [dict(seed=s, metrics=dict(mIoU=v), pretrained=sha and dict(sha256=sha, date=date))
-                for s, v in enumerate(miou)]
+        return [
+            dict(seed=s, metrics=dict(mIoU=v), pretrained=sha and dict(sha256=sha, date=date))
+            for s, v in enumerate(miou)
+        ]
 
-    groups = {('fcn', 'full', 1.0): dict(simclr=runs('a' * 64, '2026-12-01', 30, 32),
-                                         random=runs(None, None, 20)),
-              ('fcn', 'full', 0.1): dict(simclr=runs('a' * 64, '2026-12-01', 20, 22),
-                                         random=runs(None, None, 10)),
-              ('fcn', 'frozen', 1.0): dict(simclr=runs(None, '2026-11-22', 25)),
-              ('fcn', 'frozen', 0.1): dict(simclr=runs('b' * 64, '2026-12-01', 15))}
-    assert collector.curves(groups, 'fcn', 'full', 'simclr') == [
-        [(0.1, 21.0, 2 ** 0.5), (1.0, 31.0, 2 ** 0.5)]]
+    groups = {
+        ('fcn', 'full', 1.0):
+        dict(simclr=runs('a' * 64, '2026-12-01', 30, 32), random=runs(None, None, 20)),
+        ('fcn', 'full', 0.1):
+        dict(simclr=runs('a' * 64, '2026-12-01', 20, 22), random=runs(None, None, 10)),
+        ('fcn', 'frozen', 1.0):
+        dict(simclr=runs(None, '2026-11-22', 25)),
+        ('fcn', 'frozen', 0.1):
+        dict(simclr=runs('b' * 64, '2026-12-01', 15))
+    }
+    assert collector.curves(groups, 'fcn', 'full', 'simclr') == [[(0.1, 21.0, 2**0.5),
+                                                                  (1.0, 31.0, 2**0.5)]]
     assert len(collector.curves(groups, 'fcn', 'full', 'random')) == 1
     # The unhashed 2026-11-22 backbone and the 2026-12-01 one: two points, no line between.
     frozen = collector.curves(groups, 'fcn', 'frozen', 'simclr')
@@ -213,6 +251,7 @@ def test_fraction_plot_joins_only_points_of_one_pretraining():
 
 def test_published_log_keeps_only_what_the_final_run_stands_on(tmp_path):
     """A run started over replaces an interrupted one; a resume keeps what it resumed from."""
+
     def run_folder(cell, stamp, iters, val=False):
         vis = tmp_path / cell / stamp / 'vis_data'
         vis.mkdir(parents=True)
@@ -235,13 +274,16 @@ def test_published_log_keeps_only_what_the_final_run_stands_on(tmp_path):
 def test_per_seed_report_pairs_grass_with_each_method_by_seed():
     """The per-seed figures the README's reading quotes: every seed, and GraSS − method."""
     collector = _collector()
-    runs = [dict(r, method=m, head='fcn', protocol='full', fraction=0.1)
-            for m, rs in _cell(grass=[18.25, 25.49], simclr=[23.94, 24.83]).items() for r in rs]
+    runs = [
+        dict(r, method=m, head='fcn', protocol='full', fraction=0.1)
+        for m, rs in _cell(grass=[18.25, 25.49], simclr=[23.94, 24.83]).items() for r in rs
+    ]
     report = collector.per_seed(Config(dict(methods=['simclr', 'grass'])), runs)
     assert report.splitlines() == [
         'fcn full 10%', '  simclr seed 0: mIoU 23.94 ()', '  simclr seed 1: mIoU 24.83 ()',
         '  grass - simclr: -5.69 +0.66 (-2.52 ± 4.49)', '  grass seed 0: mIoU 18.25 ()',
-        '  grass seed 1: mIoU 25.49 ()']
+        '  grass seed 1: mIoU 25.49 ()'
+    ]
 
 
 def test_another_pretraining_of_a_method_is_added_beside_the_published_one(tmp_path):
@@ -252,29 +294,40 @@ def test_another_pretraining_of_a_method_is_added_beside_the_published_one(tmp_p
     def pretraining(name, sha, loss):
         run = tmp_path / name
         (run / '20261202_090843' / 'vis_data').mkdir(parents=True)
-        (run / '20261202_090843' / 'vis_data' / 'scalars.json').write_text(
-            json.dumps(dict(loss=loss, iter=8, step=8)) + '\n')
-        return dict(kind='pretrain', method='byol', config='byol.py', wall_s=1.0,
-                    max_rss_gb=1.0, cpu='cpu', backbone_sha256=sha, dir=str(run))
+        (run / '20261202_090843' / 'vis_data' /
+         'scalars.json').write_text(json.dumps(dict(loss=loss, iter=8, step=8)) + '\n')
+        return dict(
+            kind='pretrain',
+            method='byol',
+            config='byol.py',
+            wall_s=1.0,
+            max_rss_gb=1.0,
+            cpu='cpu',
+            backbone_sha256=sha,
+            dir=str(run))
 
     out = tmp_path / 'out'
     (out / 'logs' / 'byol').mkdir(parents=True)
-    published = dict(kind='pretrain', method='byol', date='2026-12-01', backbone_sha256='a' * 64,
-                     log='logs/byol/pretrain.log.json')
+    published = dict(
+        kind='pretrain',
+        method='byol',
+        date='2026-12-01',
+        backbone_sha256='a' * 64,
+        log='logs/byol/pretrain.log.json')
     (out / 'cells.json').write_text(json.dumps([published]))
     (out / 'logs/byol/pretrain.log.json').write_text('{"loss": -2.0}\n')
 
     records = merge(str(out), [pretraining('other', 'b' * 64, -3.0)])
-    assert [(r['backbone_sha256'][0], r['date'], r['log']) for r in records] == [
-        ('a', '2026-12-01', 'logs/byol/pretrain.log.json'),
-        ('b', '2026-12-02', 'logs/byol/pretrain_bbbbbbbb.log.json')]
+    assert [(r['backbone_sha256'][0], r['date'], r['log'])
+            for r in records] == [('a', '2026-12-01', 'logs/byol/pretrain.log.json'),
+                                  ('b', '2026-12-02', 'logs/byol/pretrain_bbbbbbbb.log.json')]
     assert (out / 'logs/byol/pretrain.log.json').read_text() == '{"loss": -2.0}\n'
     assert json.loads((out / 'logs/byol/pretrain_bbbbbbbb.log.json').read_text())['loss'] == -3.0
 
     records = merge(str(out), [pretraining('repeat', 'a' * 64, -2.5)])
-    assert [(r['backbone_sha256'][0], r['date'], r['log']) for r in records] == [
-        ('a', '2026-12-02', 'logs/byol/pretrain.log.json'),
-        ('b', '2026-12-02', 'logs/byol/pretrain_bbbbbbbb.log.json')]
+    assert [(r['backbone_sha256'][0], r['date'], r['log'])
+            for r in records] == [('a', '2026-12-02', 'logs/byol/pretrain.log.json'),
+                                  ('b', '2026-12-02', 'logs/byol/pretrain_bbbbbbbb.log.json')]
     assert json.loads((out / 'logs/byol/pretrain.log.json').read_text())['loss'] == -2.5
 
 
@@ -283,10 +336,12 @@ def test_smoke_matrix_derives_a_tiny_run_of_a_gpu_preset_on_a_real_crop(shared_d
     cell at a tiny schedule; the preset's own configs otherwise. A crop without labels is named."""
     crop = osp.join(shared_data, 'rs_benchmark_crops', 'pseudo_potsdam_dataset')
     work = tmp_path / 'smoke'
-    log = run([sys.executable, 'tools/benchmarks/smoke_matrix.py',
-               'configs/benchmark_matrix/potsdam_r50_gpu.py', crop, '--work-dir', str(work),
-               '--methods', 'grass', '--heads', 'fcn', '--fractions', '0.1', '--seeds', '0',
-               '--dry-run'])
+    log = run([
+        sys.executable, 'tools/benchmarks/smoke_matrix.py',
+        'configs/benchmark_matrix/potsdam_r50_gpu.py', crop, '--work-dir',
+        str(work), '--methods', 'grass', '--heads', 'fcn', '--fractions', '0.1', '--seeds', '0',
+        '--dry-run'
+    ])
     assert '3 cells (1 pretrainings, 2 fine-tunings)' in log
     for split in ('img_dir/train', 'img_dir/val', 'ann_dir/train', 'ann_dir/val'):
         assert os.listdir(work / 'data' / split) == ['2_10_0_0_512_512.png']
@@ -302,10 +357,16 @@ def test_smoke_matrix_derives_a_tiny_run_of_a_gpu_preset_on_a_real_crop(shared_d
     assert finetune.val_dataloader.dataset.type == 'PotsdamDataset'
 
     (tmp_path / 'unlabelled' / 'img_dir').mkdir(parents=True)
-    failed = subprocess.run(
-        [sys.executable, 'tools/benchmarks/smoke_matrix.py',
-         'configs/benchmark_matrix/potsdam_r50_gpu.py', str(tmp_path / 'unlabelled')],
-        cwd=REPO, env=tool_env(), capture_output=True, text=True, timeout=300)
+    failed = subprocess.run([
+        sys.executable, 'tools/benchmarks/smoke_matrix.py',
+        'configs/benchmark_matrix/potsdam_r50_gpu.py',
+        str(tmp_path / 'unlabelled')
+    ],
+                            cwd=REPO,
+                            env=tool_env(),
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
     assert failed.returncode != 0 and 'unlabelled: no image in img_dir/ with a label' in \
         failed.stderr
 
@@ -317,15 +378,20 @@ def test_smoke_matrix_cuts_every_grass_warmup_to_fit_its_two_epochs():
     smoke = _tool('smoke_matrix')
     grass = 'configs/grass/grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'  # warm-up 3
     hooks = smoke.short_warmup(grass)['cfg_options']['custom_hooks']
-    assert hooks == [dict(type='GraSSStageHook', warmup_epochs=1),
-                     dict(type='GraSSVisualizationHook', interval=1)]
+    assert hooks == [
+        dict(type='GraSSStageHook', warmup_epochs=1),
+        dict(type='GraSSVisualizationHook', interval=1)
+    ]
     for warmup, expected in ((15, 1), (0, 0)):
-        ablation = dict(config=grass, cfg_options=dict(
-            model=dict(guide_scale=0.5),
-            custom_hooks=[dict(type='GraSSStageHook', warmup_epochs=warmup)]))
+        ablation = dict(
+            config=grass,
+            cfg_options=dict(
+                model=dict(guide_scale=0.5),
+                custom_hooks=[dict(type='GraSSStageHook', warmup_epochs=warmup)]))
         short = smoke.short_warmup(ablation)
-        assert short['cfg_options'] == dict(model=dict(guide_scale=0.5), custom_hooks=[
-            dict(type='GraSSStageHook', warmup_epochs=expected)])
+        assert short['cfg_options'] == dict(
+            model=dict(guide_scale=0.5),
+            custom_hooks=[dict(type='GraSSStageHook', warmup_epochs=expected)])
     simclr = 'configs/simclr/simclr_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'
     assert smoke.short_warmup(simclr) == dict(config=simclr)
     assert smoke.short_warmup(None) is None
@@ -333,16 +399,15 @@ def test_smoke_matrix_cuts_every_grass_warmup_to_fit_its_two_epochs():
 
 def test_label_subset_follows_the_matrix_subset_seed_not_the_finetuning_seed(tmp_path):
     runner = _tool('run_matrix')
-    matrix = runner.load_matrix(osp.join(REPO, 'configs', 'benchmark_matrix',
-                                         'dubai_aerial_cpu.py'))
+    matrix = runner.load_matrix(
+        osp.join(REPO, 'configs', 'benchmark_matrix', 'dubai_aerial_cpu.py'))
     config = matrix.downstream['fcn']['full']
     seeds = {}
     for subset_seed in (None, 4):
         if subset_seed is not None:
             matrix.subset_seed = subset_seed
         for seed in (0, 1):
-            cell = dict(kind='finetune', config=config, method='random', fraction=0.1,
-                        seed=seed)
+            cell = dict(kind='finetune', config=config, method='random', fraction=0.1, seed=seed)
             cfg = runner.build_config(matrix, cell, str(tmp_path), None)
             seeds[subset_seed, seed] = cfg.train_dataloader.dataset.seed
             assert cfg.randomness.seed == seed

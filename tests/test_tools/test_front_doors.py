@@ -9,8 +9,8 @@ import pytest
 
 from tests.helpers import REPO
 
-PYTHON_TOOLS = sorted(osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'tools', '**', '*.py'),
-                                                              recursive=True))
+PYTHON_TOOLS = sorted(
+    osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'tools', '**', '*.py'), recursive=True))
 SHELL_TOOLS = sorted(osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'tools', '*.sh')))
 # A misspelt path in each tool's first positional argument (or its required path option).
 MISSPELT = {
@@ -18,21 +18,23 @@ MISSPELT = {
     'tools/test.py': (['configs/grass/nope.py', 'x.pth'], 'no such config'),
     'tools/analysis_tools/linear_probe.py': (['nope.pth', '--out-dir', 'o'], 'nope.pth: no such'),
     'tools/analysis_tools/plot_scalars.py': (['nope.json'], 'nope.json: no such file'),
-    'tools/analysis_tools/sampling_purity.py': (
-        ['configs/grass/nope.py', '--img-dir', '.', '--ann-dir', '.', '--out-dir', 'o'],
-        'no such config'),
-    'tools/analysis_tools/visualize_sampling.py': (['configs/grass/grass.py', 'none', '.'],
-                                                   'no such config'),
-    'tools/benchmarks/collect_results.py': (['configs/benchmark_matrix/dubai_cpu.py'],
-                                            'no such config; closest'),
-    'tools/benchmarks/run_matrix.py': (['configs/benchmark_matrix/dubai_cpu.py'],
-                                       'no such config; closest'),
-    'tools/benchmarks/smoke_matrix.py': (['configs/benchmark_matrix/potsdam.py', '.'],
-                                         'no such config'),
-    'tools/dataset_converters/dubai_aerial.py': (['no_such_dir', 'out'], 'no_such_dir: no such folder'),
-    'tools/dataset_converters/make_patches.py': (['no_such_dir', 'out'], 'no_such_dir: no such folder'),
-    'tools/dataset_converters/prepare_rs_benchmark.py': (['potsdam', 'no_such_dir'],
-                                                         'no_such_dir: no such folder'),
+    'tools/analysis_tools/sampling_purity.py':
+    (['configs/grass/nope.py', '--img-dir', '.', '--ann-dir', '.', '--out-dir',
+      'o'], 'no such config'),
+    'tools/analysis_tools/visualize_sampling.py': (['configs/grass/grass.py', 'none',
+                                                    '.'], 'no such config'),
+    'tools/benchmarks/collect_results.py':
+    (['configs/benchmark_matrix/dubai_cpu.py'], 'no such config; closest'),
+    'tools/benchmarks/run_matrix.py':
+    (['configs/benchmark_matrix/dubai_cpu.py'], 'no such config; closest'),
+    'tools/benchmarks/smoke_matrix.py': (['configs/benchmark_matrix/potsdam.py',
+                                          '.'], 'no such config'),
+    'tools/dataset_converters/dubai_aerial.py': (['no_such_dir',
+                                                  'out'], 'no_such_dir: no such folder'),
+    'tools/dataset_converters/make_patches.py': (['no_such_dir',
+                                                  'out'], 'no_such_dir: no such folder'),
+    'tools/dataset_converters/prepare_rs_benchmark.py':
+    (['potsdam', 'no_such_dir'], 'no_such_dir: no such folder'),
     'tools/model_converters/extract_backbone.py': (['nope.pth', 'o.pth'], 'nope.pth: no such file'),
 }
 
@@ -62,19 +64,27 @@ def test_a_misspelt_path_is_one_line_naming_it(tool, monkeypatch, capsys):
 
 
 def test_every_tool_with_a_path_argument_is_checked():
-    takes_paths = {t for t in PYTHON_TOOLS
-                   if not t.endswith(('demo.py', 'benchmark_speed.py', 'check_env.py'))}
+    takes_paths = {
+        t
+        for t in PYTHON_TOOLS if not t.endswith(('demo.py', 'benchmark_speed.py', 'check_env.py'))
+    }
     assert takes_paths == set(MISSPELT)
 
 
 @pytest.mark.parametrize('tool', SHELL_TOOLS)
 def test_every_shell_tool_answers_help_and_names_a_missing_config(tool):
-    result = subprocess.run(['bash', tool, '--help'], cwd=REPO, capture_output=True, text=True,
+    result = subprocess.run(['bash', tool, '--help'],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
                             timeout=60)
     assert result.returncode == 0 and 'tools/' in result.stdout, result.stdout
     if tool == 'tools/install_cpu.sh':
         return
     args = {'tools/slurm_train.sh': ['part', 'job', 'nope.py']}.get(tool, ['nope.py', '1', '1'])
-    result = subprocess.run(['bash', tool, *args], cwd=REPO, capture_output=True, text=True,
+    result = subprocess.run(['bash', tool, *args],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
                             timeout=60)
     assert result.returncode == 2 and 'CONFIG nope.py: no such config' in result.stderr

@@ -11,11 +11,15 @@ TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'linear_probe.py')
 
 def test_probe_folds_a_random_and_a_trained_backbone_against_the_floor(
         shared_data, grass_checkpoint, tmp_path):
+
     def command(out):
-        return [sys.executable, TOOL, 'random', grass_checkpoint, '--names', 'random', 'tiny',
-                '--out-dir', str(out), '--data-root', osp.join(shared_data, 'dubai_aerial'),
-                '--tiles', '2', '3', '--scale', '0.25', '--patch', '32',
-                '--pixels-per-class', '300']
+        return [
+            sys.executable, TOOL, 'random', grass_checkpoint, '--names', 'random', 'tiny',
+            '--out-dir',
+            str(out), '--data-root',
+            osp.join(shared_data, 'dubai_aerial'), '--tiles', '2', '3', '--scale', '0.25',
+            '--patch', '32', '--pixels-per-class', '300'
+        ]
 
     out = tmp_path / 'probe'
     log = run(command(out))
@@ -31,18 +35,23 @@ def test_probe_folds_a_random_and_a_trained_backbone_against_the_floor(
     random = result['backbones'][0]['folds']
     assert all(random[f]['linear']['mIoU'] > result['floor'][f]['mIoU'] for f in random)
     table = (out / 'probe.md').read_text()
-    assert '| floor (majority class) | mIoU |' in table and '| tiny − random | linear mIoU |' in table
+    assert '| floor (majority class) | mIoU |' in table
+    assert '| tiny − random | linear mIoU |' in table
     assert 'tile 2' in table and 'tile 3' in table and 'tiny: linear mIoU' in log
     # Nothing is overwritten.
-    refused = subprocess.run(command(out), cwd=REPO, env=tool_env(), capture_output=True,
-                             text=True)
+    refused = subprocess.run(command(out), cwd=REPO, env=tool_env(), capture_output=True, text=True)
     assert refused.returncode != 0 and 'exists' in refused.stderr
 
 
 def test_probe_names_a_missing_backbone_file(tmp_path):
-    result = subprocess.run([sys.executable, TOOL, str(tmp_path / 'nope.pth'), '--out-dir',
-                             str(tmp_path / 'o')], cwd=REPO, env=tool_env(),
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, TOOL,
+         str(tmp_path / 'nope.pth'), '--out-dir',
+         str(tmp_path / 'o')],
+        cwd=REPO,
+        env=tool_env(),
+        capture_output=True,
+        text=True)
     assert result.returncode == 2 and 'nope.pth: no such file' in result.stderr
 
 
@@ -52,8 +61,10 @@ PURITY = osp.join(REPO, 'tools', 'analysis_tools', 'sampling_purity.py')
 def test_sampling_purity_at_random_init_and_from_a_checkpoint(synthetic_root, grass_checkpoint,
                                                               tmp_path):
     config = osp.join(REPO, 'configs', 'grass', 'grass_resnet18_1xb16-coslr-30e_synthetic-128px.py')
-    common = [sys.executable, PURITY, config, '--img-dir', f'{synthetic_root}/img_dir/train',
-              '--ann-dir', f'{synthetic_root}/ann_dir/train', '--num-images', '8', '--batch', '4']
+    common = [
+        sys.executable, PURITY, config, '--img-dir', f'{synthetic_root}/img_dir/train', '--ann-dir',
+        f'{synthetic_root}/ann_dir/train', '--num-images', '8', '--batch', '4'
+    ]
     for name, extra in (('null', []), ('trained', ['--checkpoint', grass_checkpoint])):
         run(common + ['--out-dir', str(tmp_path / name)] + extra)
         summary = json.loads((tmp_path / name / 'summary.json').read_text())
@@ -64,8 +75,12 @@ def test_sampling_purity_at_random_init_and_from_a_checkpoint(synthetic_root, gr
         assert diff['ci95'][0] <= diff['mean'] <= diff['ci95'][1]
         assert (tmp_path / name / 'purity.png').stat().st_size > 1000
     assert summary['checkpoint'] == grass_checkpoint
-    refused = subprocess.run(common + ['--out-dir', str(tmp_path / 'null')], cwd=REPO,
-                             env=tool_env(), capture_output=True, text=True)
+    refused = subprocess.run(
+        common + ['--out-dir', str(tmp_path / 'null')],
+        cwd=REPO,
+        env=tool_env(),
+        capture_output=True,
+        text=True)
     assert refused.returncode != 0 and 'exists' in refused.stderr
 
 
@@ -78,6 +93,10 @@ def test_plot_scalars_draws_training_and_validation_keys(tmp_path):
     out = run([sys.executable, tool, str(scalars), '--out', str(tmp_path / 'c.png')])
     assert 'loss (6 points), lr (6 points), mIoU (1 points)' in out
     assert (tmp_path / 'c.png').stat().st_size > 1000
-    bad = subprocess.run([sys.executable, tool, str(scalars), '--keys', 'mDice'], cwd=REPO,
-                         env=tool_env(), capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, tool, str(scalars), '--keys', 'mDice'],
+        cwd=REPO,
+        env=tool_env(),
+        capture_output=True,
+        text=True)
     assert bad.returncode == 2 and "no key ['mDice']" in bad.stderr

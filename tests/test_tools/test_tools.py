@@ -15,15 +15,16 @@ import torch
 from tests.helpers import GRASS_SYNTHETIC, REPO
 
 SEG_CONFIG = osp.join(REPO, 'configs', 'benchmarks', 'synthetic',
-                  'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
+                      'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
 
 
 def tool_env() -> dict:
     """The checkout first on PYTHONPATH (as dist_train.sh does) and this interpreter's bin/ first
     on PATH, so `mim` and `torchrun` are the venv's even when it is not activated."""
-    return dict(os.environ,
-                PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''),
-                PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
+    return dict(
+        os.environ,
+        PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''),
+        PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
 
 
 def free_port() -> str:
@@ -36,8 +37,7 @@ def free_port() -> str:
 def run(args, cwd=REPO, timeout=600, **env_vars):
     """Run a tool as a user would; fail with its output if it fails."""
     env = dict(tool_env(), **env_vars)
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
-                            timeout=timeout)
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, (result.stdout[-3000:], result.stderr[-3000:])
     return result.stdout + result.stderr
 
@@ -71,15 +71,21 @@ def test_mim_train_grass_mm_finds_the_config_by_name(synthetic_root, tmp_path):
         pytest.skip('grass_mm is installed without .mim (an editable install); '
                     'bash tools/install_cpu.sh installs it for mim')
     work = str(tmp_path / 'mim')
-    log = run(['mim', 'train', 'grass_mm', osp.basename(GRASS_SYNTHETIC), '--gpus', '0',
-               '--work-dir', work] + tiny_options(synthetic_root), cwd=str(tmp_path))
+    log = run(
+        [
+            'mim', 'train', 'grass_mm',
+            osp.basename(GRASS_SYNTHETIC), '--gpus', '0', '--work-dir', work
+        ] + tiny_options(synthetic_root),
+        cwd=str(tmp_path))
     assert 'GraSS stage: warmup -> gs' in log and osp.isfile(osp.join(work, 'epoch_2.pth'))
 
 
 def test_dist_train_two_cpu_processes(synthetic_root, tmp_path):
     work = str(tmp_path / 'dist')
-    log = run(['bash', 'tools/dist_train.sh', GRASS_SYNTHETIC, '2', '--work-dir', work] +
-              tiny_options(synthetic_root, batch=2), PORT=free_port())
+    log = run(
+        ['bash', 'tools/dist_train.sh', GRASS_SYNTHETIC, '2', '--work-dir', work] +
+        tiny_options(synthetic_root, batch=2),
+        PORT=free_port())
     assert 'Distributed launcher: pytorch' in log
     # The switch is checked across ranks (an all-reduce) and logged once.
     assert 'GraSS stage: warmup -> gs (epoch 1, iter 2, all 2 ranks)' in log
@@ -95,8 +101,10 @@ def test_dist_train_two_cpu_processes(synthetic_root, tmp_path):
 
 
 def test_gs_gathers_negatives_across_two_cpu_ranks():
-    log = run(['torchrun', '--nproc_per_node', '2', '--master_port', free_port(),
-               'tests/dist_gs_negatives.py'])
+    log = run([
+        'torchrun', '--nproc_per_node', '2', '--master_port',
+        free_port(), 'tests/dist_gs_negatives.py'
+    ])
     # 2 ranks x 2 images: 8 views, so 6 negatives per anchor (2 if not gathered),
     # in the guide pass and in the training pass.
     assert 'rank 0: negatives per anchor [6, 6]' in log
@@ -108,23 +116,32 @@ def test_mim_train_mmseg_then_tools_test(synthetic_root, tmp_path):
     backbone = str(tmp_path / 'backbone.pth')
     torch.save({'state_dict': ResNet(depth=18).state_dict()}, backbone)
     work = str(tmp_path / 'seg')
-    roots = [f'{split}_dataloader.dataset.data_root={synthetic_root}'
-             for split in ('train', 'val', 'test')]
-    log = run(['mim', 'train', 'mmseg', SEG_CONFIG, '--gpus', '0', '--work-dir', work,
-               '--cfg-options', *roots, f'model.backbone.init_cfg.checkpoint={backbone}',
-               'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
-               'default_hooks.checkpoint.interval=2', 'train_dataloader.batch_size=2',
-               'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
-               'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False'],
+    roots = [
+        f'{split}_dataloader.dataset.data_root={synthetic_root}'
+        for split in ('train', 'val', 'test')
+    ]
+    log = run([
+        'mim', 'train', 'mmseg', SEG_CONFIG, '--gpus', '0', '--work-dir', work, '--cfg-options',
+        *roots, f'model.backbone.init_cfg.checkpoint={backbone}', 'train_cfg.max_iters=2',
+        'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
+        'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False', 'val_dataloader.num_workers=0',
+        'val_dataloader.persistent_workers=False'
+    ],
               cwd=str(tmp_path))
     assert 'PretrainedCheckHook: all 120 tensors of backbone equal' in log
-    log = run([sys.executable, 'tools/test.py', SEG_CONFIG, osp.join(work, 'iter_2.pth'),
-               '--work-dir', str(tmp_path / 'test'), '--cfg-options', *roots,
-               'test_dataloader.num_workers=0'])
+    log = run([
+        sys.executable, 'tools/test.py', SEG_CONFIG,
+        osp.join(work, 'iter_2.pth'), '--work-dir',
+        str(tmp_path / 'test'), '--cfg-options', *roots, 'test_dataloader.num_workers=0'
+    ])
     single = re.search(r'mIoU: (\d+\.\d+)', log)
-    log = run(['bash', 'tools/dist_test.sh', SEG_CONFIG, osp.join(work, 'iter_2.pth'), '2',
-               '--work-dir', str(tmp_path / 'dist_test'), '--cfg-options', *roots,
-               'test_dataloader.num_workers=0'], PORT=free_port())
+    log = run([
+        'bash', 'tools/dist_test.sh', SEG_CONFIG,
+        osp.join(work, 'iter_2.pth'), '2', '--work-dir',
+        str(tmp_path / 'dist_test'), '--cfg-options', *roots, 'test_dataloader.num_workers=0'
+    ],
+              PORT=free_port())
     assert 'Distributed launcher: pytorch' in log
     assert re.search(r'mIoU: (\d+\.\d+)', log).group(1) == single.group(1)  # same 4 images
 
@@ -133,14 +150,19 @@ def test_amp_on_cpu_is_a_clear_error(synthetic_root, tmp_path):
     if torch.cuda.is_available():
         pytest.skip('this machine has a GPU')
     result = subprocess.run([sys.executable, 'tools/train.py', GRASS_SYNTHETIC, '--amp'],
-                            cwd=REPO, env=tool_env(), capture_output=True, text=True)
+                            cwd=REPO,
+                            env=tool_env(),
+                            capture_output=True,
+                            text=True)
     assert result.returncode != 0 and '--amp needs a GPU' in result.stderr
 
 
 def test_demo_end_to_end_and_never_overwrites(tmp_path):
     work = str(tmp_path / 'demo')
-    log = run([sys.executable, 'tools/demo.py', '--work-dir', work, '--pretrain-epochs', '2',
-               '--finetune-iters', '4', '--num-workers', '0'])
+    log = run([
+        sys.executable, 'tools/demo.py', '--work-dir', work, '--pretrain-epochs', '2',
+        '--finetune-iters', '4', '--num-workers', '0'
+    ])
     miou = re.search(r'val mIoU     : (\d+\.\d+)', log)
     assert miou and 0 <= float(miou.group(1)) <= 100
     assert 'GraSS stage: warmup -> gs' in log
@@ -154,17 +176,22 @@ def test_demo_end_to_end_and_never_overwrites(tmp_path):
     assert re.search(r'k-NN probe   : top-1 \d+\.\d+ before pretraining, \d+\.\d+ after', log)
     state = torch.load(osp.join(work, 'backbone.pth'), weights_only=True)['state_dict']
     assert len(state) == 120  # every ResNet-18 tensor, buffers included
-    result = subprocess.run([sys.executable, 'tools/demo.py', '--work-dir', work], cwd=REPO,
-                            env=tool_env(), capture_output=True, text=True)
+    result = subprocess.run([sys.executable, 'tools/demo.py', '--work-dir', work],
+                            cwd=REPO,
+                            env=tool_env(),
+                            capture_output=True,
+                            text=True)
     assert result.returncode != 0 and 'is not empty' in result.stderr
     assert osp.isfile(osp.join(work, 'backbone.pth'))
 
 
 def test_demo_on_real_dubai_tiles(shared_data, tmp_path):
     work = str(tmp_path / 'demo')
-    log = run([sys.executable, 'tools/demo.py', '--data-root',
-               osp.join(shared_data, 'dubai_aerial'), '--work-dir', work,
-               '--pretrain-epochs', '2', '--finetune-iters', '2', '--num-workers', '0'])
+    log = run([
+        sys.executable, 'tools/demo.py', '--data-root',
+        osp.join(shared_data, 'dubai_aerial'), '--work-dir', work, '--pretrain-epochs', '2',
+        '--finetune-iters', '2', '--num-workers', '0'
+    ])
     assert "{'train': 54, 'val': 9}" in log and re.search(r'val mIoU     : \d+\.\d+', log)
     assert 'data         : dubai' in log
     shutil.rmtree(work)
@@ -176,8 +203,10 @@ def test_visualize_sampling(images, synthetic_root, grass_checkpoint, request, t
     if images == 'real':  # the real unlabelled aerial scenes (large, varied sizes)
         folder = osp.join(request.getfixturevalue('shared_data'), 'aerial_unlabeled')
     out = str(tmp_path / 'vis')
-    log = run([sys.executable, 'tools/analysis_tools/visualize_sampling.py', GRASS_SYNTHETIC,
-               grass_checkpoint, folder, '--out-dir', out, '--num-images', '6', '--show', '4'])
+    log = run([
+        sys.executable, 'tools/analysis_tools/visualize_sampling.py', GRASS_SYNTHETIC,
+        grass_checkpoint, folder, '--out-dir', out, '--num-images', '6', '--show', '4'
+    ])
     assert re.search(r'12 views of 6 images: mean box area 0\.\d+ of the view', log)
     assert 'init_weights' not in log  # results, not the stack's initialisation chatter
     grid = mmcv.imread(osp.join(out, 'sampling_grid.png'))
@@ -190,14 +219,20 @@ def test_visualize_sampling(images, synthetic_root, grass_checkpoint, request, t
 
 def test_visualize_sampling_refuses_a_model_that_does_not_sample(synthetic_root, tmp_path):
     simclr = GRASS_SYNTHETIC.replace('/grass/grass_', '/simclr/simclr_')
-    result = subprocess.run([sys.executable, 'tools/analysis_tools/visualize_sampling.py',
-                             simclr, 'none', synthetic_root], cwd=REPO, env=tool_env(),
-                            capture_output=True, text=True)
+    result = subprocess.run([
+        sys.executable, 'tools/analysis_tools/visualize_sampling.py', simclr, 'none', synthetic_root
+    ],
+                            cwd=REPO,
+                            env=tool_env(),
+                            capture_output=True,
+                            text=True)
     assert result.returncode != 0 and 'model.type=SimCLR is not GraSS' in result.stderr
 
 
 def test_benchmark_speed_prints_a_table_not_initialisation_reports():
-    log = run([sys.executable, 'tools/analysis_tools/benchmark_speed.py', '--depths', '18',
-               '--sizes', '64', '--batch', '4', '--steps', '1', '--warmup', '1'])
+    log = run([
+        sys.executable, 'tools/analysis_tools/benchmark_speed.py', '--depths', '18', '--sizes',
+        '64', '--batch', '4', '--steps', '1', '--warmup', '1'
+    ])
     assert '| ResNet-18 | 64 px |' in log
     assert 'init_weights' not in log and 'KaimingInit' not in log

@@ -6,8 +6,11 @@ from grass_mm.utils import extract_backbone, weights_sha256
 
 def test_extract_backbone_writes_plain_tensors(tmp_path):
     src, dst = tmp_path / 'epoch_1.pth', tmp_path / 'out' / 'backbone.pth'
-    state = {'backbone.conv1.weight': torch.randn(2, 3), 'backbone.bn1.bias': torch.zeros(2),
-             'neck.fc0.weight': torch.ones(1)}
+    state = {
+        'backbone.conv1.weight': torch.randn(2, 3),
+        'backbone.bn1.bias': torch.zeros(2),
+        'neck.fc0.weight': torch.ones(1)
+    }
     torch.save({'state_dict': state, 'meta': {'epoch': 1}}, src)
     assert extract_backbone(str(src), str(dst)) == 2
     loaded = torch.load(dst, weights_only=True)['state_dict']

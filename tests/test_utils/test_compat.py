@@ -16,12 +16,16 @@ from grass_mm.utils import WEIGHTS_ONLY_ENV, load_local_checkpoint
 def run_python(code: str, tmp_path, name='script.py') -> subprocess.CompletedProcess:
     script = tmp_path / name
     script.write_text(textwrap.dedent(code))
-    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          timeout=300, cwd=tmp_path)
+    return subprocess.run([sys.executable, str(script)],
+                          capture_output=True,
+                          text=True,
+                          timeout=300,
+                          cwd=tmp_path)
 
 
 def test_torchvision_imports_after_grass_mm(tmp_path):
-    result = run_python("""
+    result = run_python(
+        """
         import grass_mm
         import torchvision
         from torchvision.transforms import functional
@@ -35,7 +39,8 @@ def test_torchvision_imports_after_grass_mm(tmp_path):
 def test_torchvision_works_in_spawned_dataloader_workers(tmp_path):
     # A spawned worker re-imports the main module, which imports grass_mm first (as
     # tools/train.py does), then unpickles an mmpretrain dataset that imports torchvision.
-    result = run_python("""
+    result = run_python(
+        """
         import grass_mm
         import torch
         from torch.utils.data import DataLoader
@@ -116,12 +121,16 @@ def test_the_converter_says_what_the_bad_file_is_in_one_line(tmp_path):
     import sys
     notes = tmp_path / 'notes.pth'
     notes.write_text('hello\n')
-    tool = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), 'tools',
-                        'model_converters', 'extract_backbone.py')
-    result = subprocess.run([sys.executable, tool, str(notes), str(tmp_path / 'out.pth')],
-                            capture_output=True, text=True,
-                            env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(
-                                os.path.dirname(__file__)))))
+    tool = os.path.join(
+        os.path.dirname(os.path.dirname(os.path.dirname(__file__))), 'tools', 'model_converters',
+        'extract_backbone.py')
+    result = subprocess.run(
+        [sys.executable, tool, str(notes),
+         str(tmp_path / 'out.pth')],
+        capture_output=True,
+        text=True,
+        env=dict(
+            os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.dirname(__file__)))))
     assert result.returncode != 0 and 'Traceback' not in result.stderr
     assert f'could not read checkpoint {notes}: it is not a torch checkpoint' in result.stderr
     assert not (tmp_path / 'out.pth').exists()
@@ -129,6 +138,7 @@ def test_the_converter_says_what_the_bad_file_is_in_one_line(tmp_path):
 
 def test_declaring_torchvision_ops_is_a_no_op_once_imported():
     import torchvision  # noqa: F401
+
     from grass_mm.utils import declare_torchvision_ops
     assert declare_torchvision_ops() is False
     assert os.environ.get(WEIGHTS_ONLY_ENV, '0') != '1'
@@ -136,13 +146,14 @@ def test_declaring_torchvision_ops_is_a_no_op_once_imported():
 
 def _startup_hook_installed() -> bool:
     import sysconfig
-    return os.path.isfile(os.path.join(sysconfig.get_paths()['purelib'],
-                                       'grass_mm_torchvision_fix.pth'))
+    return os.path.isfile(
+        os.path.join(sysconfig.get_paths()['purelib'], 'grass_mm_torchvision_fix.pth'))
 
 
-@pytest.mark.skipif(not _startup_hook_installed(),
-                    reason='no grass_mm_torchvision_fix.pth: this venv was not made by '
-                    'tools/install_cpu.sh')
+@pytest.mark.skipif(
+    not _startup_hook_installed(),
+    reason='no grass_mm_torchvision_fix.pth: this venv was not made by '
+    'tools/install_cpu.sh')
 @pytest.mark.parametrize('first_line', [
     'import torchvision', 'import torch; import torchvision.ops', 'import mmpretrain.models',
     'import grass_mm; import torchvision'
@@ -150,11 +161,17 @@ def _startup_hook_installed() -> bool:
 def test_torchvision_imports_first_in_a_fresh_interpreter(first_line, tmp_path):
     import subprocess
     import sys
-    script = f'{first_line}\nimport torch, torchvision\nprint(torchvision.ops.box_area(torch.ones(1, 4)))\n'
+    script = (f'{first_line}\nimport torch, torchvision\n'
+              'print(torchvision.ops.box_area(torch.ones(1, 4)))\n')
     # cwd and PYTHONPATH away from the checkout: the hook must find the installed grass_mm
-    result = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True,
-                            cwd=tmp_path, env={k: v for k, v in os.environ.items()
-                                               if k != 'PYTHONPATH'})
+    result = subprocess.run([sys.executable, '-c', script],
+                            capture_output=True,
+                            text=True,
+                            cwd=tmp_path,
+                            env={
+                                k: v
+                                for k, v in os.environ.items() if k != 'PYTHONPATH'
+                            })
     assert result.returncode == 0, result.stderr[-2000:]
     assert 'tensor([0.])' in result.stdout
 
@@ -165,7 +182,9 @@ def test_the_startup_hook_costs_nothing_for_scripts_without_torchvision(tmp_path
     import sys
     script = ('import sys\n'
               "print(sorted(m for m in ('torch', 'grass_mm', 'torchvision') if m in sys.modules))")
-    result = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, '-c', script],
+                            capture_output=True,
+                            text=True,
                             cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == '[]'

@@ -29,14 +29,15 @@ import sys
 import time
 from typing import Callable, Dict, List
 
-import grass_mm  # noqa: F401  (stack fixes, registration)
 import numpy as np
 import torch
-from grass_mm.datasets.synthetic import render_scene
-from grass_mm.models.utils import crop_and_resize, select_regions
 from mmcv.ops import bbox_overlaps
 from mmengine.logging import MMLogger
 from mmpretrain.registry import MODELS
+
+import grass_mm  # noqa: F401  (stack fixes, registration)
+from grass_mm.datasets.synthetic import render_scene
+from grass_mm.models.utils import crop_and_resize, select_regions
 
 MEAN = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)
 STD = torch.tensor([58.395, 57.12, 57.375]).view(1, 3, 1, 1)
@@ -51,8 +52,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--warmup', type=int, default=2, help='unmeasured steps per method')
     parser.add_argument('--guide-scale', type=float, default=0.5)
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
-    parser.add_argument('--checkpoint', help='GraSS/SimCLR checkpoint for the weights '
-                        '(boxes of a trained network are more stable than a random one)')
+    parser.add_argument(
+        '--checkpoint',
+        help='GraSS/SimCLR checkpoint for the weights '
+        '(boxes of a trained network are more stable than a random one)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--memory-of', help=argparse.SUPPRESS)  # internal: CPU memory child
     return parser.parse_args()
@@ -62,11 +65,16 @@ def model_cfg(kind: str, depth: int, **grass) -> dict:
     channels = 512 if depth < 50 else 2048
     cfg = dict(
         type=kind,
-        backbone=dict(type='ResNet', depth=depth, norm_cfg=dict(type='BN'),
-                      zero_init_residual=True),
-        neck=dict(type='NonLinearNeck', in_channels=channels, hid_channels=channels,
-                  out_channels=128, num_layers=2, with_avg_pool=True,
-                  norm_cfg=dict(type='BN1d')),
+        backbone=dict(
+            type='ResNet', depth=depth, norm_cfg=dict(type='BN'), zero_init_residual=True),
+        neck=dict(
+            type='NonLinearNeck',
+            in_channels=channels,
+            hid_channels=channels,
+            out_channels=128,
+            num_layers=2,
+            with_avg_pool=True,
+            norm_cfg=dict(type='BN1d')),
         head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.5))
     if kind == 'GraSS':
         cfg.update(stage='gs', **grass)
@@ -84,8 +92,8 @@ def make_views(batch: int, size: int, seed: int) -> List[torch.Tensor]:
             y, x = rng.integers(0, 256 - 128, 2)
             crop = torch.from_numpy(image[y:y + 128, x:x + 128].copy()).permute(2, 0, 1)
             crops.append(crop.float())
-        stack = torch.nn.functional.interpolate(torch.stack(crops), size=(size, size),
-                                                mode='bilinear', align_corners=False)
+        stack = torch.nn.functional.interpolate(
+            torch.stack(crops), size=(size, size), mode='bilinear', align_corners=False)
         views.append((stack - MEAN) / STD)
     return views
 
@@ -126,6 +134,7 @@ def step_fn(model, views, device: str) -> Callable[[], None]:
         optimizer.zero_grad(set_to_none=True)
         if device == 'cuda':
             torch.cuda.synchronize()
+
     return step
 
 
@@ -149,9 +158,14 @@ def peak_memory(model, views, device: str, steps: int) -> float:
 def rss_growth(name: str, depth: int, size: int, args: argparse.Namespace) -> float:
     """CPU: peak-RSS growth of ``name``'s steps, in a fresh process (forking a process whose
     OpenMP pool has run can hang). Same seed, so the same weights and input."""
-    cmd = [sys.executable, __file__, '--depths', str(depth), '--sizes', str(size),
-           '--batch', str(args.batch), '--warmup', str(args.warmup), '--seed', str(args.seed),
-           '--device', 'cpu', '--memory-of', name]
+    cmd = [
+        sys.executable, __file__, '--depths',
+        str(depth), '--sizes',
+        str(size), '--batch',
+        str(args.batch), '--warmup',
+        str(args.warmup), '--seed',
+        str(args.seed), '--device', 'cpu', '--memory-of', name
+    ]
     if args.checkpoint:
         cmd += ['--checkpoint', args.checkpoint]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -192,6 +206,7 @@ def measure(depth: int, size: int, args: argparse.Namespace) -> dict:
         boxes = select_regions(maps, (size, size), eff.threshold_ratio)
         crop_and_resize(flat, boxes, mode=eff.crop_interpolation)
         sync()
+
     select_and_crop()
     select_time = statistics.median(timed(select_and_crop) for _ in range(args.steps))
 
@@ -200,15 +215,22 @@ def measure(depth: int, size: int, args: argparse.Namespace) -> dict:
     full_boxes = select_regions(maps, (size, size))
     scaled_boxes = select_regions(scaled.gradient_maps(flat), (size, size))
     if args.device == 'cuda':
-        memory = {name: peak_memory(models[name], views, args.device, max(2, args.warmup))
-                  for name in ('simclr', 'eff', 'ref')}
+        memory = {
+            name: peak_memory(models[name], views, args.device, max(2, args.warmup))
+            for name in ('simclr', 'eff', 'ref')
+        }
     else:
         memory = {name: rss_growth(name, depth, size, args) for name in ('simclr', 'eff', 'ref')}
     return dict(
-        depth=depth, size=size, simclr=median['simclr'],
-        eff=median['eff'] / median['simclr'], ref=median['ref'] / median['simclr'],
-        share=select_time / median['eff'], mem_eff=memory['eff'] / memory['simclr'],
-        mem_ref=memory['ref'] / memory['simclr'], scale=median['scale'] / median['simclr'],
+        depth=depth,
+        size=size,
+        simclr=median['simclr'],
+        eff=median['eff'] / median['simclr'],
+        ref=median['ref'] / median['simclr'],
+        share=select_time / median['eff'],
+        mem_eff=memory['eff'] / memory['simclr'],
+        mem_ref=memory['ref'] / memory['simclr'],
+        scale=median['scale'] / median['simclr'],
         iou=bbox_overlaps(full_boxes.float(), scaled_boxes.float(), aligned=True).mean().item())
 
 
@@ -229,10 +251,12 @@ def main() -> None:
     for depth in args.depths:
         for size in args.sizes:
             r = measure(depth, size, args)
-            print(f"| ResNet-{r['depth']} | {r['size']} px | {r['simclr']:.3f} | "
-                  f"{r['eff']:.2f}x | {r['ref']:.2f}x | {r['share']:.1%} | "
-                  f"{r['mem_eff']:.2f}x | {r['mem_ref']:.2f}x | {r['scale']:.2f}x | "
-                  f"{r['iou']:.2f} |", flush=True)
+            print(
+                f"| ResNet-{r['depth']} | {r['size']} px | {r['simclr']:.3f} | "
+                f"{r['eff']:.2f}x | {r['ref']:.2f}x | {r['share']:.1%} | "
+                f"{r['mem_eff']:.2f}x | {r['mem_ref']:.2f}x | {r['scale']:.2f}x | "
+                f"{r['iou']:.2f} |",
+                flush=True)
 
 
 if __name__ == '__main__':

@@ -34,7 +34,6 @@ from typing import Sequence
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 
-import grass_mm  # noqa: F401,E402  (stack fixes, registration)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
@@ -42,12 +41,14 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402
 from mmengine.runner.checkpoint import CheckpointLoader  # noqa: E402
-
-from grass_mm.datasets import DUBAI_EVAL_CLASSES, load_dubai_tiles  # noqa: E402
-from grass_mm.evaluation import (balanced_indices, confusion_matrix,  # noqa: E402
-                                 fit_linear_probe, knn_predict, majority_floor, scores)
-from grass_mm.utils.cli import existing_config, file_or  # noqa: E402
 from mmpretrain.registry import MODELS  # noqa: E402
+
+import grass_mm  # noqa: F401,E402  (stack fixes, registration)
+from grass_mm.datasets import DUBAI_EVAL_CLASSES, load_dubai_tiles  # noqa: E402
+from grass_mm.evaluation import fit_linear_probe  # noqa: E402
+from grass_mm.evaluation import (balanced_indices, confusion_matrix, knn_predict, majority_floor,
+                                 scores)
+from grass_mm.utils.cli import existing_config, file_or  # noqa: E402
 
 DEFAULT_CONFIG = 'configs/grass/grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'
 STRIDE = 8
@@ -55,29 +56,46 @@ STRIDE = 8
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('backbones', nargs='+', metavar='BACKBONE', type=file_or('random'),
-                        help="'random', an exported backbone file or a training checkpoint")
+    parser.add_argument(
+        'backbones',
+        nargs='+',
+        metavar='BACKBONE',
+        type=file_or('random'),
+        help="'random', an exported backbone file or a training checkpoint")
     parser.add_argument('--out-dir', required=True, help='output folder (must not hold a probe)')
     parser.add_argument('--names', nargs='+', help='table names, one per BACKBONE')
     parser.add_argument(
         '--data-root',
-        default=osp.join(os.environ.get('GRASS_MM_DATA', osp.join(REPO, '..', 'shared', 'data')),
-                         'dubai_aerial'),
+        default=osp.join(
+            os.environ.get('GRASS_MM_DATA', osp.join(REPO, '..', 'shared', 'data')),
+            'dubai_aerial'),
         help='the Dubai aerial set in its original layout (default: $GRASS_MM_DATA/dubai_aerial)')
-    parser.add_argument('--config', default=osp.join(REPO, DEFAULT_CONFIG), type=existing_config,
-                        help='pretraining config: its backbone and normalisation')
-    parser.add_argument('--tiles', nargs='+', type=int, default=[1, 2, 3, 4, 5, 6, 7],
-                        help='tiles read (default: all 7)')
-    parser.add_argument('--folds', nargs='+', type=int,
-                        help='held-out tiles (default: every tile read)')
+    parser.add_argument(
+        '--config',
+        default=osp.join(REPO, DEFAULT_CONFIG),
+        type=existing_config,
+        help='pretraining config: its backbone and normalisation')
+    parser.add_argument(
+        '--tiles',
+        nargs='+',
+        type=int,
+        default=[1, 2, 3, 4, 5, 6, 7],
+        help='tiles read (default: all 7)')
+    parser.add_argument(
+        '--folds', nargs='+', type=int, help='held-out tiles (default: every tile read)')
     parser.add_argument('--scale', type=float, default=0.5, help='one resize factor for all')
-    parser.add_argument('--stages', type=int, nargs='+', default=[2, 3, 4], choices=[1, 2, 3, 4],
-                        help='ResNet stages whose features are read out (default: 2 3 4)')
-    parser.add_argument('--pixels-per-class', type=int, default=10000,
-                        help='training pixels per class per fold')
+    parser.add_argument(
+        '--stages',
+        type=int,
+        nargs='+',
+        default=[2, 3, 4],
+        choices=[1, 2, 3, 4],
+        help='ResNet stages whose features are read out (default: 2 3 4)')
+    parser.add_argument(
+        '--pixels-per-class', type=int, default=10000, help='training pixels per class per fold')
     parser.add_argument('--patch', type=int, default=32, help='k-NN patch size (px)')
-    parser.add_argument('--min-purity', type=float, default=0.6,
-                        help='share of a k-NN window its class must cover')
+    parser.add_argument(
+        '--min-purity', type=float, default=0.6, help='share of a k-NN window its class must cover')
     parser.add_argument('--k', type=int, default=20, help='k-NN neighbours')
     parser.add_argument('--seed', type=int, default=0, help='random init and pixel draw')
     args = parser.parse_args(argv)
@@ -119,8 +137,12 @@ def build_backbone(cfg: Config, source: str, seed: int,
 
 
 @torch.no_grad()
-def dense_features(backbone: torch.nn.Module, images: list, mean: torch.Tensor,
-                   std: torch.Tensor, to_rgb: bool, stages: Sequence[int] = (2, 3, 4)) -> list:
+def dense_features(backbone: torch.nn.Module,
+                   images: list,
+                   mean: torch.Tensor,
+                   std: torch.Tensor,
+                   to_rgb: bool,
+                   stages: Sequence[int] = (2, 3, 4)) -> list:
     """``stages`` upsampled to stride 8 and concatenated: one ``[C, h, w]`` fp16 per image."""
     feats = []
     out = sorted({*stages, 4})
@@ -187,25 +209,32 @@ def probe_backbone(backbone, samples, patches, args, norm) -> dict:
         for i in np.flatnonzero(tiles == fold):
             logits = torch.einsum('kc,chw->khw', layer.weight, feats[i].float())
             logits = logits + layer.bias[:, None, None]
-            up = F.interpolate(logits[None], size=samples[i]['label'].shape, mode='bilinear',
-                               align_corners=False)[0]
-            conf += confusion_matrix(up.argmax(0), torch.from_numpy(samples[i]['label']),
-                                     num_classes)
+            up = F.interpolate(
+                logits[None], size=samples[i]['label'].shape, mode='bilinear',
+                align_corners=False)[0]
+            conf += confusion_matrix(
+                up.argmax(0), torch.from_numpy(samples[i]['label']), num_classes)
         bank = patches[2] != fold
-        pred = knn_predict(embed[bank], patches[1][bank], embed[~bank], k=args.k,
-                           num_classes=num_classes)
+        pred = knn_predict(
+            embed[bank], patches[1][bank], embed[~bank], k=args.k, num_classes=num_classes)
         knn_conf = confusion_matrix(pred, patches[1][~bank], num_classes)
         knn = scores(knn_conf)
-        folds[fold] = dict(linear=scores(conf), knn=dict(mAcc=knn['mAcc'], top1=knn['aAcc']),
-                           confusion=conf.tolist(), knn_confusion=knn_conf.tolist(),
-                           train_pixels=int(len(keep)))
+        folds[fold] = dict(
+            linear=scores(conf),
+            knn=dict(mAcc=knn['mAcc'], top1=knn['aAcc']),
+            confusion=conf.tolist(),
+            knn_confusion=knn_conf.tolist(),
+            train_pixels=int(len(keep)))
     # Every pixel and patch is tested once over the folds: their summed confusion is a
     # steadier score than a mean of folds where a class may have a handful of test pixels.
     pooled = dict(
         linear=scores(sum(torch.tensor(f['confusion']) for f in folds.values())),
         knn=scores(sum(torch.tensor(f['knn_confusion']) for f in folds.values())))
-    return dict(folds=folds, pooled=pooled, feature_s=round(feature_s, 1),
-                total_s=round(time.time() - start, 1))
+    return dict(
+        folds=folds,
+        pooled=pooled,
+        feature_s=round(feature_s, 1),
+        total_s=round(time.time() - start, 1))
 
 
 def floors(samples, folds) -> dict:
@@ -256,12 +285,13 @@ def fold_table(result: dict) -> str:
     first = result['backbones'][0]
     for b in result['backbones'][1:]:
         for key, metric in (('linear', 'mIoU'), ('knn', 'mAcc')):
-            diff = [b['folds'][str(f)][key][metric] - first['folds'][str(f)][key][metric]
-                    for f in folds]
+            diff = [
+                b['folds'][str(f)][key][metric] - first['folds'][str(f)][key][metric] for f in folds
+            ]
             pooled = b['pooled'][key][metric] - first['pooled'][key][metric]
             rows.append(f"| {b['name']} − {first['name']} | {key} {metric} | " +
-                        ' | '.join(f'{v:+.2f}' for v in diff) +
-                        f' | {mean_std(diff)} | {pooled:+.2f} |')
+                        ' | '.join(f'{v:+.2f}'
+                                   for v in diff) + f' | {mean_std(diff)} | {pooled:+.2f} |')
     return head + '\n'.join(rows) + '\n'
 
 
@@ -284,10 +314,15 @@ def main(argv=None) -> None:
     print(f'{len(samples)} images, {len(patches[1])} k-NN patches '
           f'({time.time() - start:.0f} s to read)')
     names = args.names or [
-        'random' if p == 'random' else osp.splitext(osp.basename(p))[0] for p in args.backbones]
-    result = dict(settings=dict(vars(args), classes=list(DUBAI_EVAL_CLASSES)),
-                  floor={str(k): v for k, v in floors(samples, args.folds).items()},
-                  backbones=[])
+        'random' if p == 'random' else osp.splitext(osp.basename(p))[0] for p in args.backbones
+    ]
+    result = dict(
+        settings=dict(vars(args), classes=list(DUBAI_EVAL_CLASSES)),
+        floor={
+            str(k): v
+            for k, v in floors(samples, args.folds).items()
+        },
+        backbones=[])
     for name, source in zip(names, args.backbones):
         backbone = build_backbone(cfg, source, args.seed, args.stages)
         probed = probe_backbone(backbone, samples, patches, args, norm)

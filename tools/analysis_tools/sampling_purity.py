@@ -30,7 +30,6 @@ import sys
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 
-import grass_mm  # noqa: F401,E402  (stack fixes, registration)
 import cv2  # noqa: E402
 import matplotlib  # noqa: E402
 import mmcv  # noqa: E402
@@ -40,11 +39,11 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402
 from mmengine.runner import load_checkpoint  # noqa: E402
-
-from grass_mm.utils.cli import existing_config, existing_dir, existing_file  # noqa: E402
-from grass_mm.evaluation.purity import (bootstrap_mean, box_purity,  # noqa: E402
-                                        random_boxes_like)
 from mmpretrain.registry import MODELS  # noqa: E402
+
+import grass_mm  # noqa: F401,E402  (stack fixes, registration)
+from grass_mm.evaluation.purity import bootstrap_mean, box_purity, random_boxes_like  # noqa: E402
+from grass_mm.utils.cli import existing_config, existing_dir, existing_file  # noqa: E402
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
@@ -55,17 +54,21 @@ IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.tif', '.tiff')
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', type=existing_config, help='GraSS pretraining config')
-    parser.add_argument('--checkpoint', type=existing_file,
-                        help='training checkpoint (default: random init)')
+    parser.add_argument(
+        '--checkpoint', type=existing_file, help='training checkpoint (default: random init)')
     parser.add_argument('--img-dir', required=True, type=existing_dir, help='labelled images')
-    parser.add_argument('--ann-dir', required=True, type=existing_dir,
-                        help='index label maps (same file stems)')
+    parser.add_argument(
+        '--ann-dir', required=True, type=existing_dir, help='index label maps (same file stems)')
     parser.add_argument('--out-dir', required=True, help='output folder (must not hold one)')
     parser.add_argument('--num-images', type=int, default=128, help='images drawn (2 views each)')
     parser.add_argument('--batch', type=int, default=32, help='images per sampling batch')
     parser.add_argument('--draws', type=int, default=8, help='random boxes per gradient box')
-    parser.add_argument('--ignore-labels', type=int, nargs='+', default=[255],
-                        help='label values that are not a class (default: 255)')
+    parser.add_argument(
+        '--ignore-labels',
+        type=int,
+        nargs='+',
+        default=[255],
+        help='label values that are not a class (default: 255)')
     parser.add_argument('--seed', type=int, default=0, help='seed of images, views and draws')
     args = parser.parse_args(argv)
     if args.batch < 2:
@@ -179,8 +182,8 @@ def main(argv=None) -> None:
         records['random'].append(
             box_purity(target, random_boxes_like(boxes, (size, size), args.draws, gen)))
         records['whole'].append(box_purity(target, whole))
-        records['area'].append(((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])) /
-                               size**2)
+        records['area'].append(
+            ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])) / size**2)
         records['found'].append(found)
         print(f'{min(start + args.batch, len(chosen))}/{len(chosen)} images', flush=True)
 
@@ -192,10 +195,16 @@ def main(argv=None) -> None:
     use = found & ~np.isnan(gs) & ~np.isnan(rand).all(1)
     rand_mean = np.nanmean(rand[use], axis=1)
     summary = dict(
-        config=args.config, checkpoint=args.checkpoint, img_dir=args.img_dir, seed=args.seed,
-        views=int(len(gs)), views_used=int(use.sum()), found_share=float(found.mean()),
+        config=args.config,
+        checkpoint=args.checkpoint,
+        img_dir=args.img_dir,
+        seed=args.seed,
+        views=int(len(gs)),
+        views_used=int(use.sum()),
+        found_share=float(found.mean()),
         mean_box_area=float(area[found].mean()) if found.any() else None,
-        purity_gs=float(gs[use].mean()), purity_random=float(rand_mean.mean()),
+        purity_gs=float(gs[use].mean()),
+        purity_random=float(rand_mean.mean()),
         purity_whole=float(np.nanmean(whole[use])),
         single_object_share=float((gs[use] >= 0.9).mean()),
         single_object_share_random=float((rand[use] >= 0.9).mean()),
@@ -209,17 +218,21 @@ def main(argv=None) -> None:
                          (whole[use], 'whole views')):
         ax.hist(values[~np.isnan(values)], bins=bins, histtype='step', density=True, label=name)
     diff = summary['gs_minus_random']
-    ax.set_title(f"GS − random {diff['mean']:+.3f} "
-                 f"[{diff['ci95'][0]:+.3f}, {diff['ci95'][1]:+.3f}], {int(use.sum())} views",
-                 fontsize=9)
+    ax.set_title(
+        f"GS − random {diff['mean']:+.3f} "
+        f"[{diff['ci95'][0]:+.3f}, {diff['ci95'][1]:+.3f}], {int(use.sum())} views",
+        fontsize=9)
     ax.set_xlabel('purity (majority-class share of the box)')
     ax.set_ylabel('density')
     ax.legend(fontsize=8, loc='upper left')
     fig.tight_layout()
     fig.savefig(osp.join(args.out_dir, 'purity.png'), dpi=110)
-    print(json.dumps({k: summary[k] for k in ('views_used', 'purity_gs', 'purity_random',
-                                              'purity_whole', 'single_object_share',
-                                              'gs_minus_random')}))
+    print(
+        json.dumps({
+            k: summary[k]
+            for k in ('views_used', 'purity_gs', 'purity_random', 'purity_whole',
+                      'single_object_share', 'gs_minus_random')
+        }))
 
 
 if __name__ == '__main__':

@@ -5,8 +5,9 @@
 
 Each image gets two views from the config's own training pipeline (seeded); the batch of views
 goes through the model's sampling exactly as in a GS training step (``GraSS.sample``: guide
-pass, ``select_regions``, ``crop_and_resize``). Writes to ``--out-dir``: ``sampling_grid.png`` (per view:
-the view with its box | heat-map, threshold contour and box | crop), ``box_area_hist.png`` and
+pass, ``select_regions``, ``crop_and_resize``). Writes to ``--out-dir``: ``sampling_grid.png``
+(per view: the view with its box | heat-map, threshold contour and box | crop),
+``box_area_hist.png`` and
 ``summary.json`` (box areas, the fallback rate: views where no region was found and the whole
 view is used). CHECKPOINT may be a training checkpoint or ``none`` (random weights).
 """
@@ -20,22 +21,22 @@ import sys
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 
-import grass_mm  # noqa: F401,E402  (stack fixes, registration)
 import matplotlib  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmcv.transforms import Compose  # noqa: E402
 from mmengine.config import Config  # noqa: E402
-from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.dataset import default_collate  # noqa: E402
+from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.registry import DefaultScope, init_default_scope  # noqa: E402
 from mmengine.runner import load_checkpoint  # noqa: E402
 from mmengine.utils import ProgressBar  # noqa: E402
+from mmpretrain.registry import MODELS  # noqa: E402
 
+import grass_mm  # noqa: F401,E402  (stack fixes, registration)
 from grass_mm.datasets.patches import find_images  # noqa: E402
 from grass_mm.utils.cli import existing_config, existing_dir, file_or  # noqa: E402
 from grass_mm.visualization import sampling_grid  # noqa: E402
-from mmpretrain.registry import MODELS  # noqa: E402
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
@@ -45,10 +46,12 @@ import mmcv  # noqa: E402
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', type=existing_config, help='GraSS pretraining config')
-    parser.add_argument('checkpoint', type=file_or('none'),
-                        help="training checkpoint, or 'none' for random weights")
-    parser.add_argument('image_dir', type=existing_dir,
-                        help='folder of images (searched recursively)')
+    parser.add_argument(
+        'checkpoint',
+        type=file_or('none'),
+        help="training checkpoint, or 'none' for random weights")
+    parser.add_argument(
+        'image_dir', type=existing_dir, help='folder of images (searched recursively)')
     parser.add_argument('--out-dir', default='work_dirs/sampling', help='output folder')
     parser.add_argument('--num-images', type=int, default=16, help='images to sample from')
     parser.add_argument('--show', type=int, default=8, help='views drawn in the grid')
@@ -84,8 +87,11 @@ def main() -> None:
         image = mmcv.imread(path, flag='color')
         if image is None:
             raise SystemExit(f'{path}: not a readable image')
-        samples.append(pipeline(dict(img=image, img_path=path, ori_shape=image.shape[:2],
-                                     img_shape=image.shape[:2])))
+        samples.append(
+            pipeline(
+                dict(
+                    img=image, img_path=path, ori_shape=image.shape[:2],
+                    img_shape=image.shape[:2])))
         bar.update()
     data = model.data_preprocessor(default_collate(samples), training=True)
     views = torch.stack(data['inputs'], 1).flatten(0, 1)  # the order GraSS.loss uses
@@ -94,8 +100,8 @@ def main() -> None:
 
     os.makedirs(args.out_dir, exist_ok=True)
     k = min(args.show, len(views))
-    grid = sampling_grid(model, dict(views=views[:k], maps=maps[:k], boxes=boxes[:k],
-                                     crops=crops[:k]))
+    grid = sampling_grid(model,
+                         dict(views=views[:k], maps=maps[:k], boxes=boxes[:k], crops=crops[:k]))
     mmcv.imwrite(grid[..., ::-1], osp.join(args.out_dir, 'sampling_grid.png'))
     area = ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])).float() / (
         views.shape[-1] * views.shape[-2])
@@ -106,11 +112,16 @@ def main() -> None:
     ax.set_title(f'{int(found.sum())} boxes, {int((~found).sum())} fallbacks')
     fig.tight_layout()
     fig.savefig(osp.join(args.out_dir, 'box_area_hist.png'), dpi=110)
-    summary = dict(config=args.config, checkpoint=args.checkpoint, image_dir=args.image_dir,
-                   images=chosen, views=len(views), seed=args.seed,
-                   mean_box_area=float(area.mean()),
-                   median_box_area=float(area.median()),
-                   fallback_rate=float(1 - found.float().mean()))
+    summary = dict(
+        config=args.config,
+        checkpoint=args.checkpoint,
+        image_dir=args.image_dir,
+        images=chosen,
+        views=len(views),
+        seed=args.seed,
+        mean_box_area=float(area.mean()),
+        median_box_area=float(area.median()),
+        fallback_rate=float(1 - found.float().mean()))
     with open(osp.join(args.out_dir, 'summary.json'), 'w') as f:
         json.dump(summary, f, indent=1)
     print(f"\n{len(views)} views of {len(chosen)} images: mean box area "

@@ -63,8 +63,8 @@ PROTOCOLS = dict(full='full fine-tuning', frozen='frozen backbone')
 def load_results(work_dir: str) -> List[dict]:
     """Every ``result.json`` under ``work_dir`` (none if it is gone), with its folder."""
     results = []
-    for path in sorted(glob.glob(osp.join(work_dir, '*', '*', '**', 'result.json'),
-                                 recursive=True)):
+    for path in sorted(
+            glob.glob(osp.join(work_dir, '*', '*', '**', 'result.json'), recursive=True)):
         with open(path) as f:
             results.append(dict(json.load(f), dir=osp.dirname(path)))
     return results
@@ -124,17 +124,23 @@ def record(result: dict, dates: Dict[str, str]) -> dict:
     if result['kind'] == 'pretrain':
         # Results of run_matrix versions that did not hash the backbone yet: hash the file.
         sha = result.get('backbone_sha256') or weights_sha256(result['backbone'])
-        return dict(rec, log=osp.join('logs', result['method'], f'pretrain_{sha[:8]}.log.json'),
-                    date=run_date(result['dir']), backbone_sha256=sha)
+        return dict(
+            rec,
+            log=osp.join('logs', result['method'], f'pretrain_{sha[:8]}.log.json'),
+            date=run_date(result['dir']),
+            backbone_sha256=sha)
     # run_matrix names a fine-tuning cell's folder after the cell; its log takes that name.
     rec['log'] = osp.join('logs', result['method'], osp.basename(result['dir']) + '.log.json')
     cfg = Config.fromfile(osp.join(result['dir'], 'run_config.py'))
     init = cfg.model.backbone.init_cfg
     sha = result.get('backbone_sha256') or (weights_sha256(init.checkpoint) if init else None)
     crop = cfg.get('crop_size') or cfg.model.data_preprocessor.size
-    return dict(rec, backbone=f'R-{cfg.model.backbone.depth}-D8', crop=f'{crop[0]}x{crop[1]}',
-                schedule=str(cfg.train_cfg.max_iters),
-                pretrained=sha and dict(sha256=sha, date=dates.get(sha)))
+    return dict(
+        rec,
+        backbone=f'R-{cfg.model.backbone.depth}-D8',
+        crop=f'{crop[0]}x{crop[1]}',
+        schedule=str(cfg.train_cfg.max_iters),
+        pretrained=sha and dict(sha256=sha, date=dates.get(sha)))
 
 
 def merge(out: str, fresh: List[dict]) -> List[dict]:
@@ -205,12 +211,16 @@ def fmt(runs: List[dict], key: str = 'mIoU') -> str:
 def cell_meta(runs: List[dict]) -> dict:
     """Backbone, crop size, schedule, config and classes of a row (the same for its seeds)."""
     r = runs[0]
-    return dict(backbone=r['backbone'], crop=r['crop'], schedule=r['schedule'],
-                config=r['config'], classes=[k[4:] for k in r['metrics'] if k.startswith('IoU.')])
+    return dict(
+        backbone=r['backbone'],
+        crop=r['crop'],
+        schedule=r['schedule'],
+        config=r['config'],
+        classes=[k[4:] for k in r['metrics'] if k.startswith('IoU.')])
 
 
-def pretrained_note(by_method: Dict[str, List[dict]], methods: List[str],
-                    names: Dict[str, str]) -> str:
+def pretrained_note(by_method: Dict[str, List[dict]], methods: List[str], names: Dict[str,
+                                                                                      str]) -> str:
     """Which pretraining each row's backbone came from, grouped by day."""
     days = defaultdict(list)
     for m in methods:
@@ -222,8 +232,8 @@ def pretrained_note(by_method: Dict[str, List[dict]], methods: List[str],
             else:
                 days[f'{day} (weights not hashed)'].append(names.get(m, m))
     # Method names may hold commas ("GraSS, warm-up 0 %").
-    return ('Pretrained backbones: ' + '; '.join(f"{d}: {' · '.join(v)}" for d, v in days.items())
-            + '.') if days else ''
+    return ('Pretrained backbones: ' + '; '.join(f"{d}: {' · '.join(v)}"
+                                                 for d, v in days.items()) + '.') if days else ''
 
 
 def order(methods, matrix: Config) -> List[str]:
@@ -245,8 +255,8 @@ def paired(by_method: Dict[str, List[dict]], a: str, b: str) -> np.ndarray:
     return np.array([ma[s] - mb[s] for s in sorted(set(ma) & set(mb))])
 
 
-def compare(by_method: Dict[str, List[dict]], baselines: List[str],
-            names: Dict[str, str]) -> List[str]:
+def compare(by_method: Dict[str, List[dict]], baselines: List[str], names: Dict[str,
+                                                                                str]) -> List[str]:
     """GraSS against the baselines of one cell, each paired by seed, with the issue's verdict.
 
     Each baseline is compared on the seeds it and GraSS have both finished, so a baseline that
@@ -272,21 +282,30 @@ def compare(by_method: Dict[str, List[dict]], baselines: List[str],
         return mean_pm(values, len(grass), sign)
 
     closest = min(diffs, key=lambda m: diffs[m].mean())  # the baseline GraSS leads least
-    failed = [f'< SimCLR + {MARGIN_OVER_SIMCLR}' if m == 'simclr' else f'< {names.get(m, m)}'
-              for m, d in diffs.items()
-              if len(d) >= MIN_SEEDS and d.mean() < (MARGIN_OVER_SIMCLR if m == 'simclr' else 0)]
-    short = [f'{names.get(m, m)} {len(diffs.get(m, []))} of {MIN_SEEDS} seeds' for m in baselines
-             if len(diffs.get(m, [])) < MIN_SEEDS]
-    verdict = (f"not met ({'; '.join(failed)})" if failed else
-               f"open: {', '.join(short)}" if short else 'met')
+    failed = [
+        f'< SimCLR + {MARGIN_OVER_SIMCLR}' if m == 'simclr' else f'< {names.get(m, m)}'
+        for m, d in diffs.items()
+        if len(d) >= MIN_SEEDS and d.mean() < (MARGIN_OVER_SIMCLR if m == 'simclr' else 0)
+    ]
+    short = [
+        f'{names.get(m, m)} {len(diffs.get(m, []))} of {MIN_SEEDS} seeds' for m in baselines
+        if len(diffs.get(m, [])) < MIN_SEEDS
+    ]
+    verdict = (f"not met ({'; '.join(failed)})"
+               if failed else f"open: {', '.join(short)}" if short else 'met')
     # Seeds at which a MARGIN_OVER_SIMCLR mean difference would be two standard errors, given
     # the spread of the per-seed differences seen so far: what budget would settle the target.
-    settle = (str(max(2, int(np.ceil((2 * diffs['simclr'].std(ddof=1) / MARGIN_OVER_SIMCLR)**2))))
-              if len(diffs.get('simclr', [])) > 1 else 'n/a')
-    return [','.join(map(str, sorted(grass))), pm(np.array(list(grass.values())), sign=''),
-            pm(diffs['simclr']) if 'simclr' in diffs else 'n/a',
-            f'{names.get(closest, closest)} ({means[closest]:.2f})', pm(diffs[closest]), verdict,
-            settle]
+    settle = (
+        str(max(2, int(np.ceil(
+            (2 * diffs['simclr'].std(ddof=1) /
+             MARGIN_OVER_SIMCLR)**2)))) if len(diffs.get('simclr', [])) > 1 else 'n/a')
+    return [
+        ','.join(map(str, sorted(grass))),
+        pm(np.array(list(grass.values())), sign=''),
+        pm(diffs['simclr']) if 'simclr' in diffs else 'n/a',
+        f'{names.get(closest, closest)} ({means[closest]:.2f})',
+        pm(diffs[closest]), verdict, settle
+    ]
 
 
 def per_seed(matrix: Config, finetune: List[dict]) -> str:
@@ -312,16 +331,22 @@ def tables(matrix: Config, finetune: List[dict], out: str) -> str:
     lines = []
     groups = group(finetune)
     summary, ablation = [], []
-    for key in sorted(groups, key=lambda k: (list(matrix.downstream).index(k[0]),
-                                             list(PROTOCOLS).index(k[1]), -k[2])):
+    heads = list(matrix.downstream)
+
+    def cell_order(k):  # (head, protocol, fraction): matrix order, then the larger fraction
+        return heads.index(k[0]), list(PROTOCOLS).index(k[1]), -k[2]
+
+    for key in sorted(groups, key=cell_order):
         head, protocol, fraction = key
         by_method = groups[key]
         methods = order(by_method, matrix)
         meta = cell_meta(next(iter(by_method.values())))
-        lines += [f'### {HEADS.get(head, head)}, {PROTOCOLS.get(protocol, protocol)}, '
-                  f'{fraction * 100:g} % of the labels', '',
-                  '| Method | Backbone | Pretrain | Crop Size | Lr schd | Mem (GB) | mIoU | '
-                  'seeds | config | log |', '|' + ' --- |' * 10]
+        lines += [
+            f'### {HEADS.get(head, head)}, {PROTOCOLS.get(protocol, protocol)}, '
+            f'{fraction * 100:g} % of the labels', '',
+            '| Method | Backbone | Pretrain | Crop Size | Lr schd | Mem (GB) | mIoU | '
+            'seeds | config | log |', '|' + ' --- |' * 10
+        ]
         floor = floor_of(by_method)
         if floor:
             lines.append(f"| {HEADS.get(head, head)} | – | floor (majority class) | "
@@ -329,8 +354,7 @@ def tables(matrix: Config, finetune: List[dict], out: str) -> str:
                          f"{floor['aAcc']:.2f}) | – | – | – |")
         for m in methods:
             runs = sorted(by_method[m], key=lambda r: r['seed'])
-            logs = ' '.join(f"[{r['seed']}]({repo_link(osp.join(out, r['log']))})"
-                            for r in runs)
+            logs = ' '.join(f"[{r['seed']}]({repo_link(osp.join(out, r['log']))})" for r in runs)
             below = floor and any(r['metrics'].get('aAcc', 100) <= floor['aAcc']
                                   or r['metrics']['mIoU'] <= floor['mIoU'] for r in runs)
             lines.append(
@@ -339,23 +363,27 @@ def tables(matrix: Config, finetune: List[dict], out: str) -> str:
                 f"{max(r['max_rss_gb'] for r in runs):.2f} | {fmt(runs)}{'†' if below else ''} | "
                 f"{','.join(str(r['seed']) for r in runs)} | "
                 f"[config]({repo_link(osp.join(REPO, meta['config']))}) | {logs} |")
-        lines += ['', 'Per-class IoU (mean over seeds):', '',
-                  '| Pretrain | ' + ' | '.join(meta['classes']) + ' |',
-                  '|' + ' --- |' * (len(meta['classes']) + 1)]
+        lines += [
+            '', 'Per-class IoU (mean over seeds):', '',
+            '| Pretrain | ' + ' | '.join(meta['classes']) + ' |',
+            '|' + ' --- |' * (len(meta['classes']) + 1)
+        ]
         for m in methods:
             lines.append(f'| {names.get(m, m)} | ' + ' | '.join(
                 f"{np.nanmean([r['metrics'][f'IoU.{c}'] for r in by_method[m]]):.2f}"
                 for c in meta['classes']) + ' |')
         if floor:
-            lines += ['', '† a seed at or below the floor (aAcc or mIoU): predicting the '
-                      "split's majority class everywhere scores as well."]
+            lines += [
+                '', '† a seed at or below the floor (aAcc or mIoU): predicting the '
+                "split's majority class everywhere scores as well."
+            ]
         note = pretrained_note(by_method, methods, names)
         lines += ['', note, ''] if note else ['']
         if 'grass' in by_method:
             row = compare(by_method, [m for m in matrix.methods if m != 'grass'], names)
             if row:
-                summary.append(f'| {HEADS.get(head, head)} | {protocol} | {fraction * 100:g} % | '
-                               + ' | '.join(row) + ' |')
+                summary.append(f'| {HEADS.get(head, head)} | {protocol} | {fraction * 100:g} % | ' +
+                               ' | '.join(row) + ' |')
         for m in [m for m in methods if m in matrix.get('ablations', {})]:
             diff = paired(by_method, m, 'grass')
             if len(diff):
@@ -371,10 +399,10 @@ def tables(matrix: Config, finetune: List[dict], out: str) -> str:
             'GraSS − closest | target | seeds to settle |', '|' + ' --- |' * 10
         ] + summary + ['', TARGET_NOTE, ''] + lines
     if ablation:
-        lines += ['### GraSS ablations', '',
-                  '| Variant | Head | Protocol | Labels | seeds | mIoU | − '
-                  f"{names.get('grass', 'grass')} |",
-                  '|' + ' --- |' * 7] + ablation + ['', ABLATION_NOTE, '']
+        lines += [
+            '### GraSS ablations', '', '| Variant | Head | Protocol | Labels | seeds | mIoU | − '
+            f"{names.get('grass', 'grass')} |", '|' + ' --- |' * 7
+        ] + ablation + ['', ABLATION_NOTE, '']
     return '\n'.join(lines)
 
 
@@ -386,23 +414,39 @@ def metafile(matrix: Config, finetune: List[dict], dataset: str) -> dict:
             meta = cell_meta(runs)
             mean, std, n = mean_std(runs)
             models.append({
-                'Name': f"{head}_{meta['backbone'].lower()}_{m}-pretrain_{protocol}_"
-                        f"{fraction * 100:g}pct-labels_{dataset.lower().replace(' ', '-')}",
-                'In Collection': HEADS.get(head, head),
+                'Name':
+                f"{head}_{meta['backbone'].lower()}_{m}-pretrain_{protocol}_"
+                f"{fraction * 100:g}pct-labels_{dataset.lower().replace(' ', '-')}",
+                'In Collection':
+                HEADS.get(head, head),
                 'Metadata': {
-                    'Backbone': meta['backbone'], 'Pretrain': names.get(m, m),
+                    'Backbone': meta['backbone'],
+                    'Pretrain': names.get(m, m),
                     'Crop Size': f"({meta['crop'].replace('x', ',')})",
-                    'Lr schd': int(meta['schedule']), 'Protocol': protocol,
-                    'Label fraction': fraction, 'Seeds': sorted(r['seed'] for r in runs),
+                    'Lr schd': int(meta['schedule']),
+                    'Protocol': protocol,
+                    'Label fraction': fraction,
+                    'Seeds': sorted(r['seed'] for r in runs),
                     'Training Memory (GB)': max(r['max_rss_gb'] for r in runs),
                 },
-                'Results': [{'Task': 'Semantic Segmentation', 'Dataset': dataset,
-                             'Metrics': {'mIoU': round(mean, 2),
-                                         'mIoU std': None if n == 1 else round(std, 2)}}],
-                'Config': meta['config'],
+                'Results': [{
+                    'Task': 'Semantic Segmentation',
+                    'Dataset': dataset,
+                    'Metrics': {
+                        'mIoU': round(mean, 2),
+                        'mIoU std': None if n == 1 else round(std, 2)
+                    }
+                }],
+                'Config':
+                meta['config'],
             })
-    collections = [{'Name': c, 'Metadata': {'Training Data': dataset}}
-                   for c in sorted({m['In Collection'] for m in models})]
+    collections = [{
+        'Name': c,
+        'Metadata': {
+            'Training Data': dataset
+        }
+    } for c in sorted({m['In Collection']
+                       for m in models})]
     return {'Collections': collections, 'Models': models}
 
 
@@ -423,11 +467,14 @@ def plot_fractions(matrix: Config, finetune: List[dict], path: str) -> None:
     panels = sorted({(r['head'], r['protocol']) for r in finetune})
     fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.6), squeeze=False)
     groups = group(finetune)
-    colours = {m: f'C{i % 10}' for i, m in
-               enumerate(list(matrix.methods) + list(matrix.get('ablations', {})))}
+    colours = {
+        m: f'C{i % 10}'
+        for i, m in enumerate(list(matrix.methods) + list(matrix.get('ablations', {})))
+    }
     for ax, (head, protocol) in zip(axes[0], panels):
-        methods = order({m for (h, p, _), v in groups.items() if (h, p) == (head, protocol)
-                         for m in v}, matrix)
+        methods = order(
+            {m
+             for (h, p, _), v in groups.items() if (h, p) == (head, protocol) for m in v}, matrix)
         split = False
         for m in methods:
             lines = curves(groups, head, protocol, m)
@@ -436,8 +483,12 @@ def plot_fractions(matrix: Config, finetune: List[dict], path: str) -> None:
                 x, y, e = zip(*points)
                 # One colour per method in every panel; each panel has its own legend, since
                 # the panels need not hold the same methods (the ablations run in one cell only).
-                ax.errorbar([100 * v for v in x], y, yerr=np.nan_to_num(e), marker='o',
-                            capsize=3, label=None if i else names.get(m, m),
+                ax.errorbar([100 * v for v in x],
+                            y,
+                            yerr=np.nan_to_num(e),
+                            marker='o',
+                            capsize=3,
+                            label=None if i else names.get(m, m),
                             color=colours.get(m))
         ax.set_xscale('log')
         ticks = sorted(100 * f for f in matrix.fractions)
@@ -445,8 +496,8 @@ def plot_fractions(matrix: Config, finetune: List[dict], path: str) -> None:
         ax.minorticks_off()
         ax.set_xlim(ticks[0] / 1.5, ticks[-1] * 1.5)
         ax.legend(fontsize=7)
-        ax.set_xlabel('labelled training images (%)'
-                      + ('\n(points of different pretrainings are not joined)' if split else ''))
+        ax.set_xlabel('labelled training images (%)' +
+                      ('\n(points of different pretrainings are not joined)' if split else ''))
         ax.set_ylabel('val mIoU')
         ax.set_title(f'{HEADS.get(head, head)}, {PROTOCOLS.get(protocol, protocol)}')
         ax.grid(alpha=0.3)
@@ -480,8 +531,10 @@ def plot_losses(matrix: Config, pretrain: List[dict], out: str, path: str) -> No
         if switch is not None:  # GraSS: the losses before and after are on different samples
             ax.axvline(switch, color='grey', linestyle='--', linewidth=1, label='warm-up ends')
             ax.legend(fontsize=7)
-        ax.set_title(f"{names.get(p['method'], p['method'])}, {p['date']} "
-                     f"({p['backbone_sha256'][:8]})", fontsize=9)
+        ax.set_title(
+            f"{names.get(p['method'], p['method'])}, {p['date']} "
+            f"({p['backbone_sha256'][:8]})",
+            fontsize=9)
         ax.set_xlabel('iteration', fontsize=8)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(pretrain):]:
@@ -519,25 +572,32 @@ def update_readme(readme: str, name: str, block: str) -> None:
         text = f.read()
     if start not in text or end not in text:
         raise ValueError(f'{readme} has no {start} ... {end} block to fill')
-    text = re.sub(re.escape(start) + '.*?' + re.escape(end),
-                  lambda _: f'{start}\n{block}\n{end}', text, flags=re.S)
+    text = re.sub(
+        re.escape(start) + '.*?' + re.escape(end),
+        lambda _: f'{start}\n{block}\n{end}',
+        text,
+        flags=re.S)
     with open(readme, 'w') as f:
         f.write(text)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('matrix', type=existing_config,
-                        help='the matrix file that run_matrix.py ran')
+    parser.add_argument(
+        'matrix', type=existing_config, help='the matrix file that run_matrix.py ran')
     parser.add_argument('--work-dir', help='override the matrix work_dir')
     parser.add_argument('--out', help='output folder (default docs/results/<matrix name>)')
     parser.add_argument('--dataset', default='Dubai Aerial', help='dataset name in metafile')
-    parser.add_argument('--model-index', default=osp.join(REPO, 'model-index.yml'),
-                        help='model-index.yml to add the metafile to')
+    parser.add_argument(
+        '--model-index',
+        default=osp.join(REPO, 'model-index.yml'),
+        help='model-index.yml to add the metafile to')
     parser.add_argument('--readme', help='README to update between the results markers')
-    parser.add_argument('--per-seed', action='store_true',
-                        help='also print every cell per seed and GraSS − each method per seed '
-                        '(with mean ± std)')
+    parser.add_argument(
+        '--per-seed',
+        action='store_true',
+        help='also print every cell per seed and GraSS − each method per seed '
+        '(with mean ± std)')
     args = parser.parse_args()
     matrix = Config.fromfile(args.matrix)
     name = osp.splitext(osp.basename(args.matrix))[0]

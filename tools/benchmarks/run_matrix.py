@@ -82,8 +82,12 @@ def pretrain_cells(matrix: Config, methods: List[str]) -> List[dict]:
         if spec is None:
             continue
         spec = spec if isinstance(spec, dict) else dict(config=spec)
-        cells.append(dict(kind='pretrain', method=name, config=spec['config'],
-                          cfg_options=spec.get('cfg_options', {})))
+        cells.append(
+            dict(
+                kind='pretrain',
+                method=name,
+                config=spec['config'],
+                cfg_options=spec.get('cfg_options', {})))
     return cells
 
 
@@ -96,11 +100,17 @@ def finetune_cells(matrix: Config, args: argparse.Namespace) -> List[dict]:
             for protocol, config in protocols.items():
                 for fraction in matrix.fractions:
                     for method in list(matrix.methods) + list(matrix.get('ablations', {})):
-                        cell = dict(kind='finetune', method=method, head=head,
-                                    protocol=protocol, fraction=fraction, seed=seed,
-                                    config=config)
-                        if method in matrix.get('ablations', {}) and not all(
-                                cell[k[:-1]] in v for k, v in ablation_scope.items()):
+                        cell = dict(
+                            kind='finetune',
+                            method=method,
+                            head=head,
+                            protocol=protocol,
+                            fraction=fraction,
+                            seed=seed,
+                            config=config)
+                        if method in matrix.get('ablations',
+                                                {}) and not all(cell[k[:-1]] in v
+                                                                for k, v in ablation_scope.items()):
                             continue
                         if _selected(cell, args):
                             cells.append(cell)
@@ -140,16 +150,17 @@ def build_config(matrix: Config, cell: dict, work_dir: str, data_root: Optional[
         # The same images for every method: the comparison is paired. A matrix's own
         # `subset_seed` fixes them across fine-tuning seeds too (benchmark v2); without it the
         # subset follows the fine-tuning seed (the v1 matrix, kept as recorded).
-        cfg.train_dataloader.dataset = dict(type='LabelFraction', fraction=cell['fraction'],
-                                            seed=matrix.get('subset_seed', cell['seed']),
-                                            dataset=cfg.train_dataloader.dataset)
+        cfg.train_dataloader.dataset = dict(
+            type='LabelFraction',
+            fraction=cell['fraction'],
+            seed=matrix.get('subset_seed', cell['seed']),
+            dataset=cfg.train_dataloader.dataset)
     backbone = None
     if matrix.methods.get(cell['method'], '') is not None:
         backbone = osp.abspath(osp.join(work_dir, 'pretrain', cell['method'], 'backbone.pth'))
-    cfg.model.backbone.init_cfg = (None if backbone is None else
-                                   dict(type='Pretrained', checkpoint=backbone))
-    cfg.val_evaluator = cfg.test_evaluator = dict(type='PerClassIoUMetric',
-                                                  iou_metrics=['mIoU'])
+    cfg.model.backbone.init_cfg = (None if backbone is None else dict(
+        type='Pretrained', checkpoint=backbone))
+    cfg.val_evaluator = cfg.test_evaluator = dict(type='PerClassIoUMetric', iou_metrics=['mIoU'])
     cfg.merge_from_dict(matrix.get('finetune_cfg_options', {}))
     cfg.randomness = dict(seed=cell['seed'])
     return cfg
@@ -179,21 +190,28 @@ def run_train(config: str, work_dir: str, log: str) -> dict:
     start = time.time()
     with open(log, 'a') as out:
         child = subprocess.Popen(
-            [sys.executable, osp.join(REPO, 'tools', 'train.py'), config, '--work-dir',
-             work_dir] + resume, stdout=out, stderr=subprocess.STDOUT,
-            env=dict(os.environ, PYTHONPATH=os.pathsep.join(
-                [REPO, os.environ.get('PYTHONPATH', '')])))
+            [sys.executable,
+             osp.join(REPO, 'tools', 'train.py'), config, '--work-dir', work_dir] + resume,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=dict(
+                os.environ, PYTHONPATH=os.pathsep.join([REPO,
+                                                        os.environ.get('PYTHONPATH', '')])))
         _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
     # ru_maxrss is in KiB on Linux: the largest of the trainer and its data workers.
-    return dict(returncode=child.returncode, wall_s=round(time.time() - start, 1),
-                max_rss_gb=round(usage.ru_maxrss / 2**20, 2), cpu=cpu_model())
+    return dict(
+        returncode=child.returncode,
+        wall_s=round(time.time() - start, 1),
+        max_rss_gb=round(usage.ru_maxrss / 2**20, 2),
+        cpu=cpu_model())
 
 
 def last_scalars(work_dir: str, key: str) -> Optional[dict]:
     """The last record holding ``key`` in the newest run's ``vis_data/scalars.json``."""
-    runs = sorted(d for d in os.listdir(work_dir)
-                  if osp.isfile(osp.join(work_dir, d, 'vis_data', 'scalars.json')))
+    runs = sorted(
+        d for d in os.listdir(work_dir)
+        if osp.isfile(osp.join(work_dir, d, 'vis_data', 'scalars.json')))
     for run in reversed(runs):
         with open(osp.join(work_dir, run, 'vis_data', 'scalars.json')) as f:
             records = [json.loads(line) for line in f if key in line]
@@ -249,16 +267,16 @@ def run_cell(matrix: Config, cell: dict, work_dir: str, data_root: Optional[str]
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('matrix', type=existing_config,
-                        help='matrix file, e.g. configs/benchmark_matrix/*.py')
+    parser.add_argument(
+        'matrix', type=existing_config, help='matrix file, e.g. configs/benchmark_matrix/*.py')
     parser.add_argument('--work-dir', help='override the matrix work_dir')
     parser.add_argument('--methods', nargs='+', help='only these methods (and ablations)')
     parser.add_argument('--heads', nargs='+', help='only these decode heads')
     parser.add_argument('--protocols', nargs='+', help='only these protocols (full/frozen)')
     parser.add_argument('--fractions', nargs='+', type=float, help='only these label fractions')
     parser.add_argument('--seeds', nargs='+', type=int, help='only these seeds')
-    parser.add_argument('--dry-run', action='store_true',
-                        help='write every cell\'s run_config.py, train nothing')
+    parser.add_argument(
+        '--dry-run', action='store_true', help='write every cell\'s run_config.py, train nothing')
     return parser.parse_args()
 
 
@@ -274,8 +292,10 @@ def main() -> None:
     needed = [m for m in known if any(c['method'] == m for c in finetune)]
     cells = pretrain_cells(matrix, needed) + finetune
     data_root = seg_data_root(matrix, work_dir)
-    print(f'{len(cells)} cells ({len(cells) - len(finetune)} pretrainings, {len(finetune)} '
-          f'fine-tunings) in {work_dir}', flush=True)
+    print(
+        f'{len(cells)} cells ({len(cells) - len(finetune)} pretrainings, {len(finetune)} '
+        f'fine-tunings) in {work_dir}',
+        flush=True)
     failed: Dict[str, str] = {}
     bar = ProgressBar(len(cells))
     for cell in cells:
@@ -287,8 +307,7 @@ def main() -> None:
             failed[cell['method']] = status
         bar.update()
         print(f"\n{osp.relpath(cell_dir(work_dir, cell), work_dir)}: {status}", flush=True)
-    failures = [c for c in cells if not osp.isfile(osp.join(cell_dir(work_dir, c),
-                                                            'result.json'))]
+    failures = [c for c in cells if not osp.isfile(osp.join(cell_dir(work_dir, c), 'result.json'))]
     if failures and not args.dry_run:
         raise SystemExit(f'{len(failures)} of {len(cells)} cells did not finish; rerun the same '
                          'command to retry them (finished cells are skipped)')

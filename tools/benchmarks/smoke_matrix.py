@@ -34,21 +34,36 @@ from grass_mm.utils.cli import existing_config, existing_dir  # noqa: E402
 
 LOADER = dict(num_workers=0, persistent_workers=False)
 # 4 patches in batches of 2: two steps an epoch, whatever the crop's size.
-PRETRAIN = {'train_dataloader.dataset.indices': 4, 'train_dataloader.batch_size': 2,
-            'train_cfg.max_epochs': 2,
-            'default_hooks.checkpoint.interval': 1, 'default_hooks.logger.interval': 1,
-            **{f'train_dataloader.{k}': v for k, v in LOADER.items()}}
-FINETUNE = {'train_cfg.max_iters': 2, 'train_cfg.val_interval': 2,
-            'train_dataloader.batch_size': 2, 'default_hooks.checkpoint.interval': 2,
-            'default_hooks.logger.interval': 1,
-            **{f'{loader}.{k}': v for loader in ('train_dataloader', 'val_dataloader',
-                                                 'test_dataloader') for k, v in LOADER.items()}}
+PRETRAIN = {
+    'train_dataloader.dataset.indices': 4,
+    'train_dataloader.batch_size': 2,
+    'train_cfg.max_epochs': 2,
+    'default_hooks.checkpoint.interval': 1,
+    'default_hooks.logger.interval': 1,
+    **{
+        f'train_dataloader.{k}': v
+        for k, v in LOADER.items()
+    }
+}
+FINETUNE = {
+    'train_cfg.max_iters': 2,
+    'train_cfg.val_interval': 2,
+    'train_dataloader.batch_size': 2,
+    'default_hooks.checkpoint.interval': 2,
+    'default_hooks.logger.interval': 1,
+    **{
+        f'{loader}.{k}': v
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+        for k, v in LOADER.items()
+    }
+}
 
 
 def link_splits(crop: str, data: str) -> None:
     """``crop``'s images and labels as both the train and the val split of ``data``."""
-    names = sorted(f for f in os.listdir(osp.join(crop, 'img_dir'))
-                   if osp.isfile(osp.join(crop, 'ann_dir', f)))
+    names = sorted(
+        f for f in os.listdir(osp.join(crop, 'img_dir'))
+        if osp.isfile(osp.join(crop, 'ann_dir', f)))
     if not names:
         raise FileNotFoundError(f'{crop}: no image in img_dir/ with a label of the same name in '
                                 'ann_dir/ (expected mmseg\'s layout, files flat in both)')
@@ -84,10 +99,10 @@ def short_warmup(spec: Union[None, str, dict]) -> Union[None, str, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('matrix', type=existing_config,
-                        help='matrix file, e.g. configs/benchmark_matrix/*.py')
-    parser.add_argument('crop', type=existing_dir,
-                        help='labelled crop in mmseg layout (img_dir/, ann_dir/)')
+    parser.add_argument(
+        'matrix', type=existing_config, help='matrix file, e.g. configs/benchmark_matrix/*.py')
+    parser.add_argument(
+        'crop', type=existing_dir, help='labelled crop in mmseg layout (img_dir/, ann_dir/)')
     parser.add_argument('--work-dir', help='default: work_dirs/smoke/<matrix name>')
     args, filters = parser.parse_known_args()
     matrix = Config.fromfile(args.matrix)
@@ -98,17 +113,29 @@ def main() -> None:
     patches = osp.join(data, 'pretrain_patches')
     if not osp.isdir(patches):
         cut_patches(find_images(osp.join(args.crop, 'img_dir')), patches, patch_size=256)
-    smoke = Config(dict(
-        matrix.to_dict(), work_dir=osp.join(work_dir, 'work'), seg_data_root=data,
-        convert_dubai_aerial=None,
-        methods={m: short_warmup(s) for m, s in matrix.methods.items()},
-        ablations={m: short_warmup(s) for m, s in matrix.get('ablations', {}).items()},
-        pretrain_cfg_options=dict(PRETRAIN, **{'train_dataloader.dataset.data_root': patches}),
-        finetune_cfg_options=FINETUNE))
+    smoke = Config(
+        dict(
+            matrix.to_dict(),
+            work_dir=osp.join(work_dir, 'work'),
+            seg_data_root=data,
+            convert_dubai_aerial=None,
+            methods={
+                m: short_warmup(s)
+                for m, s in matrix.methods.items()
+            },
+            ablations={
+                m: short_warmup(s)
+                for m, s in matrix.get('ablations', {}).items()
+            },
+            pretrain_cfg_options=dict(PRETRAIN, **{'train_dataloader.dataset.data_root': patches}),
+            finetune_cfg_options=FINETUNE))
     smoke.dump(osp.join(work_dir, 'matrix.py'))
-    sys.exit(subprocess.call([sys.executable, osp.join(REPO, 'tools', 'benchmarks',
-                                                       'run_matrix.py'),
-                              osp.join(work_dir, 'matrix.py')] + filters))
+    sys.exit(
+        subprocess.call([
+            sys.executable,
+            osp.join(REPO, 'tools', 'benchmarks', 'run_matrix.py'),
+            osp.join(work_dir, 'matrix.py')
+        ] + filters))
 
 
 if __name__ == '__main__':

@@ -14,11 +14,13 @@ from grass_mm.utils.cli import existing_dir
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('root', type=existing_dir,
-                        help="folder holding 'Tile N' folders (original layout)")
+    parser.add_argument(
+        'root', type=existing_dir, help="folder holding 'Tile N' folders (original layout)")
     parser.add_argument('out_dir', help='output folder in mmseg layout')
-    parser.add_argument('--all-tiles', action='store_true',
-                        help="every tile in one split, 'all' (leave-one-tile-out folds)")
+    parser.add_argument(
+        '--all-tiles',
+        action='store_true',
+        help="every tile in one split, 'all' (leave-one-tile-out folds)")
     args = parser.parse_args()
     counts = convert_dubai_aerial(args.root, args.out_dir, all_tiles=args.all_tiles)
     what = 'all = tiles 1-7' if args.all_tiles else 'train = tiles 1-6, val = tile 7'

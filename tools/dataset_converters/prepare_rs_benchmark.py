@@ -39,8 +39,8 @@ DEFAULT_OUT = dict(potsdam='data/potsdam', vaihingen='data/vaihingen', loveda='d
 
 
 def mmseg_converter(name: str) -> str:
-    path = osp.join(osp.dirname(mmseg.__file__), '.mim', 'tools', 'dataset_converters',
-                    f'{name}.py')
+    path = osp.join(
+        osp.dirname(mmseg.__file__), '.mim', 'tools', 'dataset_converters', f'{name}.py')
     if not osp.isfile(path):
         raise FileNotFoundError(f"mmseg's converter {path} is missing (mmsegmentation "
                                 'installed without its .mim tools?)')
@@ -53,10 +53,19 @@ def filled(folder: str) -> bool:
 
 # The archives each converter reads, and a suffix their members must have.
 EXPECTED = dict(
-    potsdam={'2_Ortho_RGB.zip': '.tif', '5_Labels_all_noBoundary.zip': '.tif'},
-    vaihingen={'ISPRS_semantic_labeling_Vaihingen.zip': '.tif',
-               'ISPRS_semantic_labeling_Vaihingen_ground_truth_eroded_COMPLETE.zip': '.tif'},
-    loveda={'Train.zip': '.png', 'Val.zip': '.png', 'Test.zip': '.png'})
+    potsdam={
+        '2_Ortho_RGB.zip': '.tif',
+        '5_Labels_all_noBoundary.zip': '.tif'
+    },
+    vaihingen={
+        'ISPRS_semantic_labeling_Vaihingen.zip': '.tif',
+        'ISPRS_semantic_labeling_Vaihingen_ground_truth_eroded_COMPLETE.zip': '.tif'
+    },
+    loveda={
+        'Train.zip': '.png',
+        'Val.zip': '.png',
+        'Test.zip': '.png'
+    })
 
 
 def check_archives(dataset: str, archives: str) -> None:
@@ -92,8 +101,10 @@ def image_patches_from_isprs(name: str, archives: str, out: str, size: int) -> N
     """mmseg's converter on the image archive(s) only, clipping non-overlapping patches."""
     # Label archives: Potsdam's 5_Labels_*.zip, Vaihingen's *ground_truth*.zip (the image
     # archive ISPRS_semantic_labeling_Vaihingen.zip says "labeling", not "labels").
-    zips = [z for z in glob.glob(osp.join(archives, '*.zip'))
-            if not any(k in osp.basename(z).lower() for k in ('labels', 'ground_truth'))]
+    zips = [
+        z for z in glob.glob(osp.join(archives, '*.zip'))
+        if not any(k in osp.basename(z).lower() for k in ('labels', 'ground_truth'))
+    ]
     if not zips:
         raise FileNotFoundError(f'no image archive (a .zip without "labels"/"ground_truth" in '
                                 f'its name) in {archives}')
@@ -110,8 +121,10 @@ def image_patches_from_loveda(archives: str, out: str, size: int) -> None:
     with zipfile.ZipFile(osp.join(archives, 'Train.zip')) as archive, \
             tempfile.TemporaryDirectory() as tmp:
         for domain in ('Urban', 'Rural'):
-            members = [m for m in archive.namelist()
-                       if f'Train/{domain}/images_png/' in m and m.endswith('.png')]
+            members = [
+                m for m in archive.namelist()
+                if f'Train/{domain}/images_png/' in m and m.endswith('.png')
+            ]
             if not members:
                 raise FileNotFoundError(f'Train.zip has no Train/{domain}/images_png/*.png')
             archive.extractall(tmp, members)
@@ -123,11 +136,14 @@ def image_patches_from_loveda(archives: str, out: str, size: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('dataset', choices=sorted(DEFAULT_OUT))
-    parser.add_argument('archives', type=existing_dir,
-                        help='folder holding the official zip archives')
+    parser.add_argument(
+        'archives', type=existing_dir, help='folder holding the official zip archives')
     parser.add_argument('-o', '--out', help='output root (default: the configs\' data root)')
-    parser.add_argument('--patch-size', type=int, default=256,
-                        help='pretraining patch size (256 in the authors\' related work)')
+    parser.add_argument(
+        '--patch-size',
+        type=int,
+        default=256,
+        help='pretraining patch size (256 in the authors\' related work)')
     args = parser.parse_args()
     out = args.out or DEFAULT_OUT[args.dataset]
     if not osp.isdir(args.archives):

@@ -9,10 +9,11 @@ import sys
 def main() -> int:
     import argparse
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
-    import grass_mm  # applies the stack fixes before torchvision is imported
     import mmcv
     import numpy
     import torch
+
+    import grass_mm  # applies the stack fixes before torchvision is imported
     checks = []
     try:
         importlib.import_module('mmcv._ext')

@@ -11,7 +11,8 @@ from grass_mm.utils.cli import existing_file
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('src', type=existing_file, help='training checkpoint (mmpretrain / grass_mm)')
+    parser.add_argument(
+        'src', type=existing_file, help='training checkpoint (mmpretrain / grass_mm)')
     parser.add_argument('dst', help='output file (must not exist)')
     parser.add_argument('--prefix', default='backbone.', help='key prefix of the backbone')
     args = parser.parse_args()

@@ -16,9 +16,15 @@ train_dataloader = dict(
         dataset=dict(
             type='ConcatDataset',
             datasets=[
-                dict(type='CustomDataset', data_root=f'{tiles}/Tile {i}/images',
-                     with_label=False, pipeline=pipeline) for i in (1, 2, 3, 4, 5, 6)
+                dict(
+                    type='CustomDataset',
+                    data_root=f'{tiles}/Tile {i}/images',
+                    with_label=False,
+                    pipeline=pipeline) for i in (1, 2, 3, 4, 5, 6)
             ] + [
-                dict(type='CustomDataset', data_root=f'{shared}/aerial_unlabeled',
-                     with_label=False, pipeline=pipeline)
+                dict(
+                    type='CustomDataset',
+                    data_root=f'{shared}/aerial_unlabeled',
+                    with_label=False,
+                    pipeline=pipeline)
             ])))

@@ -30,10 +30,18 @@ test_pipeline = [
     dict(type='PackSegInputs')
 ]
 all_tiles = dict(img_path='img_dir/all', seg_map_path='ann_dir/all')
-train_dataloader = dict(dataset=dict(data_prefix=all_tiles, metainfo=dict(classes=classes),
-                                     tiles=train_tiles, pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(data_prefix=all_tiles, metainfo=dict(classes=classes),
-                                   tiles=test_tiles, pipeline=test_pipeline))
+train_dataloader = dict(
+    dataset=dict(
+        data_prefix=all_tiles,
+        metainfo=dict(classes=classes),
+        tiles=train_tiles,
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(
+        data_prefix=all_tiles,
+        metainfo=dict(classes=classes),
+        tiles=test_tiles,
+        pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='PerClassIoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator

@@ -4,8 +4,7 @@
 data_root = 'data/pretrain/'
 view_size = 224
 view_pipeline = [
-    dict(type='RandomResizedCrop', scale=view_size, crop_ratio_range=(0.08, 1.),
-         backend='pillow'),
+    dict(type='RandomResizedCrop', scale=view_size, crop_ratio_range=(0.08, 1.), backend='pillow'),
     dict(type='RandomFlip', prob=0.5),
     dict(
         type='RandomApply',
@@ -33,7 +32,4 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     dataset=dict(
-        type='CustomDataset',
-        data_root=data_root,
-        with_label=False,
-        pipeline=train_pipeline))
+        type='CustomDataset', data_root=data_root, with_label=False, pipeline=train_pipeline))

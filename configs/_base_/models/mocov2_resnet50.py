@@ -10,8 +10,11 @@ model = dict(
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         to_rgb=True),
-    backbone=dict(type='ResNet', depth=50, norm_cfg=dict(type='SyncBN'),
-                  zero_init_residual=True),
-    neck=dict(type='MoCoV2Neck', in_channels=2048, hid_channels=2048, out_channels=128,
-              with_avg_pool=True),
+    backbone=dict(type='ResNet', depth=50, norm_cfg=dict(type='SyncBN'), zero_init_residual=True),
+    neck=dict(
+        type='MoCoV2Neck',
+        in_channels=2048,
+        hid_channels=2048,
+        out_channels=128,
+        with_avg_pool=True),
     head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2))

@@ -10,9 +10,20 @@ optim_wrapper = dict(
         }))
 max_epochs = 30
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.125, by_epoch=True, begin=0, end=3,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=27, eta_min=0.003, by_epoch=True, begin=3,
-         end=max_epochs, convert_to_iter_based=True),
+    dict(
+        type='LinearLR',
+        start_factor=0.125,
+        by_epoch=True,
+        begin=0,
+        end=3,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=27,
+        eta_min=0.003,
+        by_epoch=True,
+        begin=3,
+        end=max_epochs,
+        convert_to_iter_based=True),
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)

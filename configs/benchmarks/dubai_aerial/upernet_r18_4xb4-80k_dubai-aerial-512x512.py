@@ -1,4 +1,5 @@
-# upernet on a pretrained plain-stem ResNet-18, dubai-aerial, full fine-tuning (mmseg's 80k schedule).
+# upernet on a pretrained plain-stem ResNet-18, dubai-aerial, full fine-tuning (mmseg's 80k
+# schedule).
 _base_ = [
     '../../_base_/models/upernet_r18_plain.py',
     '../../_base_/datasets/dubai_aerial_seg_512.py',

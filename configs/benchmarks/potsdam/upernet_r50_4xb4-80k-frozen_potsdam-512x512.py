@@ -1,4 +1,5 @@
-# upernet_r50_4xb4-80k_potsdam-512x512.py with the pretrained backbone frozen (linear-probe-like protocol): stem and all four
+# upernet_r50_4xb4-80k_potsdam-512x512.py with the pretrained backbone frozen (linear-probe-like
+# protocol): stem and all four
 # stages keep their pretrained weights, BN statistics included; only the decode heads train.
 _base_ = './upernet_r50_4xb4-80k_potsdam-512x512.py'
 model = dict(backbone=dict(frozen_stages=4, norm_eval=True))

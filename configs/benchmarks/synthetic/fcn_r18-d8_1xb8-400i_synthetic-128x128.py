@@ -7,6 +7,4 @@ _base_ = [
 ]
 # CPU-sized: no auxiliary head.
 model = dict(
-    data_preprocessor=dict(size=(128, 128)),
-    decode_head=dict(num_classes=5),
-    auxiliary_head=None)
+    data_preprocessor=dict(size=(128, 128)), decode_head=dict(num_classes=5), auxiliary_head=None)

@@ -1,4 +1,5 @@
-# deeplabv3plus on a pretrained plain-stem ResNet-50, vaihingen, full fine-tuning (mmseg's 80k schedule).
+# deeplabv3plus on a pretrained plain-stem ResNet-50, vaihingen, full fine-tuning (mmseg's 80k
+# schedule).
 _base_ = [
     '../../_base_/models/deeplabv3plus_r50-d8_plain.py',
     'mmseg::_base_/datasets/vaihingen.py',

@@ -104,7 +104,10 @@ class KNNProbeHook(Hook):
         scores = self.evaluate(get_ori_model(runner.model).backbone)
         for name, value in scores.items():
             runner.message_hub.update_scalar(f'knn_probe/{name}', value)
-        runner.visualizer.add_scalars({f'knn_probe/{k}': v for k, v in scores.items()},
+        runner.visualizer.add_scalars({
+            f'knn_probe/{k}': v
+            for k, v in scores.items()
+        },
                                       step=runner.iter)
         runner.logger.info(f'k-NN probe (k={self.k}) at iter {runner.iter}: '
                            f"top-1 {scores['top1']:.2f}, mean class acc "
@@ -122,10 +125,15 @@ class KNNProbeHook(Hook):
         ])
         backbone.train(was_training)
         query_labels = self.labels[~self.bank]
-        pred = knn_predict(feats[self.bank], self.labels[self.bank], feats[~self.bank], self.k,
-                           self.temperature, num_classes=int(self.labels.max()) + 1)
+        pred = knn_predict(
+            feats[self.bank],
+            self.labels[self.bank],
+            feats[~self.bank],
+            self.k,
+            self.temperature,
+            num_classes=int(self.labels.max()) + 1)
         correct = pred == query_labels
-        per_class = [correct[query_labels == c].float().mean()
-                     for c in query_labels.unique()]
-        return dict(top1=100 * correct.float().mean().item(),
-                    mean_class_acc=100 * torch.stack(per_class).mean().item())
+        per_class = [correct[query_labels == c].float().mean() for c in query_labels.unique()]
+        return dict(
+            top1=100 * correct.float().mean().item(),
+            mean_class_acc=100 * torch.stack(per_class).mean().item())

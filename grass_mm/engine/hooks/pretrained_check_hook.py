@@ -4,9 +4,9 @@ from typing import Dict, List, Optional, Sequence
 import torch
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
+from mmengine.registry import HOOKS
 from mmengine.runner.checkpoint import CheckpointLoader
 from mmpretrain.utils import get_ori_model
-from mmengine.registry import HOOKS
 
 
 @HOOKS.register_module()
@@ -33,8 +33,9 @@ class PretrainedCheckHook(Hook):
     def before_train(self, runner) -> None:
         """Check after weights were initialised (Runner.train inits before this hook)."""
         if runner.cfg.get('load_from') is not None or runner.cfg.get('resume'):
-            print_log('PretrainedCheckHook: a whole model is loaded or resumed; skipped',
-                      logger='current')
+            print_log(
+                'PretrainedCheckHook: a whole model is loaded or resumed; skipped',
+                logger='current')
             return
         model = get_ori_model(runner.model)
         for path in self.modules:
@@ -43,8 +44,11 @@ class PretrainedCheckHook(Hook):
                 module = getattr(module, name)
             init_cfg = getattr(module, 'init_cfg', None)
             if not isinstance(init_cfg, dict) or init_cfg.get('type') != 'Pretrained':
-                print_log(f'PretrainedCheckHook: {path} has no Pretrained init_cfg '
-                          '(random initialisation)', logger='current', level=logging.WARNING)
+                print_log(
+                    f'PretrainedCheckHook: {path} has no Pretrained init_cfg '
+                    '(random initialisation)',
+                    logger='current',
+                    level=logging.WARNING)
                 continue
             problems = compare_with_checkpoint(module.state_dict(), init_cfg['checkpoint'],
                                                init_cfg.get('prefix'))
@@ -55,8 +59,10 @@ class PretrainedCheckHook(Hook):
                     (f' and {len(problems) - 8} more' if len(problems) > 8 else '') +
                     '. Check the backbone type (plain-stem ResNet, not ResNetV1c), depth and '
                     'prefix.')
-            print_log(f'PretrainedCheckHook: all {len(module.state_dict())} tensors of {path} '
-                      f'equal {init_cfg["checkpoint"]}', logger='current')
+            print_log(
+                f'PretrainedCheckHook: all {len(module.state_dict())} tensors of {path} '
+                f'equal {init_cfg["checkpoint"]}',
+                logger='current')
 
 
 def compare_with_checkpoint(state: Dict[str, torch.Tensor],

@@ -142,13 +142,18 @@ class GraSS(SimCLR):
         loss = self.contrast(self.neck(self.backbone(sampled.crops))[0])
         if self.keep_samples:
             k = self.keep_samples
-            self.last_samples = dict(views=views[:k].detach(), maps=sampled.maps[:k],
-                                     boxes=sampled.boxes[:k], crops=sampled.crops[:k].detach())
+            self.last_samples = dict(
+                views=views[:k].detach(),
+                maps=sampled.maps[:k],
+                boxes=sampled.boxes[:k],
+                crops=sampled.crops[:k].detach())
         boxes = sampled.boxes
         area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])  # [2N] pixels
-        return dict(loss=loss, stage=loss.new_ones(()),
-                    box_area=area.float().mean() / (views.size(2) * views.size(3)),
-                    no_region=1 - sampled.found.float().mean())
+        return dict(
+            loss=loss,
+            stage=loss.new_ones(()),
+            box_area=area.float().mean() / (views.size(2) * views.size(3)),
+            no_region=1 - sampled.found.float().mean())
 
     def sample(self, views: Tensor) -> Sampling:
         """The sampling of a GS step: guide pass → maps → boxes → crops.
@@ -161,8 +166,8 @@ class GraSS(SimCLR):
             (and ``found``) are the gradient boxes' sizes moved to random views and places.
         """
         maps = self.gradient_maps(views)  # [2N, h, w]
-        boxes, found = select_regions(maps, views.shape[-2:], self.threshold_ratio,
-                                      return_found=True)  # [2N, 4], [2N]
+        boxes, found = select_regions(
+            maps, views.shape[-2:], self.threshold_ratio, return_found=True)  # [2N, 4], [2N]
         if self.sampler == 'random':
             boxes, found = random_positions(boxes, views.shape[-2:], found)
         crops = crop_and_resize(views, boxes, mode=self.crop_interpolation)  # [2N, C, H, W]
@@ -179,8 +184,8 @@ class GraSS(SimCLR):
             :func:`~grass_mm.models.utils.normalize_maps` (all-NaN for a degenerate map).
         """
         if self.guide_scale != 1.0:
-            views = F.interpolate(views, scale_factor=self.guide_scale, mode='bilinear',
-                                  align_corners=False)
+            views = F.interpolate(
+                views, scale_factor=self.guide_scale, mode='bilinear', align_corners=False)
         if self.guide == 'efficient':
             with torch.no_grad():
                 feat = self.backbone(views)[-1]
@@ -197,8 +202,8 @@ class GraSS(SimCLR):
                 params = [p for p in self.backbone.parameters() if p.requires_grad]
                 # Full backward like the reference; parameter gradients are discarded, not
                 # accumulated, so the optimiser only sees the training pass.
-                grad = torch.autograd.grad(
-                    self.contrast(self.neck((feat, ))[0]), [feat, *params])[0]
+                grad = torch.autograd.grad(self.contrast(self.neck((feat, ))[0]),
+                                           [feat, *params])[0]
             alpha = grad.mean(dim=(2, 3))
         # Grad-CAM without ReLU: channel-mean of A_c * alpha_c.
         dtype = torch.promote_types(feat.dtype, torch.float32)
@@ -225,4 +230,3 @@ class GraSS(SimCLR):
 def _check_choice(key: str, value: str, choices: tuple) -> None:
     if value not in choices:
         raise ValueError(f'GraSS: {key} must be one of {choices}, got {value!r}')
-

@@ -70,7 +70,8 @@ def _label_torch(mask: Tensor) -> Tensor:
     sentinel = float(size)  # background; float32 holds every index exactly below 2**24
     # Column `size` is a sentinel slot so that background labels can be used as indices.
     labels = torch.cat([torch.where(flat_mask, index, sentinel),
-                        index.new_full((n, 1), sentinel)], dim=1)
+                        index.new_full((n, 1), sentinel)],
+                       dim=1)
     for _ in range(size):
         cur = labels[:, :size]
         # Smallest label in each 3x3 neighbourhood (8-connectivity).
@@ -116,8 +117,9 @@ def _select_torch(up: Tensor, mask: Tensor) -> Tuple[Tensor, Tensor]:
     x2, y2 = reduce(xs, 'amax', -1) + 1, reduce(ys, 'amax', -1) + 1
     # Count the map's peak pixels inside each box with an integral image.
     is_peak = up == up.amax(dim=(1, 2), keepdim=True)
-    integral = F.pad(is_peak.cumsum(1, dtype=torch.int32).cumsum(2, dtype=torch.int32),
-                     (1, 0, 1, 0)).view(n, -1)
+    integral = F.pad(
+        is_peak.cumsum(1, dtype=torch.int32).cumsum(2, dtype=torch.int32),
+        (1, 0, 1, 0)).view(n, -1)
 
     def at(yy: Tensor, xx: Tensor) -> Tensor:
         return integral[owner, yy * (width + 1) + xx]
@@ -171,8 +173,11 @@ def select_regions(maps: Tensor,
     n = maps.size(0)
     maps = maps.detach().float()
     valid = torch.isfinite(maps).view(n, -1).all(dim=1).view(n, 1, 1)
-    up = F.interpolate(torch.where(valid, maps, 0.0).unsqueeze(1), size=tuple(image_size),
-                       mode='bilinear', align_corners=False).squeeze(1)
+    up = F.interpolate(
+        torch.where(valid, maps, 0.0).unsqueeze(1),
+        size=tuple(image_size),
+        mode='bilinear',
+        align_corners=False).squeeze(1)
     low, high = up.amin(dim=(1, 2), keepdim=True), up.amax(dim=(1, 2), keepdim=True)
     mask = (up > low + threshold_ratio * (high - low)) & valid
     if backend == 'numpy':
@@ -183,11 +188,11 @@ def select_regions(maps: Tensor,
     return (boxes, found) if return_found else boxes
 
 
-def random_positions(boxes: Tensor,
-                     image_size: Sequence[int],
-                     found: Optional[Tensor] = None,
-                     generator: Optional[torch.Generator] = None
-                     ) -> Union[Tensor, Tuple[Tensor, Tensor]]:
+def random_positions(
+        boxes: Tensor,
+        image_size: Sequence[int],
+        found: Optional[Tensor] = None,
+        generator: Optional[torch.Generator] = None) -> Union[Tensor, Tuple[Tensor, Tensor]]:
     """The random-box control: the same box sizes, shuffled across views, at random places.
 
     The widths and heights of ``boxes`` are permuted across the batch (so a view never gets the
@@ -243,8 +248,7 @@ def crop_and_resize(images: Tensor,
     out_h, out_w = (height, width) if size is None else (int(size[0]), int(size[1]))
     boxes = boxes.to(images.device).long()
     x1, y1, x2, y2 = boxes.unbind(1)
-    if bool(((x2 <= x1) | (y2 <= y1) | (x1 < 0) | (y1 < 0) | (x2 > width)
-             | (y2 > height)).any()):
+    if bool(((x2 <= x1) | (y2 <= y1) | (x1 < 0) | (y1 < 0) | (x2 > width) | (y2 > height)).any()):
         raise ValueError(f'boxes must lie in the {width}x{height} images and be non-empty')
     batch = torch.arange(n, device=images.device).view(n, 1, 1)
 

@@ -13,18 +13,22 @@ SEG_SYNTHETIC = osp.join(REPO, 'configs', 'benchmarks', 'synthetic',
                          'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
 
 
-@pytest.mark.parametrize('change, match', [
-    (dict(depth=34), r'missing backbone\.layer1\.2\.conv1\.weight'),  # wrong depth
-    (dict(type='ResNetV1c'), r'missing backbone\.stem\.0\.conv\.weight'),  # wrong keys
-])
+@pytest.mark.parametrize(
+    'change, match',
+    [
+        (dict(depth=34), r'missing backbone\.layer1\.2\.conv1\.weight'),  # wrong depth
+        (dict(type='ResNetV1c'), r'missing backbone\.stem\.0\.conv\.weight'),  # wrong keys
+    ])
 def test_mismatched_checkpoint_is_refused_before_training(synthetic_root, grass_checkpoint,
                                                           tmp_path, change, match):
     cfg = tiny_grass_cfg(synthetic_root, str(tmp_path), max_epochs=1)
     cfg.model.backbone.update(change)
     cfg.load_from = grass_checkpoint
     cfg.experiment_name = 'mismatch'
-    with pytest.raises(ValueError, match=f'checkpoint {grass_checkpoint} does not match the '
-                       f'model \\(GraSS\\): .*{match}'):
+    with pytest.raises(
+            ValueError,
+            match=f'checkpoint {grass_checkpoint} does not match the '
+            f'model \\(GraSS\\): .*{match}'):
         Runner.from_cfg(cfg).train()
     assert not [f for f in os.listdir(tmp_path) if f.endswith('.pth')]
     assert osp.isfile(grass_checkpoint)  # the user's file is untouched
@@ -43,8 +47,8 @@ def test_resume_from_a_checkpoint_of_another_model_is_refused(synthetic_root, gr
         Runner.from_cfg(cfg).train()
 
 
-def test_resume_without_load_from_names_the_work_dirs_checkpoint(synthetic_root,
-                                                                 grass_checkpoint, tmp_path):
+def test_resume_without_load_from_names_the_work_dirs_checkpoint(synthetic_root, grass_checkpoint,
+                                                                 tmp_path):
     cfg = tiny_grass_cfg(synthetic_root, str(tmp_path), max_epochs=2)
     cfg.model.backbone.depth = 34
     cfg.resume, cfg.experiment_name = True, 'resume_mismatch'

@@ -6,10 +6,10 @@ import tempfile
 import pytest
 from mmengine.hooks import Hook
 from mmengine.testing import RunnerTestCase
+from mmpretrain.registry import HOOKS
 
 from grass_mm.datasets import generate_synthetic_aerial
 from grass_mm.engine.hooks import GraSSStageHook
-from mmpretrain.registry import HOOKS
 from tests.helpers import tiny_grass_cfg
 
 
@@ -68,13 +68,11 @@ class TestGraSSStageHook(RunnerTestCase):
         assert runner.iter == 6 and stages == ['gs', 'gs']
 
     def test_switches_after_the_warmup_iters_and_resumes_at_the_switch(self):
-        cfg = tiny_grass_cfg(self.data_dir.name, self.temp_dir.name, max_iters=3,
-                             warmup_iters=3)
+        cfg = tiny_grass_cfg(self.data_dir.name, self.temp_dir.name, max_iters=3, warmup_iters=3)
         cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=3, by_epoch=False)
         _, stages = self.run_and_record(cfg)
         assert stages == ['warmup'] * 3
-        cfg = tiny_grass_cfg(self.data_dir.name, self.temp_dir.name, max_iters=5,
-                             warmup_iters=3)
+        cfg = tiny_grass_cfg(self.data_dir.name, self.temp_dir.name, max_iters=5, warmup_iters=3)
         cfg.resume = True
         cfg.experiment_name = self.experiment_name + '_resumed'
         runner, stages = self.run_and_record(cfg)
@@ -90,8 +88,7 @@ class TestGraSSStageHook(RunnerTestCase):
         assert runner.iter == 4 and stages == ['warmup', 'warmup', 'gs', 'gs']
 
     def test_warmup_longer_than_the_schedule_fails_before_training(self):
-        cfg = tiny_grass_cfg(self.data_dir.name, self.temp_dir.name, max_epochs=2,
-                             warmup_epochs=3)
+        cfg = tiny_grass_cfg(self.data_dir.name, self.temp_dir.name, max_epochs=2, warmup_epochs=3)
         with pytest.raises(ValueError, match=r'warmup_epochs=3 is longer than the schedule'):
             self.build_runner(cfg).train()
 
@@ -104,15 +101,17 @@ class TestGraSSStageHook(RunnerTestCase):
             self.build_runner(cfg).train()
 
     def test_epoch_warmup_with_an_iteration_loop_fails(self):
-        cfg = tiny_grass_cfg(self.data_dir.name, self.temp_dir.name, max_iters=4,
-                             warmup_iters=2)
+        cfg = tiny_grass_cfg(self.data_dir.name, self.temp_dir.name, max_iters=4, warmup_iters=2)
         cfg.custom_hooks = [dict(type='GraSSStageHook', warmup_epochs=1)]
         with pytest.raises(ValueError, match='needs an epoch-based train loop'):
             self.build_runner(cfg).train()
 
 
-@pytest.mark.parametrize('kwargs', [{}, dict(warmup_epochs=1, warmup_iters=2),
-                                    dict(warmup_iters=-1), dict(warmup_epochs=1.5)])
+@pytest.mark.parametrize(
+    'kwargs',
+    [{}, dict(warmup_epochs=1, warmup_iters=2),
+     dict(warmup_iters=-1),
+     dict(warmup_epochs=1.5)])
 def test_bad_warmup_arguments(kwargs):
     with pytest.raises(ValueError, match='GraSSStageHook'):
         GraSSStageHook(**kwargs)

@@ -4,7 +4,6 @@ import os.path as osp
 import tempfile
 
 import mmcv
-import numpy as np
 import pytest
 from mmengine.testing import RunnerTestCase
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -29,23 +28,29 @@ class TestSamplingSignals(RunnerTestCase):
         cfg = tiny_grass_cfg(self.data_dir.name, self.temp_dir.name, **kwargs)
         cfg.experiment_name = self.experiment_name + name
         cfg.custom_hooks = list(cfg.custom_hooks) + hooks
-        cfg.visualizer.vis_backends = [dict(type='LocalVisBackend'),
-                                       dict(type='TensorboardVisBackend')]
+        cfg.visualizer.vis_backends = [
+            dict(type='LocalVisBackend'),
+            dict(type='TensorboardVisBackend')
+        ]
         runner = self.build_runner(cfg)
         runner.train()
         return runner
 
     def test_grids_of_gs_steps_reach_local_and_tensorboard_backends(self):
         runner = self.train([dict(type='GraSSVisualizationHook', interval=1, num_views=2)],
-                            max_epochs=2, warmup_epochs=1)  # iters 1-2 warm-up, 3-4 GS
+                            max_epochs=2,
+                            warmup_epochs=1)  # iters 1-2 warm-up, 3-4 GS
         images = sorted(glob.glob(osp.join(runner.log_dir, 'vis_data', 'vis_image', '*.png')))
-        assert [osp.basename(p) for p in images] == ['grass_sampling_3.png',
-                                                     'grass_sampling_4.png']
+        assert [osp.basename(p) for p in images] == ['grass_sampling_3.png', 'grass_sampling_4.png']
         grid = mmcv.imread(images[0])
         assert grid.shape == (2 * 64 + 2, 3 * 64 + 4, 3)  # 2 views x (view | map | crop)
         assert runner.model.last_samples is None and runner.model.keep_samples == 0
-        events = EventAccumulator(glob.glob(osp.join(runner.log_dir, 'vis_data', 'events*'))[0],
-                                  size_guidance={'images': 0, 'scalars': 0})
+        events = EventAccumulator(
+            glob.glob(osp.join(runner.log_dir, 'vis_data', 'events*'))[0],
+            size_guidance={
+                'images': 0,
+                'scalars': 0
+            })
         events.Reload()
         assert {'stage', 'box_area', 'no_region', 'loss'} <= set(events.Tags()['scalars'])
         assert [e.step for e in events.Scalars('stage')] == [1, 2, 3, 4]
@@ -53,18 +58,26 @@ class TestSamplingSignals(RunnerTestCase):
         assert [e.step for e in events.Images('grass_sampling')] == [3, 4]
 
     def test_interval_and_nothing_kept_without_the_hook(self):
-        runner = self.train([dict(type='GraSSVisualizationHook', interval=3)], max_epochs=3,
+        runner = self.train([dict(type='GraSSVisualizationHook', interval=3)],
+                            max_epochs=3,
                             warmup_epochs=1)
         images = glob.glob(osp.join(runner.log_dir, 'vis_data', 'vis_image', '*.png'))
         # iters 3 and 6 are drawn; 3 is the first GS iteration, 6 the last
-        assert sorted(osp.basename(p) for p in images) == ['grass_sampling_3.png',
-                                                          'grass_sampling_6.png']
+        assert sorted(osp.basename(p)
+                      for p in images) == ['grass_sampling_3.png', 'grass_sampling_6.png']
         runner = self.train([], '_plain', max_epochs=2, warmup_epochs=0)
         assert runner.model.keep_samples == 0 and runner.model.last_samples is None
 
     def test_knn_probe_is_logged_before_and_during_training(self):
-        runner = self.train([dict(type='KNNProbeHook', data_root=self.data_dir.name,
-                                  patch_size=32, input_size=32, resize=96, k=5)],
+        runner = self.train([
+            dict(
+                type='KNNProbeHook',
+                data_root=self.data_dir.name,
+                patch_size=32,
+                input_size=32,
+                resize=96,
+                k=5)
+        ],
                             max_epochs=2)
         top1 = runner.message_hub.get_scalar('knn_probe/top1').data[0]
         assert len(top1) == 3  # before training, after epoch 1, after epoch 2

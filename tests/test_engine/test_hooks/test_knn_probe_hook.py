@@ -23,11 +23,12 @@ def probe(tmp_path, colours):
     for split in ('img', 'ann'):
         (tmp_path / split).mkdir()
     for i, c in enumerate(colours):
-        mmcv.imwrite(np.full((32, 32, 3), (40 * c, 255 - 40 * c, 60 * (c % 2)), np.uint8),
-                     str(tmp_path / 'img' / f'{i}.png'))
+        mmcv.imwrite(
+            np.full((32, 32, 3), (40 * c, 255 - 40 * c, 60 * (c % 2)), np.uint8),
+            str(tmp_path / 'img' / f'{i}.png'))
         mmcv.imwrite(np.full((32, 32), c, np.uint8), str(tmp_path / 'ann' / f'{i}.png'))
-    hook = KNNProbeHook(str(tmp_path), img_dir='img', ann_dir='ann', k=3, patch_size=16,
-                        input_size=8, resize=32)
+    hook = KNNProbeHook(
+        str(tmp_path), img_dir='img', ann_dir='ann', k=3, patch_size=16, input_size=8, resize=32)
     pre = torch.nn.Module()
     pre.register_buffer('mean', torch.zeros(3, 1, 1))
     pre.register_buffer('std', torch.ones(3, 1, 1))
@@ -38,8 +39,8 @@ def probe(tmp_path, colours):
 def test_knn_accuracy_separates_good_from_useless_features(tmp_path):
     # images 0/1 are class 0, 2/3 class 1, 4/5 class 2; even images form the bank
     hook = probe(tmp_path, [0, 0, 1, 1, 2, 2])
-    assert hook.bank.tolist() == [True] * 4 + [False] * 4 + [True] * 4 + [False] * 4 + [
-        True] * 4 + [False] * 4
+    assert hook.bank.tolist(
+    ) == [True] * 4 + [False] * 4 + [True] * 4 + [False] * 4 + [True] * 4 + [False] * 4
     assert hook.evaluate(Pool()) == dict(top1=100.0, mean_class_acc=100.0)
     useless = hook.evaluate(Pool(constant=True))  # every query gets the same vote
     assert useless['mean_class_acc'] == pytest.approx(100 / 3)

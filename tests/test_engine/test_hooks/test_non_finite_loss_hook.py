@@ -29,8 +29,10 @@ def test_nan_loss_stops_naming_the_iteration_and_keeps_the_good_checkpoint(
     cfg.custom_hooks.append(dict(type='ZeroTemperatureHook', at=4))  # epoch 2, 2nd iteration
     cfg.experiment_name = 'nan_loss'
     runner = Runner.from_cfg(cfg)
-    with pytest.raises(FloatingPointError, match=r'loss is nan at iteration 4 \(epoch 2\).*'
-                       r'Last good checkpoint: .*epoch_1\.pth'):
+    with pytest.raises(
+            FloatingPointError,
+            match=r'loss is nan at iteration 4 \(epoch 2\).*'
+            r'Last good checkpoint: .*epoch_1\.pth'):
         runner.train()
     assert sorted(f for f in os.listdir(tmp_path) if f.endswith('.pth')) == ['epoch_1.pth']
     state = torch.load(tmp_path / 'epoch_1.pth', weights_only=False)['state_dict']

@@ -5,11 +5,11 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
-
 from mmpretrain.models import ResNet
 
-CONFIG = osp.join(osp.dirname(__file__), '..', '..', '..', 'configs', 'benchmarks',
-                  'synthetic', 'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
+CONFIG = osp.join(
+    osp.dirname(__file__), '..', '..', '..', 'configs', 'benchmarks', 'synthetic',
+    'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
 
 
 def seg_cfg(synthetic_root, work_dir, checkpoint, **backbone):

@@ -3,17 +3,23 @@ import copy
 import pytest
 import torch
 from mmengine.registry import DefaultScope
+from mmpretrain.models import SimCLR
+from mmpretrain.registry import MODELS
 
 from grass_mm.models import GraSS
 from grass_mm.models.utils import crop_and_resize, select_regions
-from mmpretrain.models import SimCLR
-from mmpretrain.registry import MODELS
 
 CFG = dict(
     type='GraSS',
     backbone=dict(type='ResNet', depth=18, norm_cfg=dict(type='BN')),
-    neck=dict(type='NonLinearNeck', in_channels=512, hid_channels=64, out_channels=32,
-              num_layers=2, with_avg_pool=True, norm_cfg=dict(type='BN1d')),
+    neck=dict(
+        type='NonLinearNeck',
+        in_channels=512,
+        hid_channels=64,
+        out_channels=32,
+        num_layers=2,
+        with_avg_pool=True,
+        norm_cfg=dict(type='BN1d')),
     head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.5))
 
 
@@ -109,16 +115,15 @@ def test_kept_samples_are_the_steps_own_and_change_nothing():
 def test_gs_with_degenerate_maps_trains_on_whole_views(monkeypatch):
     model = build(stage='gs')
     inputs = views()
-    monkeypatch.setattr(model, 'gradient_maps',
-                        lambda v: torch.full((v.size(0), 2, 2), float('nan')))
+    monkeypatch.setattr(model, 'gradient_maps', lambda v: torch.full(
+        (v.size(0), 2, 2), float('nan')))
     losses = model.loss(inputs, None)
     assert losses['no_region'].item() == 1 and losses['box_area'].item() == 1
     model.stage = 'warmup'
     assert torch.allclose(losses['loss'], model.loss(inputs, None)['loss'])
 
 
-def test_random_sampler_control_keeps_the_box_sizes_and_ignores_where_the_map_points(
-        monkeypatch):
+def test_random_sampler_control_keeps_the_box_sizes_and_ignores_where_the_map_points(monkeypatch):
     gradient, control = build(stage='gs'), build(stage='gs', sampler='random')
     flat = torch.stack(views(), 1).flatten(0, 1)
     torch.manual_seed(5)

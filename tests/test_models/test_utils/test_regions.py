@@ -2,8 +2,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grass_mm.models.utils import (crop_and_resize, normalize_maps, random_positions,
-                                   select_regions)
+from grass_mm.models.utils import crop_and_resize, normalize_maps, random_positions, select_regions
 
 BACKENDS = ['numpy', 'torch']
 
@@ -146,15 +145,17 @@ def test_random_positions_keep_the_batch_box_sizes_and_never_read_the_map():
 
     assert sizes(boxes['top-left']) == sizes(boxes['bottom-right'])
     assert not torch.equal(boxes['top-left'], boxes['bottom-right'])
-    moved = {c: random_positions(b, size, generator=torch.Generator().manual_seed(3))
-             for c, b in boxes.items()}
+    moved = {
+        c: random_positions(b, size, generator=torch.Generator().manual_seed(3))
+        for c, b in boxes.items()
+    }
     # Same sizes from maps with their regions elsewhere: the same random boxes.
     assert torch.equal(moved['top-left'], moved['bottom-right'])
     assert sizes(moved['top-left']) == sizes(boxes['top-left'])
     # Inside the view, and spread over it rather than in the maps' corner.
     gen = torch.Generator().manual_seed(0)
-    draws = torch.cat([random_positions(boxes['top-left'], size, generator=gen)
-                       for _ in range(200)])
+    draws = torch.cat(
+        [random_positions(boxes['top-left'], size, generator=gen) for _ in range(200)])
     assert (draws[:, :2] >= 0).all() and (draws[:, 2] <= 112).all() and (draws[:, 3] <= 112).all()
     free = 112 - (draws[:, 2:] - draws[:, :2])  # room left for the box, per axis
     rel = draws[:, :2].float() / free.float()
@@ -165,8 +166,8 @@ def test_random_positions_move_found_with_the_sizes():
     boxes = torch.tensor([[0, 0, 64, 64], [10, 10, 20, 30]])
     found = torch.tensor([False, True])
     for seed in range(5):
-        out, moved = random_positions(boxes, (64, 64), found,
-                                      generator=torch.Generator().manual_seed(seed))
+        out, moved = random_positions(
+            boxes, (64, 64), found, generator=torch.Generator().manual_seed(seed))
         whole = (out[:, 2] - out[:, 0] == 64) & (out[:, 3] - out[:, 1] == 64)
         assert torch.equal(whole, ~moved)  # the whole view stays "no region"
         assert torch.equal(out[whole], torch.tensor([[0, 0, 64, 64]]))
