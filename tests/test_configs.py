@@ -165,3 +165,21 @@ def test_random_box_control_differs_from_grass_in_the_sampler_only():
     assert control.model == grass.model
     for key in SAME_BUDGET + ('custom_hooks', ):
         assert control[key] == grass[key], key
+
+
+def test_model_index_imports_metafiles_whose_configs_exist():
+    import yaml
+    index = yaml.safe_load(open(osp.join(REPO, 'model-index.yml')))
+    assert index['Import'], 'model-index.yml imports nothing'
+    for metafile in index['Import']:
+        meta = yaml.safe_load(open(osp.join(REPO, metafile)))
+        collections = {c['Name'] for c in meta['Collections']}
+        names = {m['Name'] for m in meta['Models']}
+        for c in meta['Collections']:
+            assert osp.isfile(osp.join(REPO, c['README'])), c['README']
+        for model in meta['Models']:
+            assert model['In Collection'] in collections, model['Name']
+            assert osp.isfile(osp.join(REPO, model['Config'])), model['Config']
+            # mmpretrain's rule: a model is named after its config
+            assert model['Name'] == osp.splitext(osp.basename(model['Config']))[0]
+            assert set(model.get('Downstream', [])) <= names, model['Name']
