@@ -6,7 +6,7 @@ import os.path as osp
 import subprocess
 import sys
 
-import yaml
+import pytest
 from mmengine import Config
 
 from grass_mm.utils import weights_sha256
@@ -42,6 +42,7 @@ finetune_cfg_options = dict(
     train_dataloader={tiny_loader!r}, val_dataloader={tiny_loader!r},
     test_dataloader={tiny_loader!r})
 names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 0 %')
+comparison = dict(method='grass', reference='random', margin=1.5, min_seeds=2)
 ''')
     log = run([sys.executable, 'tools/benchmarks/run_matrix.py', str(matrix)], timeout=900)
     assert '7 cells (2 pretrainings, 5 fine-tunings)' in log
@@ -82,19 +83,9 @@ names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 
     assert not (pre / 'result.json').exists()
     (tmp_path / 'grass_result.json').rename(pre / 'result.json')
 
-    readme = tmp_path / 'README.md'
-    readme.write_text('intro\n<!-- results:tiny_matrix:start -->\nold\n'
-                      '<!-- results:tiny_matrix:end -->\noutro\n')
     out = tmp_path / 'out'
-    run([
-        sys.executable, 'tools/benchmarks/collect_results.py',
-        str(matrix), '--out',
-        str(out), '--readme',
-        str(readme), '--model-index',
-        str(tmp_path / 'model-index.yml'), '--dataset', 'Synthetic'
-    ])
-    text = readme.read_text()
-    assert 'old' not in text and text.startswith('intro') and text.endswith('outro\n')
+    run([sys.executable, 'tools/benchmarks/collect_results.py', str(matrix), '--out', str(out)])
+    text = (out / 'results.md').read_text()
     assert '### FCN, full fine-tuning, 50 % of the labels' in text
     assert '| Method | Backbone | Pretrain | Crop Size | Lr schd | Mem (GB) | mIoU |' in text
     row = [line for line in text.splitlines() if line.startswith('| FCN | R-18-D8 | GraSS |')]
@@ -106,7 +97,8 @@ names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 
     log = out / 'logs/grass/fcn_full_50pct-labels_seed1.log.json'
     assert f'[1]({log})' in row[0]
     assert json.loads(log.read_text().splitlines()[-1])['mIoU'] == cell['metrics']['mIoU']
-    assert '### GraSS against the baselines' in text
+    # The comparison and its target come from the matrix, names and margin included.
+    assert '| GraSS mIoU | GraSS − Random init |' in text and 'Random init + 1.5 mIoU' in text
     # The ablation ran at seed 0 only: paired with GraSS's seed 0, not with its mean.
     miou = {
         m:
@@ -118,12 +110,9 @@ names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 
     ablations = text.split('### GraSS ablations')[1]
     assert (f"| GraSS, warm-up 0 % | FCN | full | 50 % | 0 | {miou['grass_warmup0']:.2f} | "
             f"{miou['grass_warmup0'] - miou['grass']:+.2f} |") in ablations
-    meta = yaml.safe_load((out / 'metafile.yml').read_text())
-    assert len(meta['Models']) == 3 and meta['Collections'][0]['Name'] == 'FCN'
-    index = yaml.safe_load((tmp_path / 'model-index.yml').read_text())
-    assert index == {'Import': ['out/metafile.yml']}
-    assert all(osp.getsize(out / f) > 1000 for f in ('miou_vs_fraction.png', 'pretrain_loss.png'))
-    assert (out / 'results.md').read_text().count('| FCN | R-18-D8 |') == 3
+    assert osp.getsize(out / 'miou_vs_fraction.png') > 1000
+    assert text.count('| FCN | R-18-D8 |') == 3
+    assert not (out / 'metafile.yml').exists()  # per-algorithm metafiles are curated
     assert os.listdir(work / 'pretrain' / 'grass')  # nothing of the user's removed
 
     # Every cell is on record with the pretraining it started from, named by its weights.
@@ -137,18 +126,13 @@ names = dict(random='Random init', grass='GraSS', grass_warmup0='GraSS, warm-up 
     assert grass_cell['pretrained']['sha256'] == pretrained['grass']
     assert f"GraSS `{pretrained['grass'][:8]}`" in text
     # A later session whose work dir is gone publishes the same tables from that record...
-    block = text.split('<!-- results:tiny_matrix:start -->')[1]
-    (out / 'pretrain_loss.png').unlink()
     run([
         sys.executable, 'tools/benchmarks/collect_results.py',
         str(matrix), '--out',
-        str(out), '--readme',
-        str(readme), '--model-index',
-        str(tmp_path / 'model-index.yml'), '--work-dir',
+        str(out), '--work-dir',
         str(tmp_path / 'lost')
     ])
-    assert readme.read_text().split('<!-- results:tiny_matrix:start -->')[1] == block
-    assert osp.getsize(out / 'pretrain_loss.png') > 1000  # from the published pretraining logs
+    assert (out / 'results.md').read_text() == text
     # ...and refuses to average a row over seeds fine-tuned from different pretrainings.
     grass_cell['pretrained']['sha256'] = '0' * 64
     (out / 'cells.json').write_text(json.dumps(cells))
@@ -186,8 +170,12 @@ def _cell(**miou_per_seed):
     }
 
 
-def test_comparison_is_paired_by_seed_and_gives_the_issue_verdict():
-    compare = _collector().compare
+def test_comparison_is_paired_by_seed_and_gives_the_matrix_verdict():
+    spec = dict(method='grass', reference='simclr', margin=1.5, min_seeds=3)
+
+    def compare(cell, baselines, names):
+        return _collector().compare(cell, baselines, names, spec)
+
     names = dict(simclr='SimCLR', random='Random init', mocov2='MoCo v2')
     # GraSS 2 points over SimCLR and above random init at every seed: target met.
     row = compare(
@@ -220,6 +208,26 @@ def test_comparison_is_paired_by_seed_and_gives_the_issue_verdict():
         ['random', 'simclr', 'mocov2'], names)
     assert row[-2] == 'not met (< Random init)'
     assert compare(_cell(grass=[20]), ['simclr'], names) == []
+
+
+def test_the_comparison_is_read_from_the_matrix_with_no_method_built_in():
+    collector = _collector()
+    # Any method against any reference: here MoCo v2 must lead BYOL by 1 point.
+    matrix = Config(
+        dict(
+            methods=dict(byol='b.py', mocov2='m.py'),
+            comparison=dict(method='mocov2', reference='byol', margin=1.0, min_seeds=2)))
+    spec = collector.comparison_of(matrix)
+    row = collector.compare(
+        _cell(mocov2=[22, 24], byol=[20, 23]), ['byol'], dict(byol='BYOL'), spec)
+    assert row[2] == '+1.50 ± 0.71' and row[-2] == 'met'
+    assert collector.comparison_of(Config(dict(methods=dict(a=None)))) is None  # no summary
+    with pytest.raises(KeyError, match="comparison.reference: 'simclr' is not one of methods"):
+        collector.comparison_of(
+            Config(
+                dict(
+                    methods=dict(grass='g.py'),
+                    comparison=dict(method='grass', reference='simclr', margin=1, min_seeds=3))))
 
 
 def test_fraction_plot_joins_only_points_of_one_pretraining():
@@ -278,7 +286,11 @@ def test_per_seed_report_pairs_grass_with_each_method_by_seed():
         dict(r, method=m, head='fcn', protocol='full', fraction=0.1)
         for m, rs in _cell(grass=[18.25, 25.49], simclr=[23.94, 24.83]).items() for r in rs
     ]
-    report = collector.per_seed(Config(dict(methods=['simclr', 'grass'])), runs)
+    matrix = Config(
+        dict(
+            methods=dict(simclr='s.py', grass='g.py'),
+            comparison=dict(method='grass', reference='simclr', margin=1.5, min_seeds=3)))
+    report = collector.per_seed(matrix, runs)
     assert report.splitlines() == [
         'fcn full 10%', '  simclr seed 0: mIoU 23.94 ()', '  simclr seed 1: mIoU 24.83 ()',
         '  grass - simclr: -5.69 +0.66 (-2.52 ± 4.49)', '  grass seed 0: mIoU 18.25 ()',
@@ -413,3 +425,18 @@ def test_label_subset_follows_the_matrix_subset_seed_not_the_finetuning_seed(tmp
             assert cfg.randomness.seed == seed
     assert seeds[None, 0] == 0 and seeds[None, 1] == 1  # v1: the subset moved with the seed
     assert seeds[4, 0] == seeds[4, 1] == 4
+
+
+def test_multi_process_cells_go_through_dist_train(tmp_path):
+    command = _tool('run_matrix').train_command
+    assert command('c.py', str(tmp_path), 1)[1:] == [
+        osp.join(REPO, 'tools', 'train.py'), 'c.py', '--work-dir',
+        str(tmp_path)
+    ]
+    (tmp_path / 'epoch_1.pth').write_bytes(b'')
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_1.pth'))
+    assert command('c.py', str(tmp_path), 4) == [
+        'bash',
+        osp.join(REPO, 'tools', 'dist_train.sh'), 'c.py', '4', '--work-dir',
+        str(tmp_path), '--resume'
+    ]

@@ -1,7 +1,7 @@
-"""Collect a benchmark matrix's results into MMSeg-style tables, metafile.yml, and plots.
+"""Keep a benchmark matrix's record and write its MMSeg-style tables.
 
     python tools/benchmarks/collect_results.py configs/benchmark_matrix/dubai_aerial_cpu.py
-        [--work-dir DIR] [--out docs/results/dubai_aerial_cpu] [--readme README.md]
+        [--work-dir DIR] [--out docs/results/dubai_aerial_cpu] [--per-seed]
 
 Reads every ``result.json`` that ``tools/benchmarks/run_matrix.py`` wrote and adds it to the
 published record ``--out/cells.json`` (a cell already there is replaced by its work-dir twin; a
@@ -9,14 +9,15 @@ pretraining's twin is one with the same weights, so another pretraining of a met
 beside the one earlier rows stand on), so a session whose work dir is gone still publishes what
 earlier ones measured. From that record it writes, under ``--out``: ``results.md`` (one table
 per head, protocol and label fraction in MMSegmentation's columns, mIoU as mean ± std over
-seeds, then per-class IoU, the pretraining each row started from, and a GraSS-against-baselines
-summary), ``metafile.yml`` (MMSeg/OpenMMLab format), ``miou_vs_fraction.png``,
-``pretrain_loss.png`` and each cell's scalars as ``logs/<method>/<cell>.log.json`` (the tables'
-log links); and adds the metafile to ``model-index.yml`` (repository root). With ``--readme``
-the tables replace the README's block between ``<!-- results:NAME:start -->`` and
-``<!-- results:NAME:end -->``, so no figure there is typed by hand. A row must come from one
-pretraining of its method: cells fine-tuned from different backbones (``weights_sha256``) in
-one row are an error, not an average.
+seeds, the majority-class floor, per-class IoU, the pretraining each row started from and, where
+the matrix has a ``comparison``, the compared method against the baselines with the matrix's
+target), ``miou_vs_fraction.png`` and each cell's scalars as ``logs/<method>/<cell>.log.json``
+(the tables' log links). A row must come from one pretraining of its method: cells fine-tuned
+from different backbones (``weights_sha256``) in one row are an error, not an average.
+
+Not done here: loss curves (mmpretrain's log analysis reads the runs' ``scalars.json``:
+``mim run mmpretrain analyze_logs plot_curve A/vis_data/scalars.json B/... --keys loss``), the
+per-algorithm ``configs/*/metafile.yml`` (curated) and the README (written by people).
 """
 import argparse
 import glob
@@ -31,7 +32,6 @@ from typing import Dict, List, Optional, Tuple
 
 import matplotlib
 import numpy as np
-import yaml
 from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -42,18 +42,15 @@ from grass_mm.utils.cli import existing_config  # noqa: E402
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 
-# The issue's target, fixed before any run: GraSS >= SimCLR + 1.5 mIoU (the paper's mean gain is
-# +1.57) and >= every other baseline, as means over at least 3 seeds.
-MARGIN_OVER_SIMCLR = 1.5
-MIN_SEEDS = 3
-TARGET_NOTE = (f'Each baseline is paired with GraSS by fine-tuning seed, on the seeds both have '
-               f'finished (counted in brackets where fewer than GraSS\'s); differences are mean ± '
-               f'sample std of the per-seed differences; the closest baseline is the one GraSS '
-               f'leads least. Target: GraSS ≥ SimCLR + {MARGIN_OVER_SIMCLR} mIoU and ≥ every '
-               f'baseline, means over ≥ {MIN_SEEDS} seeds. Seeds to settle: (2 · std of GraSS − '
-               f'SimCLR / {MARGIN_OVER_SIMCLR})², the seeds at which a {MARGIN_OVER_SIMCLR}-point '
-               f'mean difference would be two standard errors.')
-ABLATION_NOTE = ('Each variant changes one setting of the GraSS row and is paired with it by '
+TARGET_NOTE = (
+    'Each baseline is paired with {method} by fine-tuning seed, on the seeds both '
+    'have finished (counted in brackets where fewer than {method}\'s); differences are '
+    'mean ± sample std of the per-seed differences; the closest baseline is the one '
+    '{method} leads least. Target (the matrix\'s `comparison`): {method} ≥ {reference} + '
+    '{margin} mIoU and ≥ every baseline, means over ≥ {min_seeds} seeds. Seeds to '
+    'settle: (2 · std of {method} − {reference} / {margin})², the seeds at which a '
+    '{margin}-point mean difference would be two standard errors.')
+ABLATION_NOTE = ('Each variant changes one setting of the {method} row and is paired with it by '
                  'fine-tuning seed: mean ± sample std of the per-seed differences.')
 CELLS = 'cells.json'  # the published record of every cell; collections add to it
 HEADS = dict(deeplabv3plus='DeepLabV3+', fcn='FCN', upernet='UPerNet')
@@ -255,62 +252,83 @@ def paired(by_method: Dict[str, List[dict]], a: str, b: str) -> np.ndarray:
     return np.array([ma[s] - mb[s] for s in sorted(set(ma) & set(mb))])
 
 
-def compare(by_method: Dict[str, List[dict]], baselines: List[str], names: Dict[str,
-                                                                                str]) -> List[str]:
-    """GraSS against the baselines of one cell, each paired by seed, with the issue's verdict.
+def comparison_of(matrix: Config) -> Optional[dict]:
+    """The matrix's ``comparison`` (method, reference, margin, min_seeds), or None."""
+    spec = matrix.get('comparison')
+    if spec is None:
+        return None
+    missing = {'method', 'reference', 'margin', 'min_seeds'} - set(spec)
+    if missing:
+        raise KeyError(f'comparison: missing {sorted(missing)} (method, reference, margin, '
+                       'min_seeds)')
+    for key in ('method', 'reference'):
+        if spec[key] not in matrix.methods:
+            raise KeyError(f'comparison.{key}: {spec[key]!r} is not one of methods '
+                           f'{list(matrix.methods)}')
+    return dict(spec)
 
-    Each baseline is compared on the seeds it and GraSS have both finished, so a baseline that
-    has run fewer seeds neither hides the others' evidence nor shifts their comparison. The
-    target is not met as soon as one comparison over at least ``MIN_SEEDS`` seeds fails it, met
-    when every baseline has that many seeds and none fails, and open otherwise.
+
+def compare(by_method: Dict[str, List[dict]], baselines: List[str], names: Dict[str, str],
+            spec: dict) -> List[str]:
+    """``spec['method']`` against the baselines of one cell, each paired by seed, with the verdict.
+
+    Each baseline is compared on the seeds it and the method have both finished, so a baseline
+    that has run fewer seeds neither hides the others' evidence nor shifts their comparison. The
+    target (``method`` ≥ ``reference`` + ``margin`` and ≥ every other baseline) is not met as soon
+    as one comparison over at least ``min_seeds`` seeds fails it, met when every baseline has
+    that many seeds and none fails, and open otherwise.
 
     Returns:
-        The row's cells: seeds, GraSS mIoU, GraSS − SimCLR, closest baseline, GraSS − it,
-        target, seeds to settle; an empty list where GraSS shares no seed with a baseline.
+        The row's cells: seeds, the method's mIoU, method − reference, closest baseline, method −
+        it, target, seeds to settle; an empty list where the method shares no seed with a
+        baseline.
     """
-    grass = {r['seed']: r['metrics']['mIoU'] for r in by_method.get('grass', [])}
+    method, ref, margin, min_seeds = (
+        spec[k] for k in ('method', 'reference', 'margin', 'min_seeds'))
+    ours = {r['seed']: r['metrics']['mIoU'] for r in by_method.get(method, [])}
     diffs, means = {}, {}
     for m in baselines:
-        diff = paired(by_method, 'grass', m)
+        diff = paired(by_method, method, m)
         if len(diff):
             diffs[m] = diff
-            means[m] = np.mean([r['metrics']['mIoU'] for r in by_method[m] if r['seed'] in grass])
+            means[m] = np.mean([r['metrics']['mIoU'] for r in by_method[m] if r['seed'] in ours])
     if not diffs:
         return []
 
     def pm(values: np.ndarray, sign: str = '+') -> str:
-        return mean_pm(values, len(grass), sign)
+        return mean_pm(values, len(ours), sign)
 
-    closest = min(diffs, key=lambda m: diffs[m].mean())  # the baseline GraSS leads least
+    closest = min(diffs, key=lambda m: diffs[m].mean())  # the baseline the method leads least
     failed = [
-        f'< SimCLR + {MARGIN_OVER_SIMCLR}' if m == 'simclr' else f'< {names.get(m, m)}'
-        for m, d in diffs.items()
-        if len(d) >= MIN_SEEDS and d.mean() < (MARGIN_OVER_SIMCLR if m == 'simclr' else 0)
+        f'< {names.get(m, m)} + {margin}' if m == ref else f'< {names.get(m, m)}'
+        for m, d in diffs.items() if len(d) >= min_seeds and d.mean() < (margin if m == ref else 0)
     ]
     short = [
-        f'{names.get(m, m)} {len(diffs.get(m, []))} of {MIN_SEEDS} seeds' for m in baselines
-        if len(diffs.get(m, [])) < MIN_SEEDS
+        f'{names.get(m, m)} {len(diffs.get(m, []))} of {min_seeds} seeds' for m in baselines
+        if len(diffs.get(m, [])) < min_seeds
     ]
     verdict = (f"not met ({'; '.join(failed)})"
                if failed else f"open: {', '.join(short)}" if short else 'met')
-    # Seeds at which a MARGIN_OVER_SIMCLR mean difference would be two standard errors, given
-    # the spread of the per-seed differences seen so far: what budget would settle the target.
+    # Seeds at which a `margin` mean difference would be two standard errors, given the spread
+    # of the per-seed differences seen so far: what budget would settle the target.
     settle = (
         str(max(2, int(np.ceil(
-            (2 * diffs['simclr'].std(ddof=1) /
-             MARGIN_OVER_SIMCLR)**2)))) if len(diffs.get('simclr', [])) > 1 else 'n/a')
+            (2 * diffs[ref].std(ddof=1) /
+             margin)**2)))) if len(diffs.get(ref, [])) > 1 and margin > 0 else 'n/a')
     return [
-        ','.join(map(str, sorted(grass))),
-        pm(np.array(list(grass.values())), sign=''),
-        pm(diffs['simclr']) if 'simclr' in diffs else 'n/a',
+        ','.join(map(str, sorted(ours))),
+        pm(np.array(list(ours.values())), sign=''),
+        pm(diffs[ref]) if ref in diffs else 'n/a',
         f'{names.get(closest, closest)} ({means[closest]:.2f})',
         pm(diffs[closest]), verdict, settle
     ]
 
 
 def per_seed(matrix: Config, finetune: List[dict]) -> str:
-    """Each cell's mIoU and per-class IoU at every seed, and GraSS − each method per seed with
-    their mean ± sample std: the figures the README's reading quotes beside the tables."""
+    """Each cell's mIoU and per-class IoU at every seed, and the compared method − each method per
+    seed with their mean ± sample std: the figures a reading quotes beside the tables."""
+    spec = comparison_of(matrix)
+    ours = spec['method'] if spec else None
     lines = []
     for (head, protocol, fraction), by_method in sorted(group(finetune).items()):
         lines.append(f'{head} {protocol} {fraction:.0%}')
@@ -319,9 +337,9 @@ def per_seed(matrix: Config, finetune: List[dict]) -> str:
                 ious = ' '.join(f'{k[4:]} {v:.2f}' for k, v in r['metrics'].items()
                                 if k.startswith('IoU.'))
                 lines.append(f"  {m} seed {r['seed']}: mIoU {r['metrics']['mIoU']:.2f} ({ious})")
-            diff = paired(by_method, 'grass', m) if m != 'grass' else []
+            diff = paired(by_method, ours, m) if ours and m != ours else []
             if len(diff):
-                lines.append(f"  grass - {m}: {' '.join(f'{d:+.2f}' for d in diff)}"
+                lines.append(f"  {ours} - {m}: {' '.join(f'{d:+.2f}' for d in diff)}"
                              f" ({mean_pm(diff, len(diff))})")
     return '\n'.join(lines)
 
@@ -332,6 +350,8 @@ def tables(matrix: Config, finetune: List[dict], out: str) -> str:
     groups = group(finetune)
     summary, ablation = [], []
     heads = list(matrix.downstream)
+    spec = comparison_of(matrix)
+    ours = spec['method'] if spec else None
 
     def cell_order(k):  # (head, protocol, fraction): matrix order, then the larger fraction
         return heads.index(k[0]), list(PROTOCOLS).index(k[1]), -k[2]
@@ -379,13 +399,13 @@ def tables(matrix: Config, finetune: List[dict], out: str) -> str:
             ]
         note = pretrained_note(by_method, methods, names)
         lines += ['', note, ''] if note else ['']
-        if 'grass' in by_method:
-            row = compare(by_method, [m for m in matrix.methods if m != 'grass'], names)
+        if ours in by_method:
+            row = compare(by_method, [m for m in matrix.methods if m != ours], names, spec)
             if row:
                 summary.append(f'| {HEADS.get(head, head)} | {protocol} | {fraction * 100:g} % | ' +
                                ' | '.join(row) + ' |')
-        for m in [m for m in methods if m in matrix.get('ablations', {})]:
-            diff = paired(by_method, m, 'grass')
+        for m in [m for m in methods if ours and m in matrix.get('ablations', {})]:
+            diff = paired(by_method, m, ours)
             if len(diff):
                 runs = sorted(by_method[m], key=lambda r: r['seed'])
                 ablation.append(
@@ -393,61 +413,21 @@ def tables(matrix: Config, finetune: List[dict], out: str) -> str:
                     f"{fraction * 100:g} % | {','.join(str(r['seed']) for r in runs)} | "
                     f'{fmt(runs)} | {mean_pm(diff, len(runs))} |')
     if summary:
+        us, ref = names.get(ours, ours), names.get(spec['reference'], spec['reference'])
+        note = TARGET_NOTE.format(
+            method=us, reference=ref, margin=spec['margin'], min_seeds=spec['min_seeds'])
         lines = [
-            '### GraSS against the baselines', '',
-            '| Head | Protocol | Labels | seeds | GraSS mIoU | GraSS − SimCLR | closest baseline | '
-            'GraSS − closest | target | seeds to settle |', '|' + ' --- |' * 10
-        ] + summary + ['', TARGET_NOTE, ''] + lines
+            f'### {us} against the baselines', '',
+            f'| Head | Protocol | Labels | seeds | {us} mIoU | {us} − {ref} | closest baseline | '
+            f'{us} − closest | target | seeds to settle |', '|' + ' --- |' * 10
+        ] + summary + ['', note, ''] + lines
     if ablation:
+        us = names.get(ours, ours)
         lines += [
-            '### GraSS ablations', '', '| Variant | Head | Protocol | Labels | seeds | mIoU | − '
-            f"{names.get('grass', 'grass')} |", '|' + ' --- |' * 7
-        ] + ablation + ['', ABLATION_NOTE, '']
+            f'### {us} ablations', '',
+            f'| Variant | Head | Protocol | Labels | seeds | mIoU | − {us} |', '|' + ' --- |' * 7
+        ] + ablation + ['', ABLATION_NOTE.format(method=us), '']
     return '\n'.join(lines)
-
-
-def metafile(matrix: Config, finetune: List[dict], dataset: str) -> dict:
-    names = matrix.get('names', {})
-    models = []
-    for (head, protocol, fraction), by_method in sorted(group(finetune).items()):
-        for m, runs in sorted(by_method.items()):
-            meta = cell_meta(runs)
-            mean, std, n = mean_std(runs)
-            models.append({
-                'Name':
-                f"{head}_{meta['backbone'].lower()}_{m}-pretrain_{protocol}_"
-                f"{fraction * 100:g}pct-labels_{dataset.lower().replace(' ', '-')}",
-                'In Collection':
-                HEADS.get(head, head),
-                'Metadata': {
-                    'Backbone': meta['backbone'],
-                    'Pretrain': names.get(m, m),
-                    'Crop Size': f"({meta['crop'].replace('x', ',')})",
-                    'Lr schd': int(meta['schedule']),
-                    'Protocol': protocol,
-                    'Label fraction': fraction,
-                    'Seeds': sorted(r['seed'] for r in runs),
-                    'Training Memory (GB)': max(r['max_rss_gb'] for r in runs),
-                },
-                'Results': [{
-                    'Task': 'Semantic Segmentation',
-                    'Dataset': dataset,
-                    'Metrics': {
-                        'mIoU': round(mean, 2),
-                        'mIoU std': None if n == 1 else round(std, 2)
-                    }
-                }],
-                'Config':
-                meta['config'],
-            })
-    collections = [{
-        'Name': c,
-        'Metadata': {
-            'Training Data': dataset
-        }
-    } for c in sorted({m['In Collection']
-                       for m in models})]
-    return {'Collections': collections, 'Models': models}
 
 
 def curves(groups: Dict[tuple, Dict[str, List[dict]]], head: str, protocol: str,
@@ -506,57 +486,6 @@ def plot_fractions(matrix: Config, finetune: List[dict], path: str) -> None:
     plt.close(fig)
 
 
-def plot_losses(matrix: Config, pretrain: List[dict], out: str, path: str) -> None:
-    """One panel per pretraining, by method and day: the losses differ in kind (InfoNCE,
-    negative cosine, ...), and a method pretrained twice has a panel for each backbone."""
-    names = matrix.get('names', {})
-    known = order({r['method'] for r in pretrain}, matrix)
-    pretrain = sorted(pretrain, key=lambda r: (known.index(r['method']), r['date'] or ''))
-    cols = min(3, len(pretrain))
-    rows = -(-len(pretrain) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.6 * rows), squeeze=False)
-    for ax, p in zip(axes.flat, pretrain):
-        steps, losses, warmup_end, switch = [], [], 0, None
-        with open(osp.join(out, p['log'])) as f:
-            records = [json.loads(line) for line in f if line.strip()]
-        for record in records:
-            if 'loss' in record:
-                steps.append(record['step'])
-                losses.append(record['loss'])
-            if record.get('stage') == 0:
-                warmup_end = record['step']
-            elif record.get('stage') == 1 and switch is None:
-                switch = warmup_end  # the last logged warm-up step
-        ax.plot(steps, losses)
-        if switch is not None:  # GraSS: the losses before and after are on different samples
-            ax.axvline(switch, color='grey', linestyle='--', linewidth=1, label='warm-up ends')
-            ax.legend(fontsize=7)
-        ax.set_title(
-            f"{names.get(p['method'], p['method'])}, {p['date']} "
-            f"({p['backbone_sha256'][:8]})",
-            fontsize=9)
-        ax.set_xlabel('iteration', fontsize=8)
-        ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(pretrain):]:
-        ax.axis('off')
-    axes[0][0].set_ylabel('pretraining loss')
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def write_model_index(path: str, metafile_path: str) -> None:
-    """Add ``metafile_path`` to the ``Import`` list of ``path`` (kept sorted, no duplicates)."""
-    index = {'Import': []}
-    if osp.isfile(path):
-        with open(path) as f:
-            index = yaml.safe_load(f) or index
-    entry = osp.relpath(metafile_path, osp.dirname(osp.abspath(path)))
-    index['Import'] = sorted(set(index.get('Import', [])) | {entry})
-    with open(path, 'w') as f:
-        yaml.safe_dump(index, f, sort_keys=False)
-
-
 def floor_of(by_method: dict) -> Optional[dict]:
     """The trivial floor of a cell (``floor.*`` of ``PerClassIoUMetric``; v1 cells lack it)."""
     for runs in by_method.values():
@@ -566,33 +495,12 @@ def floor_of(by_method: dict) -> Optional[dict]:
     return None
 
 
-def update_readme(readme: str, name: str, block: str) -> None:
-    start, end = f'<!-- results:{name}:start -->', f'<!-- results:{name}:end -->'
-    with open(readme) as f:
-        text = f.read()
-    if start not in text or end not in text:
-        raise ValueError(f'{readme} has no {start} ... {end} block to fill')
-    text = re.sub(
-        re.escape(start) + '.*?' + re.escape(end),
-        lambda _: f'{start}\n{block}\n{end}',
-        text,
-        flags=re.S)
-    with open(readme, 'w') as f:
-        f.write(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         'matrix', type=existing_config, help='the matrix file that run_matrix.py ran')
     parser.add_argument('--work-dir', help='override the matrix work_dir')
     parser.add_argument('--out', help='output folder (default docs/results/<matrix name>)')
-    parser.add_argument('--dataset', default='Dubai Aerial', help='dataset name in metafile')
-    parser.add_argument(
-        '--model-index',
-        default=osp.join(REPO, 'model-index.yml'),
-        help='model-index.yml to add the metafile to')
-    parser.add_argument('--readme', help='README to update between the results markers')
     parser.add_argument(
         '--per-seed',
         action='store_true',
@@ -613,14 +521,7 @@ def main() -> None:
     block = tables(matrix, finetune, out)
     with open(osp.join(out, 'results.md'), 'w') as f:
         f.write(f'# Results of {args.matrix}\n\n{block}\n')
-    with open(osp.join(out, 'metafile.yml'), 'w') as f:
-        yaml.safe_dump(metafile(matrix, finetune, args.dataset), f, sort_keys=False)
-    write_model_index(args.model_index, osp.join(out, 'metafile.yml'))
     plot_fractions(matrix, finetune, osp.join(out, 'miou_vs_fraction.png'))
-    if pretrain:
-        plot_losses(matrix, pretrain, out, osp.join(out, 'pretrain_loss.png'))
-    if args.readme:
-        update_readme(args.readme, name, block)
     if args.per_seed:
         print(per_seed(matrix, finetune))
     print(f'{len(finetune)} fine-tuning results, {len(pretrain)} pretrainings -> {out}')

@@ -2,11 +2,12 @@
 
     python tools/benchmarks/run_matrix.py configs/benchmark_matrix/dubai_aerial_cpu.py
         [--work-dir DIR] [--methods grass simclr] [--heads deeplabv3plus] [--protocols full]
-        [--fractions 1.0] [--seeds 0] [--dry-run]
+        [--fractions 1.0] [--seeds 0] [--gpus 4] [--dry-run]
 
 A matrix file (see ``configs/benchmark_matrix/``) names the pretraining config of every method,
 the ablations, the downstream configs per head and protocol, the label fractions and the seeds.
-Every pretraining and every fine-tuning cell runs ``tools/train.py`` in its own work dir on a
+Every pretraining and every fine-tuning cell runs ``tools/train.py`` (with ``--gpus N`` > 1, or a
+matrix's ``gpus = N``: ``tools/dist_train.sh`` over N processes) in its own work dir on a
 config dumped there (``run_config.py``: the exact settings of the cell). A cell that finished
 holds ``result.json`` and is skipped on the next run; an interrupted one resumes from its last
 checkpoint. A pretraining exports ``backbone.pth`` beside its checkpoints; one older than the
@@ -184,14 +185,25 @@ def cpu_model() -> str:
     return f'{name}, torch {torch.backends.cpu.get_cpu_capability()}'
 
 
-def run_train(config: str, work_dir: str, log: str) -> dict:
-    """Run tools/train.py as a child; return its exit status, wall time, peak RSS and CPU."""
+def train_command(config: str, work_dir: str, gpus: int = 1) -> List[str]:
+    """``tools/train.py`` for one process, ``tools/dist_train.sh`` (torchrun) for ``gpus`` > 1."""
     resume = ['--resume'] if find_latest_checkpoint(work_dir) else []
+    if gpus > 1:
+        return [
+            'bash',
+            osp.join(REPO, 'tools', 'dist_train.sh'), config,
+            str(gpus), '--work-dir', work_dir
+        ] + resume
+    return [sys.executable,
+            osp.join(REPO, 'tools', 'train.py'), config, '--work-dir', work_dir] + resume
+
+
+def run_train(config: str, work_dir: str, log: str, gpus: int = 1) -> dict:
+    """Run a cell's training as a child; return its exit status, wall time, peak RSS and CPU."""
     start = time.time()
     with open(log, 'a') as out:
         child = subprocess.Popen(
-            [sys.executable,
-             osp.join(REPO, 'tools', 'train.py'), config, '--work-dir', work_dir] + resume,
+            train_command(config, work_dir, gpus),
             stdout=out,
             stderr=subprocess.STDOUT,
             env=dict(
@@ -220,8 +232,12 @@ def last_scalars(work_dir: str, key: str) -> Optional[dict]:
     return None
 
 
-def run_cell(matrix: Config, cell: dict, work_dir: str, data_root: Optional[str],
-             dry_run: bool) -> str:
+def run_cell(matrix: Config,
+             cell: dict,
+             work_dir: str,
+             data_root: Optional[str],
+             dry_run: bool,
+             gpus: int = 1) -> str:
     """Run one cell unless it finished before; return its status line."""
     wd = cell_dir(work_dir, cell)
     result_file = osp.join(wd, 'result.json')
@@ -233,7 +249,7 @@ def run_cell(matrix: Config, cell: dict, work_dir: str, data_root: Optional[str]
     cfg.dump(config)
     if dry_run:
         return f'would run {config}'
-    usage = run_train(config, wd, osp.join(wd, 'stdout.log'))
+    usage = run_train(config, wd, osp.join(wd, 'stdout.log'), gpus)
     if usage['returncode'] != 0:
         return f"FAILED (exit {usage['returncode']}; see {osp.join(wd, 'stdout.log')})"
     result = dict(cell, **usage, work_dir=wd)
@@ -276,6 +292,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--fractions', nargs='+', type=float, help='only these label fractions')
     parser.add_argument('--seeds', nargs='+', type=int, help='only these seeds')
     parser.add_argument(
+        '--gpus',
+        type=int,
+        help='processes per cell: > 1 runs each cell through tools/dist_train.sh (torchrun), '
+        'e.g. 4 for the 4xb4 configs (default: the matrix\'s gpus, an int or '
+        'dict(pretrain=P, finetune=F), else 1)')
+    parser.add_argument(
         '--dry-run', action='store_true', help='write every cell\'s run_config.py, train nothing')
     return parser.parse_args()
 
@@ -292,6 +314,10 @@ def main() -> None:
     needed = [m for m in known if any(c['method'] == m for c in finetune)]
     cells = pretrain_cells(matrix, needed) + finetune
     data_root = seg_data_root(matrix, work_dir)
+    gpus = matrix.get('gpus', 1)  # processes per cell: an int, or dict(pretrain=P, finetune=F)
+    gpus = dict(pretrain=gpus, finetune=gpus) if isinstance(gpus, int) else dict(gpus)
+    if args.gpus:
+        gpus = dict(pretrain=args.gpus, finetune=args.gpus)
     print(
         f'{len(cells)} cells ({len(cells) - len(finetune)} pretrainings, {len(finetune)} '
         f'fine-tunings) in {work_dir}',
@@ -302,7 +328,8 @@ def main() -> None:
         if cell['kind'] == 'finetune' and cell['method'] in failed:
             status = f"skipped: pretraining of {cell['method']} failed"
         else:
-            status = run_cell(matrix, cell, work_dir, data_root, args.dry_run)
+            status = run_cell(matrix, cell, work_dir, data_root, args.dry_run,
+                              gpus.get(cell['kind'], 1))
         if status.startswith('FAILED') and cell['kind'] == 'pretrain':
             failed[cell['method']] = status
         bar.update()

@@ -128,7 +128,8 @@ def main() -> None:
                 for m, s in matrix.get('ablations', {}).items()
             },
             pretrain_cfg_options=dict(PRETRAIN, **{'train_dataloader.dataset.data_root': patches}),
-            finetune_cfg_options=FINETUNE))
+            finetune_cfg_options=FINETUNE,
+            gpus=1))  # every cell in one process: the smoke run checks configs, not launchers
     smoke.dump(osp.join(work_dir, 'matrix.py'))
     sys.exit(
         subprocess.call([
