@@ -100,3 +100,23 @@ def test_plot_scalars_draws_training_and_validation_keys(tmp_path):
         capture_output=True,
         text=True)
     assert bad.returncode == 2 and "no key ['mDice']" in bad.stderr
+
+
+def test_probe_curve_reads_the_published_stage4_probe_and_applies_the_gate(tmp_path):
+    probe = osp.join(REPO, 'docs', 'results', 'dubai_aerial_v2', 'stage4', 'probe.json')
+    tool = [
+        sys.executable,
+        osp.join(REPO, 'tools', 'analysis_tools', 'probe_curve.py'), probe, '--steps', '0', '240',
+        '240'
+    ]
+    out = subprocess.run(
+        tool + ['--out', str(tmp_path / 'c.png')], capture_output=True, text=True,
+        check=True).stdout
+    # SimCLR at 240 steps: +1.87 on the fold mean, every fold up; short of a 2-point gate
+    assert '| 240 | simclr-ep30 | 34.16 ± 7.78 | +1.87 ± 1.06 | 7/7 |' in out
+    assert 'not passed' in out and (tmp_path / 'c.png').stat().st_size > 1000
+    lower = subprocess.run(
+        tool + ['--gate', '1.5'], capture_output=True, text=True, check=True).stdout
+    assert 'passes first at step 240' in lower  # GraSS (6/7 folds up) alone would not
+    bad = subprocess.run(tool[:-1], capture_output=True, text=True)
+    assert bad.returncode != 0 and '2 values for 3 backbones' in bad.stderr
