@@ -107,6 +107,7 @@ def test_label_fraction_config_trains_on_a_tenth_of_the_real_tiles(dubai_mmseg):
 @pytest.mark.parametrize('depth,heads',
                          [(18, ('fcn_r18-d8', 'deeplabv3plus_r18-d8', 'upernet_r18')),
                           (50, ('fcn_r50-d8', 'deeplabv3plus_r50-d8', 'upernet_r50'))])
+@pytest.mark.slow
 def test_every_decode_head_takes_an_mmpretrain_resnet_whole(depth, heads, tmp_path):
     """Built from our model bases, each backbone is initialised from an mmpretrain ResNet with
     every tensor equal to the file's (what PretrainedCheckHook enforces in a run)."""

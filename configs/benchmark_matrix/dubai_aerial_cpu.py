@@ -1,8 +1,8 @@
-# The CPU benchmark matrix behind the README's results: ResNet-18, 128 px, real Dubai aerial
-# imagery. Every method pretrains once (seed 0) on tiles 1-6 plus the unlabelled scenes with the
-# same data, augmentations, backbone, batch (32) and epochs (30); each pretrained backbone is then
-# fine-tuned with mmseg heads on tiles 1-6 and evaluated on tile 7, at every protocol, label
-# fraction and seed. Fixed in advance, not tuned on tile 7.
+# The v1 CPU benchmark matrix (history: docs/results/dubai_aerial_cpu/): ResNet-18, 128 px,
+# real Dubai aerial imagery. Every method pretrains once (seed 0) on tiles 1-6 plus the
+# unlabelled scenes with the same data, augmentations, backbone, batch (32) and epochs (30); each
+# pretrained backbone is then fine-tuned with mmseg heads on tiles 1-6 and evaluated on tile 7,
+# at every protocol, label fraction and seed. Fixed in advance, not tuned on tile 7.
 #   python tools/benchmarks/run_matrix.py configs/benchmark_matrix/dubai_aerial_cpu.py
 #   python tools/benchmarks/collect_results.py configs/benchmark_matrix/dubai_aerial_cpu.py
 work_dir = 'work_dirs/benchmark/dubai_aerial_cpu'

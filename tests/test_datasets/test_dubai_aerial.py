@@ -69,6 +69,7 @@ def test_converter_on_the_real_tiles(shared_data, tmp_path):
     assert sample['img'].shape[:2] == sample['gt_seg_map'].shape
 
 
+@pytest.mark.slow
 def test_pretraining_patches_from_the_real_training_tiles_only(dubai_mmseg, tmp_path):
     from grass_mm.datasets.patches import cut_patches, find_images
     out = str(tmp_path / 'patches')

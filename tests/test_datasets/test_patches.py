@@ -105,6 +105,7 @@ def test_corrupt_and_missing_inputs(tmp_path):
         cut_patches([], str(tmp_path / 'out'))
 
 
+@pytest.mark.slow
 def test_tool_on_the_real_unlabelled_scenes(shared_data, tmp_path):
     repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
     out = str(tmp_path / 'patches')
@@ -122,6 +123,7 @@ def test_tool_on_the_real_unlabelled_scenes(shared_data, tmp_path):
     assert len(patches) > 11 and cv2.imread(osp.join(out, patches[0])).shape == (256, 256, 3)
 
 
+@pytest.mark.slow
 def test_patches_never_feed_on_themselves(rgb, tmp_path):
     repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
     src = tmp_path  # holds scene.png

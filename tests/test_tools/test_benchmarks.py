@@ -16,6 +16,7 @@ from tests.test_tools.test_tools import run, tool_env
 SEG = 'configs/benchmarks/synthetic/fcn_r18-d8_1xb8-400i_synthetic-128x128.py'
 
 
+@pytest.mark.slow
 def test_matrix_runs_resumes_and_collects(synthetic_root, tmp_path):
     tiny_loader = dict(batch_size=2, num_workers=0, persistent_workers=False)
     matrix = tmp_path / 'tiny_matrix.py'
@@ -343,6 +344,7 @@ def test_another_pretraining_of_a_method_is_added_beside_the_published_one(tmp_p
     assert json.loads((out / 'logs/byol/pretrain.log.json').read_text())['loss'] == -2.5
 
 
+@pytest.mark.slow
 def test_smoke_matrix_derives_a_tiny_run_of_a_gpu_preset_on_a_real_crop(shared_data, tmp_path):
     """The derived matrix (dry run): the crop as both splits, GraSS switching after 1 epoch, every
     cell at a tiny schedule; the preset's own configs otherwise. A crop without labels is named."""

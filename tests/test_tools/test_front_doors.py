@@ -18,6 +18,8 @@ MISSPELT = {
     'tools/test.py': (['configs/grass/nope.py', 'x.pth'], 'no such config'),
     'tools/analysis_tools/linear_probe.py': (['nope.pth', '--out-dir', 'o'], 'nope.pth: no such'),
     'tools/analysis_tools/plot_scalars.py': (['nope.json'], 'nope.json: no such file'),
+    'tools/analysis_tools/probe_curve.py': (['nope.json', '--steps',
+                                             '0'], 'nope.json: no such file'),
     'tools/analysis_tools/sampling_purity.py':
     (['configs/grass/nope.py', '--img-dir', '.', '--ann-dir', '.', '--out-dir',
       'o'], 'no such config'),

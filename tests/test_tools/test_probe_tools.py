@@ -3,12 +3,15 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
+
 from tests.helpers import REPO
 from tests.test_tools.test_tools import run, tool_env
 
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'linear_probe.py')
 
 
+@pytest.mark.slow
 def test_probe_folds_a_random_and_a_trained_backbone_against_the_floor(
         shared_data, grass_checkpoint, tmp_path):
 
@@ -43,6 +46,7 @@ def test_probe_folds_a_random_and_a_trained_backbone_against_the_floor(
     assert refused.returncode != 0 and 'exists' in refused.stderr
 
 
+@pytest.mark.slow
 def test_probe_names_a_missing_backbone_file(tmp_path):
     result = subprocess.run(
         [sys.executable, TOOL,
@@ -58,6 +62,7 @@ def test_probe_names_a_missing_backbone_file(tmp_path):
 PURITY = osp.join(REPO, 'tools', 'analysis_tools', 'sampling_purity.py')
 
 
+@pytest.mark.slow
 def test_sampling_purity_at_random_init_and_from_a_checkpoint(synthetic_root, grass_checkpoint,
                                                               tmp_path):
     config = osp.join(REPO, 'configs', 'grass', 'grass_resnet18_1xb16-coslr-30e_synthetic-128px.py')

@@ -23,6 +23,7 @@ def run_python(code: str, tmp_path, name='script.py') -> subprocess.CompletedPro
                           cwd=tmp_path)
 
 
+@pytest.mark.slow
 def test_torchvision_imports_after_grass_mm(tmp_path):
     result = run_python(
         """
@@ -36,6 +37,7 @@ def test_torchvision_imports_after_grass_mm(tmp_path):
     assert 'ok [[[1.0, 0.0], [3.0, 2.0]]]' in result.stdout
 
 
+@pytest.mark.slow
 def test_torchvision_works_in_spawned_dataloader_workers(tmp_path):
     # A spawned worker re-imports the main module, which imports grass_mm first (as
     # tools/train.py does), then unpickles an mmpretrain dataset that imports torchvision.
@@ -116,6 +118,7 @@ def test_a_file_that_is_not_a_checkpoint_names_itself(tmp_path):
         load_local_checkpoint(str(junk))
 
 
+@pytest.mark.slow
 def test_the_converter_says_what_the_bad_file_is_in_one_line(tmp_path):
     import subprocess
     import sys
@@ -158,6 +161,7 @@ def _startup_hook_installed() -> bool:
     'import torchvision', 'import torch; import torchvision.ops', 'import mmpretrain.models',
     'import grass_mm; import torchvision'
 ])
+@pytest.mark.slow
 def test_torchvision_imports_first_in_a_fresh_interpreter(first_line, tmp_path):
     import subprocess
     import sys

@@ -12,12 +12,17 @@ majority-class floor.
 """
 import argparse
 import json
+import os.path as osp
+import sys
 
 import matplotlib
 import numpy as np
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+from grass_mm.utils.cli import existing_file  # noqa: E402
 
 
 def fold_scores(backbone: dict, readout: str, metric: str) -> np.ndarray:
@@ -53,7 +58,7 @@ def gate_rows(probe: dict, steps: list, gate: float) -> list:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('probe', help="linear_probe.py's probe.json")
+    parser.add_argument('probe', type=existing_file, help="linear_probe.py's probe.json")
     parser.add_argument(
         '--steps',
         nargs='+',

@@ -504,7 +504,7 @@ def main() -> None:
     parser.add_argument(
         '--per-seed',
         action='store_true',
-        help='also print every cell per seed and GraSS − each method per seed '
+        help='also print every cell per seed and the compared method − each method per seed '
         '(with mean ± std)')
     args = parser.parse_args()
     matrix = Config.fromfile(args.matrix)

@@ -26,6 +26,7 @@ class RecordStageHook(Hook):
         self.stages.append(runner.model.stage)
 
 
+@pytest.mark.slow
 class TestGraSSStageHook(RunnerTestCase):
 
     @classmethod

@@ -13,6 +13,7 @@ from grass_mm.engine.hooks import GraSSVisualizationHook
 from tests.helpers import tiny_grass_cfg
 
 
+@pytest.mark.slow
 class TestSamplingSignals(RunnerTestCase):
 
     @classmethod

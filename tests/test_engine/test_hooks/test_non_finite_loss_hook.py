@@ -10,6 +10,8 @@ from mmengine.runner import Runner
 from grass_mm.engine.hooks import NonFiniteLossHook
 from tests.helpers import tiny_grass_cfg
 
+pytestmark = pytest.mark.slow  # real Runners / tools end to end (docs/en/contributing.md)
+
 
 @HOOKS.register_module(force=True)
 class ZeroTemperatureHook(Hook):

@@ -7,6 +7,8 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from mmpretrain.models import ResNet
 
+pytestmark = pytest.mark.slow  # real Runners / tools end to end (docs/en/contributing.md)
+
 CONFIG = osp.join(
     osp.dirname(__file__), '..', '..', '..', 'configs', 'benchmarks', 'synthetic',
     'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')

@@ -72,6 +72,7 @@ def test_efficient_and_reference_guides_give_the_same_map_in_float64():
     assert (efficient.amax(dim=(1, 2)) - 1).abs().max() < 1e-12  # normalised by the max
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('guide', ['efficient', 'reference'])
 def test_gs_step_trains_only_on_the_crops(guide):
     model = build(guide=guide, stage='gs')
