@@ -107,6 +107,7 @@ def test_plot_scalars_draws_training_and_validation_keys(tmp_path):
     assert bad.returncode == 2 and "no key ['mDice']" in bad.stderr
 
 
+@pytest.mark.slow
 def test_probe_curve_reads_the_published_stage4_probe_and_applies_the_gate(tmp_path):
     probe = osp.join(REPO, 'docs', 'results', 'dubai_aerial_v2', 'stage4', 'probe.json')
     tool = [
