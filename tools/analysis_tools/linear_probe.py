@@ -34,21 +34,20 @@ from typing import Sequence
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from mmengine.config import Config  # noqa: E402
-from mmengine.logging import MMLogger  # noqa: E402
-from mmengine.registry import DefaultScope  # noqa: E402
-from mmengine.runner.checkpoint import CheckpointLoader  # noqa: E402
-from mmpretrain.registry import MODELS  # noqa: E402
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+from mmengine.registry import DefaultScope
+from mmengine.runner.checkpoint import CheckpointLoader
+from mmpretrain.registry import MODELS
 
-import grass_mm  # noqa: F401,E402  (stack fixes, registration)
-from grass_mm.datasets import DUBAI_EVAL_CLASSES, load_dubai_tiles  # noqa: E402
-from grass_mm.evaluation import fit_linear_probe  # noqa: E402
-from grass_mm.evaluation import (balanced_indices, confusion_matrix, knn_predict, majority_floor,
-                                 scores)
-from grass_mm.utils.cli import existing_config, file_or  # noqa: E402
+import grass_mm  # noqa: F401  (stack fixes, registration)
+from grass_mm.datasets import DUBAI_EVAL_CLASSES, load_dubai_tiles
+from grass_mm.evaluation import (balanced_indices, confusion_matrix, fit_linear_probe, knn_predict,
+                                 majority_floor, scores)
+from grass_mm.utils.cli import existing_config, file_or
 
 DEFAULT_CONFIG = 'configs/grass/grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'
 STRIDE = 8

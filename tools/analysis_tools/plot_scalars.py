@@ -15,7 +15,7 @@ from collections import defaultdict
 import matplotlib
 
 matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 
 def read_scalars(path: str) -> dict:

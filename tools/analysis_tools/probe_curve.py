@@ -19,10 +19,10 @@ import matplotlib
 import numpy as np
 
 matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-from grass_mm.utils.cli import existing_file  # noqa: E402
+from grass_mm.utils.cli import existing_file
 
 
 def fold_scores(backbone: dict, readout: str, metric: str) -> np.ndarray:

@@ -30,23 +30,23 @@ import sys
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 
-import cv2  # noqa: E402
-import matplotlib  # noqa: E402
-import mmcv  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from mmengine.config import Config  # noqa: E402
-from mmengine.logging import MMLogger  # noqa: E402
-from mmengine.registry import DefaultScope  # noqa: E402
-from mmengine.runner import load_checkpoint  # noqa: E402
-from mmpretrain.registry import MODELS  # noqa: E402
+import cv2
+import matplotlib
+import mmcv
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+from mmengine.registry import DefaultScope
+from mmengine.runner import load_checkpoint
+from mmpretrain.registry import MODELS
 
-import grass_mm  # noqa: F401,E402  (stack fixes, registration)
-from grass_mm.evaluation.purity import bootstrap_mean, box_purity, random_boxes_like  # noqa: E402
-from grass_mm.utils.cli import existing_config, existing_dir, existing_file  # noqa: E402
+import grass_mm  # noqa: F401  (stack fixes, registration)
+from grass_mm.evaluation.purity import bootstrap_mean, box_purity, random_boxes_like
+from grass_mm.utils.cli import existing_config, existing_dir, existing_file
 
 matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.tif', '.tiff')
 

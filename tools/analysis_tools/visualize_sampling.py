@@ -21,26 +21,26 @@ import sys
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 
-import matplotlib  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from mmcv.transforms import Compose  # noqa: E402
-from mmengine.config import Config  # noqa: E402
-from mmengine.dataset import default_collate  # noqa: E402
-from mmengine.logging import MMLogger  # noqa: E402
-from mmengine.registry import DefaultScope, init_default_scope  # noqa: E402
-from mmengine.runner import load_checkpoint  # noqa: E402
-from mmengine.utils import ProgressBar  # noqa: E402
-from mmpretrain.registry import MODELS  # noqa: E402
+import matplotlib
+import numpy as np
+import torch
+from mmcv.transforms import Compose
+from mmengine.config import Config
+from mmengine.dataset import default_collate
+from mmengine.logging import MMLogger
+from mmengine.registry import DefaultScope, init_default_scope
+from mmengine.runner import load_checkpoint
+from mmengine.utils import ProgressBar
+from mmpretrain.registry import MODELS
 
-import grass_mm  # noqa: F401,E402  (stack fixes, registration)
-from grass_mm.datasets.patches import find_images  # noqa: E402
-from grass_mm.utils.cli import existing_config, existing_dir, file_or  # noqa: E402
-from grass_mm.visualization import sampling_grid  # noqa: E402
+import grass_mm  # noqa: F401  (stack fixes, registration)
+from grass_mm.datasets.patches import find_images
+from grass_mm.utils.cli import existing_config, existing_dir, file_or
+from grass_mm.visualization import sampling_grid
 
 matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-import mmcv  # noqa: E402
+import matplotlib.pyplot as plt
+import mmcv
 
 
 def parse_args() -> argparse.Namespace:

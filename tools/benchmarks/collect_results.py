@@ -36,11 +36,11 @@ from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)  # grass_mm from this checkout when it is not installed
-from grass_mm.utils import weights_sha256  # noqa: E402
-from grass_mm.utils.cli import existing_config  # noqa: E402
+from grass_mm.utils import weights_sha256
+from grass_mm.utils.cli import existing_config
 
 matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 TARGET_NOTE = (
     'Each baseline is paired with {method} by fine-tuning seed, on the seeds both '

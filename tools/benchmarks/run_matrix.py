@@ -33,9 +33,9 @@ from mmengine.utils import ProgressBar
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)  # grass_mm from this checkout when it is not installed
 
-from grass_mm.datasets import convert_dubai_aerial  # noqa: E402
-from grass_mm.utils import extract_backbone, weights_sha256  # noqa: E402
-from grass_mm.utils.cli import existing_config  # noqa: E402
+from grass_mm.datasets import convert_dubai_aerial
+from grass_mm.utils import extract_backbone, weights_sha256
+from grass_mm.utils.cli import existing_config
 
 MATRIX_KEYS = ('work_dir', 'methods', 'downstream', 'fractions', 'seeds')
 

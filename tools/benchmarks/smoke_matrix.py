@@ -29,8 +29,8 @@ from mmengine.config import Config
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)  # grass_mm from this checkout when it is not installed
 
-from grass_mm.datasets.patches import cut_patches, find_images  # noqa: E402
-from grass_mm.utils.cli import existing_config, existing_dir  # noqa: E402
+from grass_mm.datasets.patches import cut_patches, find_images
+from grass_mm.utils.cli import existing_config, existing_dir
 
 LOADER = dict(num_workers=0, persistent_workers=False)
 # 4 patches in batches of 2: two steps an epoch, whatever the crop's size.
