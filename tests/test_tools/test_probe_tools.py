@@ -118,6 +118,7 @@ def test_probe_curve_reads_the_published_stage4_probe_and_applies_the_gate(tmp_p
     out = subprocess.run(
         tool + ['--out', str(tmp_path / 'c.png')], capture_output=True, text=True,
         check=True).stdout
+    assert '| – | floor (majority class) | 9.61 ± 3.65 |' in out
     # SimCLR at 240 steps: +1.87 on the fold mean, every fold up; short of a 2-point gate
     assert '| 240 | simclr-ep30 | 34.16 ± 7.78 | +1.87 ± 1.06 | 7/7 |' in out
     assert 'not passed' in out and (tmp_path / 'c.png').stat().st_size > 1000

@@ -4,11 +4,11 @@
         [--gate 2.0] [--out curve.png]
 
 ``PROBE_JSON`` is ``linear_probe.py``'s ``probe.json`` for one pretraining's checkpoints, the first
-backbone the random-init arm (step 0) and the others in step order. Prints, per checkpoint, the
-linear-probe mIoU and k-NN mAcc (mean ± std over folds), the paired difference to the first
-backbone and on how many folds it is positive, and whether the gate passes: a mean paired linear
-difference of at least ``--gate`` points with every fold positive. Draws both curves with the
-majority-class floor.
+backbone the random-init arm (step 0) and the others in step order. Prints the majority-class
+floor and, per checkpoint, the linear-probe mIoU and k-NN mAcc (mean ± std over folds), the
+paired difference to the first backbone and on how many folds it is positive, and whether the
+gate passes: a mean paired linear difference of at least ``--gate`` points with every fold
+positive. Draws both curves with the majority-class floor.
 """
 import argparse
 import json
@@ -81,6 +81,9 @@ def main() -> None:
     print('| step | backbone | linear mIoU | − first (paired) | folds > 0 | k-NN mAcc | '
           '− first | gate |')
     print('|' + ' --- |' * 8)
+    floor = np.array([probe['floor'][f]['mIoU'] for f in sorted(probe['floor'], key=int)])
+    print(f'| – | floor (majority class) | {floor.mean():.2f} ± {floor.std(ddof=1):.2f} | – | – '
+          '| – | – | – |')
     for r in rows:
         print(f"| {r['step']} | {r['name']} | {r['linear']:.2f} ± {r['linear_std']:.2f} | "
               f"{r['diff']:+.2f} ± {r['diff_std']:.2f} | {r['up']}/{r['folds']} | "
@@ -90,7 +93,7 @@ def main() -> None:
     print(f"gate (≥ {args.gate:+.1f} mIoU, every fold positive): " +
           (f"passes first at step {passing[0]['step']}" if passing else 'not passed'))
     if args.out:
-        floor = np.mean([v['mIoU'] for v in probe['floor'].values()])
+        floor = floor.mean()
         fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
         x = [r['step'] for r in rows]
         for a, key, title in ((ax[0], 'linear', 'linear probe mIoU'), (ax[1], 'knn',

@@ -7,7 +7,8 @@
 A matrix file (see ``configs/benchmark_matrix/``) names the pretraining config of every method,
 the ablations, the downstream configs per head and protocol, the label fractions and the seeds.
 Every pretraining and every fine-tuning cell runs ``tools/train.py`` (with ``--gpus N`` > 1, or a
-matrix's ``gpus = N``: ``tools/dist_train.sh`` over N processes) in its own work dir on a
+matrix's ``gpus``, an int or ``dict(pretrain=P, finetune=F)``: ``tools/dist_train.sh`` over
+N processes) in its own work dir on a
 config dumped there (``run_config.py``: the exact settings of the cell). A cell that finished
 holds ``result.json`` and is skipped on the next run; an interrupted one resumes from its last
 checkpoint. A pretraining exports ``backbone.pth`` beside its checkpoints; one older than the
