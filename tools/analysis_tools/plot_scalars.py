@@ -5,7 +5,9 @@
 
 One panel per key, against the iteration (``step``); a key logged only at validation (mIoU)
 is drawn with markers. mmseg's ``analyze_logs.py`` does the same from the older ``.log.json``
-files but needs seaborn, which this stack does not install.
+files but needs seaborn, which this stack does not install; mmpretrain's (``mim run mmpretrain
+analyze_logs plot_curve``) reads ``scalars.json`` but draws every key on one axis, where a loss
+near 1 is flat beside an mIoU near 40.
 """
 import argparse
 import json
