@@ -53,6 +53,28 @@ def test_baselines_share_data_epochs_batch_and_backbone_with_grass(path):
         MODELS.build(baseline.model)
 
 
+GS_PLUGINS = [c for c in CONFIGS if '/configs/gs/' in c]
+
+
+@pytest.mark.parametrize('path', GS_PLUGINS, ids=osp.basename)
+def test_gs_plugin_is_its_base_method_plus_the_sampling_and_the_switch(path):
+    method = osp.basename(path).split('_')[0][len('gs-'):]
+    gs = Config.fromfile(path)
+    base = Config.fromfile(osp.join(REPO, 'configs', method, osp.basename(path)[len('gs-'):]))
+    gs_type = gs.model.pop('type')
+    assert gs_type == 'GS' + dict(mocov2='MoCoV2', byol='BYOL', densecl='DenseCL')[method]
+    for key in ('guide', 'threshold_ratio', 'crop_interpolation'):
+        gs.model.pop(key)
+    base.model.pop('type')
+    assert gs.model == base.model
+    for key in SAME_BUDGET:
+        assert gs[key] == base[key], key
+    grass = Config.fromfile(path.replace(f'/gs/gs-{method}_', '/grass/grass_'))
+    assert gs.custom_hooks == grass.custom_hooks  # the same warm-up as GraSS's config
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        assert type(MODELS.build(dict(gs.model, type=gs_type))).__name__ == gs_type
+
+
 @pytest.mark.parametrize('path', [p for p in GRASS if 'resnet50' in p], ids=osp.basename)
 def test_reference_setting(path):
     cfg = Config.fromfile(path)
@@ -127,7 +149,7 @@ def test_every_decode_head_takes_an_mmpretrain_resnet_whole(depth, heads, tmp_pa
         assert compare_with_checkpoint(model.backbone.state_dict(), path) == [], head
 
 
-PRETRAIN = [c for c in CONFIGS if re.search(r'/configs/(grass|simclr|mocov2|byol|densecl)/', c)]
+PRETRAIN = [c for c in CONFIGS if re.search(r'/configs/(grass|simclr|mocov2|byol|densecl|gs)/', c)]
 V2_FINETUNE = sorted(
     glob.glob(osp.join(REPO, 'configs', 'benchmarks', 'dubai_aerial', '*loto*.py')))
 

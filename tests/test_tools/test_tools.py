@@ -82,6 +82,52 @@ def test_mim_train_grass_mm_finds_the_config_by_name(synthetic_root, tmp_path):
     assert 'GraSS stage: warmup -> gs' in log and osp.isfile(osp.join(work, 'epoch_2.pth'))
 
 
+@pytest.mark.parametrize('method', ['mocov2', 'byol', 'densecl'])
+def test_gs_plugin_trains_through_the_switch_and_its_backbone_finetunes(
+        method, synthetic_root, tmp_path):
+    """The CPU GS config of each base method, on the synthetic set: tools/train.py through the
+    stage switch, extract_backbone.py, and (once, for DenseCL) an mmseg fine-tuning from it."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs', 'gs',
+                 f'gs-{method}_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'))
+    cfg.train_dataloader = Config.fromfile(GRASS_SYNTHETIC).train_dataloader
+    cfg.train_dataloader.update(batch_size=4, num_workers=0, persistent_workers=False)
+    cfg.train_dataloader.dataset.data_root = f'{synthetic_root}/img_dir/train'
+    cfg.train_dataloader.dataset.pipeline[1].transforms[0][0].scale = 64
+    cfg.train_cfg.max_epochs = 2
+    cfg.custom_hooks[0].warmup_epochs = 1
+    cfg.custom_hooks[1].interval = 1
+    cfg.default_hooks.logger.interval = 1
+    cfg.default_hooks.checkpoint.interval = 2
+    config = str(tmp_path / f'gs-{method}.py')
+    cfg.dump(config)
+    work = str(tmp_path / 'work')
+    log = run([sys.executable, 'tools/train.py', config, '--work-dir', work])
+    assert 'GraSS stage: warmup -> gs (epoch 1, iter 2)' in log
+    assert re.search(r'Epoch\(train\) \[2\]\[2/2\].*stage: 1\.0000.*box_area', log)
+    backbone = str(tmp_path / 'backbone.pth')
+    assert 'wrote 120 backbone tensors' in run([
+        sys.executable, 'tools/model_converters/extract_backbone.py',
+        osp.join(work, 'epoch_2.pth'), backbone
+    ])
+    if method != 'densecl':
+        return
+    seg = str(tmp_path / 'seg')
+    log = run([
+        'mim', 'train', 'mmseg', SEG_CONFIG, '--gpus', '0', '--work-dir', seg, '--cfg-options',
+        f'train_dataloader.dataset.data_root={synthetic_root}',
+        f'val_dataloader.dataset.data_root={synthetic_root}',
+        f'model.backbone.init_cfg.checkpoint={backbone}', 'train_cfg.max_iters=2',
+        'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
+        'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False', 'val_dataloader.num_workers=0',
+        'val_dataloader.persistent_workers=False'
+    ],
+              cwd=str(tmp_path))
+    assert 'PretrainedCheckHook: all 120 tensors of backbone equal' in log
+
+
 def test_dist_train_two_cpu_processes(synthetic_root, tmp_path):
     work = str(tmp_path / 'dist')
     log = run(
