@@ -68,7 +68,8 @@ def test_a_misspelt_path_is_one_line_naming_it(tool, monkeypatch, capsys):
 def test_every_tool_with_a_path_argument_is_checked():
     takes_paths = {
         t
-        for t in PYTHON_TOOLS if not t.endswith(('demo.py', 'benchmark_speed.py', 'check_env.py'))
+        for t in PYTHON_TOOLS
+        if not t.endswith(('demo.py', 'benchmark_speed.py', 'check_env.py', 'gpu_acceptance.py'))
     }
     assert takes_paths == set(MISSPELT)
 
@@ -81,7 +82,7 @@ def test_every_shell_tool_answers_help_and_names_a_missing_config(tool):
                             text=True,
                             timeout=60)
     assert result.returncode == 0 and 'tools/' in result.stdout, result.stdout
-    if tool == 'tools/install_cpu.sh':
+    if tool in ('tools/install_cpu.sh', 'tools/gpu_acceptance.sh'):  # take no config
         return
     args = {'tools/slurm_train.sh': ['part', 'job', 'nope.py']}.get(tool, ['nope.py', '1', '1'])
     result = subprocess.run(['bash', tool, *args],
@@ -90,3 +91,22 @@ def test_every_shell_tool_answers_help_and_names_a_missing_config(tool):
                             text=True,
                             timeout=60)
     assert result.returncode == 2 and 'CONFIG nope.py: no such config' in result.stderr
+
+
+def test_gpu_acceptance_without_a_gpu_says_so_in_one_line_and_exits_0(tmp_path):
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip('this machine has a GPU: the script would run')
+    out = tmp_path / 'acceptance'
+    result = subprocess.run(
+        ['bash', 'tools/gpu_acceptance.sh', str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines() == [
+        'gpu_acceptance: no CUDA GPU on this machine (torch.cuda.is_available() is False); '
+        'nothing to run'
+    ]
+    assert not out.exists()

@@ -1,0 +1,326 @@
+"""The GPU acceptance run: every CUDA path once, in one prepared script that fits in 8 minutes.
+
+    bash tools/gpu_acceptance.sh OUT_DIR          # the entry point (this script does the work)
+    python tools/misc/gpu_acceptance.py OUT_DIR --cpu-smoke   # the same steps, tiny, on CPU
+
+Steps, each a subprocess with its own time limit and log in OUT_DIR/logs/:
+
+1. ``pytest -m cuda``: batched selection on CUDA against scipy, GS steps under fp16/bf16
+   autocast against fp32, GS on MoCo v2/BYOL/DenseCL under AMP.
+2. ``benchmark_speed.py --device cuda``: ResNet-50, 224 px, batch 64 and 256, with and without
+   AMP (GraSS/SimCLR step ratio, selection share, peak memory ratio).
+3. The Potsdam preset's pretraining (GraSS, ResNet-50, 224 px, batch 256, AMP) through the stage
+   switch on the Potsdam crop in ``GRASS_MM_DATA`` (a few dozen iterations), the backbone
+   exported, and a few fine-tuning iterations of its mmseg FCN config from it.
+4. ``tools/dist_train.sh`` with NCCL on one GPU (world size 1) through the switch.
+
+Writes OUT_DIR/summary.json and OUT_DIR/summary.md (each step: status, seconds, what it
+measured). Exits 0 on a machine without CUDA after saying so in one line (unless --cpu-smoke).
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+import time
+from typing import Callable, Dict, List, Optional
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+DATA = os.environ.get('GRASS_MM_DATA', osp.join(REPO, '..', 'shared', 'data'))
+POTSDAM = osp.join(DATA, 'rs_benchmark_crops', 'pseudo_potsdam_dataset')
+PRETRAIN = osp.join(REPO, 'configs', 'grass', 'grass_resnet50_1xb256-coslr-350e_potsdam.py')
+FINETUNE = osp.join(REPO, 'configs', 'benchmarks', 'potsdam',
+                    'fcn_r{}-d8_4xb4-80k_potsdam-512x512.py')
+# Targets of the GPU table (issue: efficient GraSS <= 1.35x SimCLR with AMP, selection <= 2 %,
+# memory <= 1.10x).
+TARGETS = dict(eff=1.35, share=0.02, mem_eff=1.10)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('out_dir', help='folder for summary.md, summary.json and logs/')
+    parser.add_argument(
+        '--cpu-smoke',
+        action='store_true',
+        help='run every step tiny on the CPU (checks the script, not CUDA)')
+    parser.add_argument('--budget', type=float, default=480, help='seconds for all steps')
+    return parser.parse_args()
+
+
+class Steps:
+    """Runs steps as subprocesses under one deadline and records what each showed."""
+
+    def __init__(self, out_dir: str, budget: float) -> None:
+        self.out_dir = out_dir
+        self.logs = osp.join(out_dir, 'logs')
+        os.makedirs(self.logs, exist_ok=True)
+        self.deadline = time.monotonic() + budget
+        self.results: List[dict] = []
+
+    def run(self,
+            name: str,
+            cmd: List[str],
+            limit: float,
+            check: Optional[Callable[[str], Dict]] = None,
+            env: Optional[dict] = None) -> str:
+        """Run ``cmd``; the step fails on a non-zero exit, a timeout or a failed ``check``."""
+        limit = min(limit, self.deadline - time.monotonic())
+        log_path = osp.join(self.logs, f'{name}.log')
+        result = dict(step=name, command=' '.join(cmd), log=osp.relpath(log_path, self.out_dir))
+        if limit < 10:
+            result.update(status='skipped', seconds=0.0, detail='no time left in the budget')
+            self.results.append(result)
+            return ''
+        start = time.monotonic()
+        # The checkout first on PYTHONPATH, this interpreter's bin/ (torchrun) first on PATH, and
+        # unbuffered output so that a step killed at its limit still leaves its log.
+        run_env = dict(
+            os.environ,
+            PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''),
+            PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''),
+            PYTHONUNBUFFERED='1')
+        run_env.update(env or {})
+        try:
+            proc = subprocess.run(
+                cmd,
+                cwd=REPO,
+                env=run_env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                timeout=limit)
+            output, code = proc.stdout, proc.returncode
+        except subprocess.TimeoutExpired as err:
+            output, code = (err.stdout or b'').decode() if isinstance(err.stdout, bytes) else \
+                (err.stdout or ''), 'timeout'
+        with open(log_path, 'w') as f:
+            f.write(output)
+        result['seconds'] = round(time.monotonic() - start, 1)
+        if code == 'timeout':
+            result.update(status='fail', detail=f'timed out after {limit:.0f} s')
+        elif code != 0:
+            tail = output.strip().splitlines()[-1:] or ['']
+            result.update(status='fail', detail=f'exit {code}: {tail[0][:300]}')
+        else:
+            result['status'] = 'pass'
+            if check is not None:
+                try:
+                    result.update(check(output))
+                except AssertionError as err:
+                    result.update(status='fail', detail=f'check: {err}')
+        self.results.append(result)
+        print(
+            f"[{result['status']}] {name} ({result['seconds']} s)"
+            f"{': ' + result['detail'] if result.get('detail') else ''}",
+            flush=True)
+        return output
+
+
+def pytest_check(output: str) -> dict:
+    summary = output.strip().splitlines()[-1] if output.strip() else ''
+    assert re.search(r'\d+ passed', summary) and 'failed' not in summary, summary
+    return dict(detail=summary.strip('= '))
+
+
+def bench_check(output: str) -> dict:
+    rows = [line for line in output.splitlines() if line.startswith('| ResNet-')]
+    assert rows, 'no table rows'
+    return dict(
+        detail=f'{len(rows)} rows',
+        table=[line for line in output.splitlines() if line.startswith(('|', '#'))])
+
+
+def stage_check(output: str) -> dict:
+    switch = re.search(r'GraSS stage: warmup -> gs \([^)]*\)', output)
+    assert switch, 'no stage switch in the log'
+    gs_rows = re.findall(r'stage: 1\.0000', output)
+    assert gs_rows, 'no logged GS iteration'
+    assert not re.search(r'loss: (nan|inf)', output), 'non-finite loss'
+    return dict(detail=f'{switch.group(0)}; {len(gs_rows)} GS iterations logged')
+
+
+def finetune_check(output: str) -> dict:
+    loaded = re.search(r'PretrainedCheckHook: all \d+ tensors of backbone equal[^\n]*', output)
+    assert loaded, 'the exported backbone did not load'
+    miou = re.search(r'mIoU: (\d+\.\d+)', output)
+    return dict(detail=f'{loaded.group(0)}; mIoU {miou.group(1) if miou else "n/a"}')
+
+
+def write_configs(out_dir: str, smoke: bool) -> Dict[str, str]:
+    """Short-run copies of the Potsdam presets reading the Potsdam crop, in OUT_DIR/configs."""
+    from mmengine.config import Config
+    folder = osp.join(out_dir, 'configs')
+    os.makedirs(folder, exist_ok=True)
+    batch, iters = (4, 3) if smoke else (256, 12)  # per epoch; two epochs, GS in the second
+    pretrain = Config.fromfile(PRETRAIN)
+    source = pretrain.train_dataloader.dataset
+    source.data_root = osp.join(POTSDAM, 'img_dir')
+    pretrain.train_dataloader.update(
+        batch_size=batch, num_workers=2 if smoke else 8, persistent_workers=False)
+    # One 512 px tile, repeated: every view a fresh random crop of it, as in the preset.
+    pretrain.train_dataloader.dataset = dict(
+        type='RepeatDataset', times=batch * iters, dataset=source.to_dict())
+    if smoke:
+        pretrain.train_dataloader.dataset.dataset.pipeline[1].transforms[0][0].scale = 64
+    pretrain.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2)
+    pretrain.custom_hooks[0].warmup_epochs = 1
+    pretrain.custom_hooks[1].interval = iters
+    pretrain.default_hooks.logger.interval = 1
+    pretrain.default_hooks.checkpoint.interval = 2
+    paths = dict(pretrain=osp.join(folder, 'pretrain.py'))
+    pretrain.dump(paths['pretrain'])
+    dist = Config.fromfile(paths['pretrain'])
+    dist.train_dataloader.batch_size = 4 if smoke else 64
+    dist.train_dataloader.dataset.times = dist.train_dataloader.batch_size * (3 if smoke else 6)
+    paths['dist'] = osp.join(folder, 'dist.py')
+    dist.dump(paths['dist'])
+
+    finetune = Config.fromfile(FINETUNE.format(18 if smoke else 50))  # the pretrained depth
+    for split in ('train', 'val', 'test'):
+        loader = finetune[f'{split}_dataloader']
+        loader.dataset.data_root = POTSDAM
+        loader.dataset.data_prefix = dict(img_path='img_dir', seg_map_path='ann_dir')
+        loader.num_workers = 2
+        loader.persistent_workers = False
+    finetune.train_dataloader.batch_size = 2 if smoke else 4
+    n = 2 if smoke else 20
+    finetune.train_cfg = dict(type='IterBasedTrainLoop', max_iters=n, val_interval=n)
+    finetune.default_hooks.checkpoint.interval = n
+    finetune.default_hooks.logger.interval = 1
+    paths['finetune'] = osp.join(folder, 'finetune.py')
+    finetune.dump(paths['finetune'])
+    return paths
+
+
+def write_summary(out_dir: str, steps: Steps, device: str, smoke: bool) -> bool:
+    ok = all(r['status'] == 'pass' for r in steps.results)
+    summary = dict(
+        device=device,
+        cpu_smoke=smoke,
+        passed=ok,
+        seconds=round(sum(r.get('seconds', 0) for r in steps.results), 1),
+        targets=TARGETS,
+        steps=steps.results)
+    with open(osp.join(out_dir, 'summary.json'), 'w') as f:
+        json.dump(summary, f, indent=2)
+    lines = [
+        f"# GPU acceptance: {'PASSED' if ok else 'FAILED'}", '',
+        f'{device}; {summary["seconds"]} s of steps; '
+        f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}', '',
+        '| step | status | seconds | detail |', '|---|---|---|---|'
+    ]
+    for r in steps.results:
+        lines.append(f"| {r['step']} | {r['status']} | {r.get('seconds', '')} | "
+                     f"{r.get('detail', '')} |")
+    for r in steps.results:
+        if r.get('table'):
+            lines += ['', f"## {r['step']}", ''] + r['table']
+    lines += [
+        '', 'Targets: efficient GraSS <= 1.35x a SimCLR step at ResNet-50/224 px with AMP; '
+        'selection + cropping <= 2 % of the step; peak memory <= 1.10x. Logs: logs/.'
+    ]
+    with open(osp.join(out_dir, 'summary.md'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    return ok
+
+
+def main() -> int:
+    args = parse_args()
+    import torch
+    if not args.cpu_smoke and not torch.cuda.is_available():
+        print('gpu_acceptance: no CUDA GPU on this machine (torch.cuda.is_available() is False); '
+              'nothing to run')
+        return 0
+    if osp.isdir(args.out_dir) and os.listdir(args.out_dir):
+        print(f'gpu_acceptance: OUT_DIR {args.out_dir} is not empty; give a new folder')
+        return 2
+    if not osp.isdir(POTSDAM):
+        print(f'gpu_acceptance: the Potsdam crop was not found at {POTSDAM} '
+              '(set GRASS_MM_DATA to the folder holding rs_benchmark_crops/)')
+        return 2
+    os.makedirs(args.out_dir, exist_ok=True)
+    out_dir = osp.abspath(args.out_dir)
+    smoke = args.cpu_smoke
+    device = 'CPU smoke run (no CUDA checked)' if smoke else \
+        f'{torch.cuda.get_device_name()}, torch {torch.__version__}, CUDA {torch.version.cuda}'
+    print(f'gpu_acceptance: {device}; writing {out_dir}', flush=True)
+    steps = Steps(out_dir, 3 * args.budget if smoke else args.budget)
+    py = sys.executable
+    configs = write_configs(out_dir, smoke)
+
+    env = dict(GRASS_MM_CUDA_TEST_DEVICE='cpu') if smoke else {}
+    tests = ['tests/test_models/test_cuda.py', '-k', 'selection and 7 or bf16'
+             ] if smoke else ['tests']
+    steps.run(
+        'cuda_tests',
+        [py, '-m', 'pytest', '-q', '-m', 'cuda', '-p', 'no:cacheprovider', *tests],
+        limit=900 if smoke else 120,  # ResNet-50 steps on two CPU cores
+        check=pytest_check,
+        env=env)
+
+    bench = [py, 'tools/analysis_tools/benchmark_speed.py', '--depths', '50', '--sizes', '224']
+    if smoke:
+        steps.run(
+            'benchmark_b4', [
+                *bench, '--depths', '18', '--sizes', '64', '--batch', '4', '--steps', '1',
+                '--warmup', '1', '--plugins', 'byol'
+            ],
+            limit=300,
+            check=bench_check)
+    else:
+        for batch in (64, 256):
+            for amp in ([], ['--amp']):
+                steps.run(
+                    f"benchmark_b{batch}{'_amp' if amp else ''}", [
+                        *bench, '--device', 'cuda', '--batch',
+                        str(batch), '--steps', '3', '--warmup', '1', *amp
+                    ],
+                    limit=60,
+                    check=bench_check)
+
+    work = osp.join(out_dir, 'work')
+    amp = [] if smoke else ['--amp']
+    if smoke:
+        options = ['--cfg-options', 'model.backbone.depth=18', 'model.neck.in_channels=512']
+    else:
+        options = []
+    steps.run(
+        'pretrain_potsdam', [
+            py, 'tools/train.py', configs['pretrain'], '--work-dir',
+            osp.join(work, 'pretrain'), *amp, *options
+        ],
+        limit=150,
+        check=stage_check)
+    backbone = osp.join(work, 'backbone.pth')
+    steps.run(
+        'export_backbone', [
+            py, 'tools/model_converters/extract_backbone.py',
+            osp.join(work, 'pretrain', 'epoch_2.pth'), backbone
+        ],
+        limit=30)
+    steps.run(
+        'finetune_potsdam',
+        [
+            py, 'tools/train.py', configs['finetune'], '--work-dir',
+            osp.join(work, 'finetune'), '--cfg-options',
+            f'model.backbone.init_cfg.checkpoint={backbone}'
+        ] + ([] if smoke else ['--amp']),
+        limit=90,
+        check=finetune_check)
+    steps.run(
+        'dist_train_nccl_1gpu', [
+            'bash', 'tools/dist_train.sh', configs['dist'], '1', '--work-dir',
+            osp.join(work, 'dist'), *amp, *options
+        ],
+        limit=90,
+        check=stage_check,
+        env=dict(PORT=os.environ.get('PORT', '29517')))
+    ok = write_summary(out_dir, steps, device, smoke)
+    print(f"gpu_acceptance: {'PASSED' if ok else 'FAILED'}; {osp.join(out_dir, 'summary.md')}")
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
