@@ -9,7 +9,7 @@ them say nothing about real imagery.
 import json
 import os
 import os.path as osp
-from typing import Tuple
+from typing import Optional, Tuple
 
 import cv2
 import numpy as np
@@ -166,3 +166,118 @@ class SyntheticAerialDataset(CheckedSegDataset):
             seg_map_suffix=seg_map_suffix,
             reduce_zero_label=reduce_zero_label,
             **kwargs)
+
+
+def write_synthetic_scene(img_path: str,
+                          rng: np.random.Generator,
+                          size: int = 256,
+                          bands: int = 4,
+                          nodata: int = 0,
+                          ann_path: Optional[str] = None,
+                          origin: Tuple[float, float] = (500000.0, 2800000.0),
+                          resolution: float = 0.5,
+                          crs: Optional[str] = 'EPSG:32640') -> None:
+    """Write one synthetic multispectral scene as a uint16 GeoTIFF (and its label GeoTIFF).
+
+    The first three bands are the RGB render scaled to 12 bit; the others are linear mixes of
+    the class layout (a near-infrared-like band bright on vegetation, and so on) with noise. A
+    strip along the left edge is nodata (``nodata`` in every band; 255 in the label), as at the
+    edge of a real orthophoto. Georeferenced by ``origin`` (upper-left, in ``crs`` units) and
+    ``resolution``; ``crs=None`` writes a scene without georeference.
+    """
+    import rasterio
+    from rasterio.transform import from_origin
+    image, label = render_scene(rng, size)
+    data = np.empty((bands, size, size), np.float32)
+    data[:min(bands, 3)] = image.transpose(2, 0, 1)[:bands].astype(np.float32) * 16
+    weights = rng.uniform(300, 3000, (max(bands - 3, 0), len(SYNTHETIC_CLASSES)))
+    for b in range(3, bands):
+        data[b] = weights[b - 3][label] + rng.normal(0, 60, (size, size))
+    data = np.clip(data, 1, 65535).astype(np.uint16)  # 0 is reserved for nodata
+    edge = max(size // 16, 1)
+    data[:, :, :edge] = nodata
+    label = label.copy()
+    label[:, :edge] = 255
+    profile = dict(
+        driver='GTiff', width=size, height=size, count=bands, dtype='uint16', nodata=nodata)
+    if crs is not None:
+        profile.update(crs=crs, transform=from_origin(*origin, resolution, resolution))
+    with rasterio.open(img_path, 'w', **profile) as dst:
+        dst.write(data)
+    if ann_path is not None:
+        profile.update(count=1, dtype='uint8', nodata=255)
+        with rasterio.open(ann_path, 'w', **profile) as dst:
+            dst.write(label[None])
+
+
+def generate_synthetic_multispectral(out_dir: str,
+                                     bands: int = 4,
+                                     num_train: int = 8,
+                                     num_val: int = 4,
+                                     size: int = 160,
+                                     seed: int = 0) -> str:
+    """Write a synthetic multispectral dataset of GeoTIFFs in MMSegmentation's layout.
+
+    ``img_dir/{train,val}/ms_NNNN.tif`` (``bands`` bands, uint16, nodata 0, UTM 40N) and
+    ``ann_dir/{train,val}/ms_NNNN.tif`` (uint8 class indices, 255 where the image is nodata).
+    ``out_dir`` must be absent or empty.
+    """
+    if osp.isdir(out_dir) and os.listdir(out_dir):
+        raise FileExistsError(f'{out_dir} is not empty; choose another folder (nothing written)')
+    rng = np.random.default_rng(seed)
+    for split, count in (('train', num_train), ('val', num_val)):
+        for sub in ('img_dir', 'ann_dir'):
+            os.makedirs(osp.join(out_dir, sub, split), exist_ok=True)
+        for i in range(count):
+            name = f'ms_{split}_{i:04d}.tif'
+            write_synthetic_scene(
+                osp.join(out_dir, 'img_dir', split, name),
+                rng,
+                size,
+                bands,
+                ann_path=osp.join(out_dir, 'ann_dir', split, name),
+                origin=(500000.0 + 1000 * i, 2800000.0))
+    return out_dir
+
+
+def write_large_synthetic_scene(path: str,
+                                size: int = 8000,
+                                bands: int = 4,
+                                block: int = 500,
+                                seed: int = 0) -> str:
+    """Write a large uint16 GeoTIFF scene block by block (memory bounded by one block).
+
+    Each ``block`` × ``block`` tile is a :func:`write_synthetic_scene`-style render; a band of
+    nodata runs along the left edge. Used to measure ``tools/predict_scene.py`` on big scenes.
+    """
+    import rasterio
+    from rasterio.transform import from_origin
+    from rasterio.windows import Window
+    rng = np.random.default_rng(seed)
+    weights = rng.uniform(300, 3000, (max(bands - 3, 0), len(SYNTHETIC_CLASSES)))
+    profile = dict(
+        driver='GTiff',
+        width=size,
+        height=size,
+        count=bands,
+        dtype='uint16',
+        nodata=0,
+        crs='EPSG:32640',
+        transform=from_origin(500000.0, 2800000.0, 0.5, 0.5),
+        tiled=True,
+        blockxsize=256,
+        blockysize=256)
+    with rasterio.open(path, 'w', **profile) as dst:
+        for y in range(0, size, block):
+            for x in range(0, size, block):
+                h, w = min(block, size - y), min(block, size - x)
+                image, label = render_scene(rng, block)
+                data = np.empty((bands, h, w), np.float32)
+                data[:min(bands, 3)] = image[:h, :w].transpose(2, 0, 1)[:bands] * 16.0
+                for b in range(3, bands):
+                    data[b] = weights[b - 3][label[:h, :w]]
+                data = np.clip(data, 1, 65535).astype(np.uint16)
+                if x == 0:
+                    data[:, :, :size // 64] = 0
+                dst.write(data, window=Window(x, y, w, h))
+    return path

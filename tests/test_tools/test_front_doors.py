@@ -16,6 +16,7 @@ SHELL_TOOLS = sorted(osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'too
 MISSPELT = {
     'tools/train.py': (['configs/grass/grass_resnet18_dubai.py'], 'no such config; closest'),
     'tools/test.py': (['configs/grass/nope.py', 'x.pth'], 'no such config'),
+    'tools/analysis_tools/band_stats.py': (['no_such_dir'], 'no_such_dir: no such folder'),
     'tools/analysis_tools/linear_probe.py': (['nope.pth', '--out-dir', 'o'], 'nope.pth: no such'),
     'tools/analysis_tools/plot_scalars.py': (['nope.json'], 'nope.json: no such file'),
     'tools/analysis_tools/probe_curve.py': (['nope.json', '--steps',
@@ -33,10 +34,14 @@ MISSPELT = {
                                           '.'], 'no such config'),
     'tools/dataset_converters/dubai_aerial.py': (['no_such_dir',
                                                   'out'], 'no_such_dir: no such folder'),
+    'tools/dataset_converters/make_geotiff_patches.py': (['no_such_dir',
+                                                          'out'], 'no_such_dir: no such folder'),
     'tools/dataset_converters/make_patches.py': (['no_such_dir',
                                                   'out'], 'no_such_dir: no such folder'),
-    'tools/dataset_converters/prepare_rs_benchmark.py':
-    (['potsdam', 'no_such_dir'], 'no_such_dir: no such folder'),
+    'tools/dataset_converters/prepare_rs_benchmark.py': (['potsdam', 'no_such_dir'],
+                                                         'no_such_dir: no such folder'),
+    'tools/predict_scene.py':
+    (['configs/benchmarks/synthetic/nope.py', 'x.pth', 'in.tif', 'out.tif'], 'no such config'),
     'tools/model_converters/extract_backbone.py': (['nope.pth', 'o.pth'], 'nope.pth: no such file'),
 }
 

@@ -43,15 +43,18 @@ class PretrainedCheckHook(Hook):
             for name in path.split('.'):
                 module = getattr(module, name)
             init_cfg = getattr(module, 'init_cfg', None)
-            if not isinstance(init_cfg, dict) or init_cfg.get('type') != 'Pretrained':
+            if not isinstance(init_cfg, dict) or init_cfg.get('type') not in ('Pretrained',
+                                                                              'PretrainedBands'):
                 print_log(
                     f'PretrainedCheckHook: {path} has no Pretrained init_cfg '
                     '(random initialisation)',
                     logger='current',
                     level=logging.WARNING)
                 continue
-            problems = compare_with_checkpoint(module.state_dict(), init_cfg['checkpoint'],
-                                               init_cfg.get('prefix'))
+            problems = compare_with_checkpoint(
+                module.state_dict(), init_cfg['checkpoint'], init_cfg.get('prefix'),
+                init_cfg.get('rgb_bands',
+                             (0, 1, 2)) if init_cfg['type'] == 'PretrainedBands' else None)
             if problems:
                 raise RuntimeError(
                     f'{path} is not fully initialised from {init_cfg["checkpoint"]} '
@@ -67,13 +70,16 @@ class PretrainedCheckHook(Hook):
 
 def compare_with_checkpoint(state: Dict[str, torch.Tensor],
                             checkpoint: str,
-                            prefix: Optional[str] = None) -> List[str]:
+                            prefix: Optional[str] = None,
+                            rgb_bands: Optional[Sequence[int]] = None) -> List[str]:
     """List how ``state`` differs from a checkpoint's (prefix-stripped) tensors.
 
     Args:
         state: A module's ``state_dict()``.
         checkpoint: Path of the checkpoint (full training checkpoint or tensors only).
         prefix: Keep only keys starting with this and strip it, as ``PretrainedInit`` does.
+        rgb_bands: Compare with the checkpoint as ``PretrainedBands`` adapts it (its RGB stem
+            kernel turned into the model's band count); None compares the file as it is.
 
     Returns:
         Human-readable problems; empty when every tensor of ``state`` equals the file's.
@@ -83,6 +89,12 @@ def compare_with_checkpoint(state: Dict[str, torch.Tensor],
     if prefix:
         prefix = prefix if prefix.endswith('.') else prefix + '.'
         loaded = {k[len(prefix):]: v for k, v in loaded.items() if k.startswith(prefix)}
+    if rgb_bands is not None:
+        from grass_mm.models.utils.band_init import adapt_state_dict
+        try:
+            loaded = adapt_state_dict(loaded, state, rgb_bands, checkpoint)
+        except ValueError as err:
+            return [str(err)]
     problems = []
     for key, value in state.items():
         if key.endswith('num_batches_tracked'):
