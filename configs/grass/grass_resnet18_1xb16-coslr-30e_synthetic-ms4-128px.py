@@ -18,5 +18,8 @@ model = dict(
     backbone=dict(depth=18, in_channels=bands),
     neck=dict(in_channels=512, hid_channels=512))
 train_dataloader = dict(dataset=dict(data_root='data/synthetic_ms4/patches'))
-custom_hooks = [dict(type='GraSSStageHook', warmup_epochs=3)]
+custom_hooks = [
+    dict(type='GraSSStageHook', warmup_epochs=3),
+    dict(type='GraSSVisualizationHook', interval=50),  # bands 1-3, stretched
+]
 default_hooks = dict(checkpoint=dict(interval=10))

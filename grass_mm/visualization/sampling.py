@@ -8,12 +8,20 @@ from torch import Tensor
 
 
 def denormalize(images: Tensor, mean: Tensor, std: Tensor) -> np.ndarray:
-    """Undo ``SelfSupDataPreprocessor``'s normalisation: ``[N, 3, H, W]`` → uint8 ``[N, H, W, 3]``.
+    """Undo ``SelfSupDataPreprocessor``'s normalisation: ``[N, C, H, W]`` → uint8 ``[N, H, W, 3]``.
 
     The preprocessor's output channel order is kept (RGB for the GraSS configs, ``to_rgb=True``).
     """
     images = images.detach().float().cpu() * std.reshape(1, -1, 1, 1).cpu() + mean.reshape(
         1, -1, 1, 1).cpu()
+    if images.size(1) != 3:
+        # Multispectral (any dtype): the first three bands (grey for fewer), each stretched
+        # between its 2nd and 98th percentile over the batch, for display only.
+        images = images[:, :3] if images.size(1) >= 3 else images[:, :1].repeat(1, 3, 1, 1)
+        flat = images.transpose(0, 1).flatten(1)
+        low = flat.quantile(0.02, dim=1).view(1, 3, 1, 1)
+        high = flat.quantile(0.98, dim=1).view(1, 3, 1, 1)
+        images = (images - low) / (high - low).clamp_min(1e-6) * 255
     return images.clamp(0, 255).round().byte().permute(0, 2, 3, 1).numpy()
 
 

@@ -61,6 +61,47 @@ def test_potsdam_archives_to_mmseg_layout_and_training_patches(tmp_path):
     assert 'left as it is' in prepare('potsdam', str(archives), '-o', str(out))  # no rewrite
 
 
+def test_potsdam_rgbir_archive_to_four_band_geotiff_patches_paired_with_mmseg_labels(tmp_path):
+    import rasterio
+    from rasterio.transform import from_origin
+    rng = np.random.default_rng(0)
+    archives = tmp_path / 'archives'
+    archives.mkdir()
+    tiles = {'2_10': 'train', '2_13': 'val'}
+    with zipfile.ZipFile(archives / '4_Ortho_RGBIR.zip', 'w') as z:
+        for tile in tiles:
+            path = str(tmp_path / f'top_potsdam_{tile}_RGBIR.tif')
+            with rasterio.open(
+                    path,
+                    'w',
+                    driver='GTiff',
+                    width=700,
+                    height=600,
+                    count=4,
+                    dtype='uint8',
+                    crs='EPSG:32633',
+                    transform=from_origin(368000, 5808000, 0.05, 0.05)) as dst:
+                dst.write(rng.integers(1, 255, (4, 600, 700), dtype=np.uint8))
+            z.write(path, f'4_Ortho_RGBIR/top_potsdam_{tile}_RGBIR.tif')
+    with zipfile.ZipFile(archives / '5_Labels_all_noBoundary.zip', 'w') as z:
+        for tile in tiles:
+            label = np.full((600, 700, 3), 255, np.uint8)
+            z.writestr(f'top_potsdam_{tile}_label_noBoundary.tif', png_bytes(label, '.tif'))
+    out = tmp_path / 'potsdam_rgbir'
+    prepare('potsdam-rgbir', str(archives), '-o', str(out), '--patch-size', '256')
+    for tile, split in tiles.items():
+        images = sorted(n[:-4] for n in os.listdir(out / 'img_dir' / split))
+        labels = sorted(n[:-4] for n in os.listdir(out / 'ann_dir' / split))
+        assert images == labels and all(n.startswith(tile + '_') for n in images)  # paired
+    name = sorted(os.listdir(out / 'img_dir' / 'train'))[-1]
+    x1, y1 = map(int, name[:-4].split('_')[2:4])
+    with rasterio.open(out / 'img_dir' / 'train' / name) as patch:
+        assert patch.count == 4 and (patch.width, patch.height) == (512, 512)
+        assert patch.transform == from_origin(368000 + 0.05 * x1, 5808000 - 0.05 * y1, 0.05, 0.05)
+    patches = os.listdir(out / 'pretrain_patches')
+    assert len(patches) == 9 and all(p.startswith('top_potsdam_2_10_') for p in patches)  # 3x3
+
+
 def test_vaihingen_archives_to_mmseg_layout_and_training_patches(tmp_path):
     rng = np.random.default_rng(0)
     archives = tmp_path / 'archives'

@@ -3,6 +3,8 @@
     python tools/dataset_converters/prepare_rs_benchmark.py potsdam ARCHIVES [-o data/potsdam]
     python tools/dataset_converters/prepare_rs_benchmark.py vaihingen ARCHIVES [-o data/vaihingen]
     python tools/dataset_converters/prepare_rs_benchmark.py loveda ARCHIVES [-o data/loveDA]
+    python tools/dataset_converters/prepare_rs_benchmark.py potsdam-rgbir ARCHIVES \
+        [-o data/potsdam_rgbir]
 
 1. mmseg layout (``img_dir``/``ann_dir``, official splits): mmseg's own converter, unchanged.
 2. Pretraining patches from the *training* split only, into ``<out>/pretrain_patches``
@@ -12,6 +14,11 @@
      split is kept, so validation tiles never reach pretraining.
    - LoveDA: the ``Train/<Urban|Rural>/images_png`` images of ``Train.zip`` cut into ``P`` px
      patches (``Val.zip`` is never read for pretraining).
+
+Potsdam RGB-IR (``4_Ortho_RGBIR.zip``, 4 bands): mmseg's converter writes the labels (its
+``ann_dir``, unchanged); the image tiles are cut here at exactly its boxes into 4-band GeoTIFF
+patches (``img_dir/<split>/<i>_<j>_<x1>_<y1>_<x2>_<y2>.tif``, each with its own georeference),
+and the pretraining patches are 4-band GeoTIFFs of the training tiles.
 
 ARCHIVES is the folder holding the downloaded zips, as mmseg's converters expect it (Potsdam:
 ``2_Ortho_RGB.zip`` and ``5_Labels_all_noBoundary.zip``; Vaihingen:
@@ -35,7 +42,14 @@ import mmseg
 from grass_mm.datasets.patches import cut_patches
 from grass_mm.utils.cli import existing_dir
 
-DEFAULT_OUT = dict(potsdam='data/potsdam', vaihingen='data/vaihingen', loveda='data/loveDA')
+DEFAULT_OUT = dict(
+    potsdam='data/potsdam',
+    vaihingen='data/vaihingen',
+    loveda='data/loveDA',
+    **{'potsdam-rgbir': 'data/potsdam_rgbir'})
+# mmseg's potsdam.py splits (by tile id).
+POTSDAM_VAL = ('5_15', '6_15', '6_13', '3_13', '4_14', '6_14', '5_14', '2_13', '4_15', '2_14',
+               '5_13', '4_13', '3_14', '7_13')
 
 
 def mmseg_converter(name: str) -> str:
@@ -65,7 +79,11 @@ EXPECTED = dict(
         'Train.zip': '.png',
         'Val.zip': '.png',
         'Test.zip': '.png'
-    })
+    },
+    **{'potsdam-rgbir': {
+        '4_Ortho_RGBIR.zip': '.tif',
+        '5_Labels_all_noBoundary.zip': '.tif'
+    }})
 
 
 def check_archives(dataset: str, archives: str) -> None:
@@ -133,6 +151,74 @@ def image_patches_from_loveda(archives: str, out: str, size: int) -> None:
             print(f'LoveDA {domain}: {counts}')
 
 
+def isprs_boxes(height: int, width: int, clip: int = 512, stride: int = 256) -> list:
+    """The ``(x1, y1, x2, y2)`` boxes of mmseg's potsdam.py ``clip_big_image``, reproduced so
+    that 4-band image patches pair with its label patches (it steps by ``clip``, not ``stride``;
+    ``stride`` only sets the count)."""
+    import math
+
+    def count(length: int) -> int:
+        n = math.ceil((length - clip) / stride)
+        return n if n * stride + clip >= length else n + 1
+
+    boxes = []
+    for row in range(count(height) + 1):
+        for col in range(count(width) + 1):
+            x, y = min(col * clip, width - clip), min(row * clip, height - clip)
+            boxes.append((x, y, min(x + clip, width), min(y + clip, height)))
+    return boxes
+
+
+def potsdam_rgbir(archives: str, out: str, size: int) -> None:
+    """Labels by mmseg's converter; 4-band GeoTIFF image patches at its boxes; pretraining
+    patches from the training tiles."""
+    import rasterio
+    from rasterio.windows import Window
+
+    from grass_mm.datasets.geotiff import cut_geotiff_patches
+    if filled(osp.join(out, 'ann_dir')):
+        print(f'{out}/ann_dir exists: labels left as they are')
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            os.symlink(
+                osp.abspath(osp.join(archives, '5_Labels_all_noBoundary.zip')),
+                osp.join(tmp, '5_Labels_all_noBoundary.zip'))
+            run_converter('potsdam', tmp, out)
+    patches = osp.join(out, 'pretrain_patches')
+    images_done = filled(osp.join(out, 'img_dir', 'train'))  # mmseg's run makes empty dirs
+    if images_done and filled(patches):
+        print(f'{out}/img_dir and {patches} exist: left as they are')
+        return
+    with zipfile.ZipFile(osp.join(archives, '4_Ortho_RGBIR.zip')) as archive, \
+            tempfile.TemporaryDirectory() as tmp:
+        tiles = sorted(m for m in archive.namelist() if m.lower().endswith('_rgbir.tif'))
+        if not tiles:
+            raise SystemExit(f'{archives}/4_Ortho_RGBIR.zip holds no *_RGBIR.tif tile')
+        for member in tiles:
+            tile = archive.extract(member, tmp)
+            i, j = osp.basename(member).split('_')[2:4]
+            split = 'val' if f'{i}_{j}' in POTSDAM_VAL else 'train'
+            if not images_done:
+                folder = osp.join(out, 'img_dir', split)
+                os.makedirs(folder, exist_ok=True)
+                with rasterio.open(tile) as src:
+                    profile = dict(src.profile, driver='GTiff', tiled=False, compress='deflate')
+                    for x1, y1, x2, y2 in isprs_boxes(src.height, src.width):
+                        window = Window(x1, y1, x2 - x1, y2 - y1)
+                        profile.update(
+                            width=x2 - x1, height=y2 - y1, transform=src.window_transform(window))
+                        profile.pop('blockxsize', None)
+                        profile.pop('blockysize', None)
+                        name = osp.join(folder, f'{i}_{j}_{x1}_{y1}_{x2}_{y2}.tif')
+                        with rasterio.open(name, 'w', **profile) as dst:
+                            dst.write(src.read(window=window))
+            if split == 'train' and not filled(patches):
+                cut_geotiff_patches(tile, patches + '.partial', size)
+            os.remove(tile)
+    if osp.isdir(patches + '.partial'):
+        os.replace(patches + '.partial', patches)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('dataset', choices=sorted(DEFAULT_OUT))
@@ -149,6 +235,10 @@ def main() -> None:
     if not osp.isdir(args.archives):
         parser.error(f'archives {args.archives}: no such folder')
     check_archives(args.dataset, args.archives)
+    if args.dataset == 'potsdam-rgbir':
+        potsdam_rgbir(args.archives, out, args.patch_size)
+        print(f'done: {out} (4-band GeoTIFF images, mmseg labels) and {out}/pretrain_patches')
+        return
 
     if filled(osp.join(out, 'img_dir')):
         print(f'{out}/img_dir exists: mmseg layout left as it is')
