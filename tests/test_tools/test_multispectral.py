@@ -1,11 +1,13 @@
 """Multispectral GeoTIFF end to end, as a user runs it: generated 4- and 13-band uint16 scenes
 with nodata through patching, band statistics, GraSS pretraining, export, mmseg fine-tuning and
 predict_scene.py, whose output must land on the map (CRS, transform and size of the input)."""
+import contextlib
+import io
 import json
 import os.path as osp
 import re
-import subprocess
 import sys
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -107,12 +109,29 @@ def seg_run(tmp_path_factory):
     return osp.join(work, osp.basename(FINETUNE)), osp.join(work, 'iter_4.pth')
 
 
+class Result:
+
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
 def predict(seg_run, scene, out, *extra):
-    return subprocess.run([sys.executable, 'tools/predict_scene.py', *seg_run, scene, out, *extra],
-                          cwd=REPO,
-                          capture_output=True,
-                          text=True,
-                          env=dict(__import__('os').environ, PYTHONPATH=REPO))
+    """predict_scene.py's __main__ in this process (the stack is loaded once for every case)."""
+    import runpy
+    import warnings
+    argv = [osp.join(REPO, 'tools', 'predict_scene.py'), *seg_run, scene, out, *extra]
+    code, out_text, err_text = 0, io.StringIO(), io.StringIO()
+    with mock.patch.object(sys, 'argv', argv), contextlib.redirect_stdout(out_text), \
+            contextlib.redirect_stderr(err_text), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        try:
+            runpy.run_path(argv[0], run_name='__main__')
+        except SystemExit as exit_info:
+            code = exit_info.code if isinstance(exit_info.code, int) else 1
+            if not isinstance(exit_info.code, int):
+                err_text.write(str(exit_info.code) + '\n')
+    stderr = ''.join(f'{w.message}\n' for w in caught) + err_text.getvalue()  # exit message last
+    return Result(code, out_text.getvalue(), stderr)
 
 
 def test_predict_scene_bad_input(seg_run, tmp_path):
