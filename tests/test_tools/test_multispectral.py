@@ -38,21 +38,48 @@ def seg_options(root: str, bands: int, mean: list, std: list) -> list:
     ]
 
 
+class Result:
+
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def call_tool(tool: str, *args: str) -> Result:
+    """A tool's __main__ in this process (the stack is loaded once, not per call)."""
+    import runpy
+    import warnings
+    argv = [osp.join(REPO, tool), *args]
+    code, out_text, err_text = 0, io.StringIO(), io.StringIO()
+    with mock.patch.object(sys, 'argv', argv), contextlib.redirect_stdout(out_text), \
+            contextlib.redirect_stderr(err_text), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        try:
+            runpy.run_path(argv[0], run_name='__main__')
+        except SystemExit as exit_info:
+            code = exit_info.code if isinstance(exit_info.code, int) else 1
+            if not isinstance(exit_info.code, int):
+                err_text.write(str(exit_info.code) + '\n')
+    stderr = ''.join(f'{w.message}\n' for w in caught) + err_text.getvalue()  # exit message last
+    return Result(code, out_text.getvalue(), stderr)
+
+
+def tool(path: str, *args: str) -> str:
+    """Run a tool in this process; fail with its output if it fails."""
+    result = call_tool(path, *args)
+    assert result.returncode == 0, (result.stdout[-3000:], result.stderr[-3000:])
+    return result.stdout
+
+
 @pytest.mark.parametrize('bands', [4, 13])
 def test_multispectral_geotiffs_from_scenes_to_a_georeferenced_map(bands, tmp_path):
     root = generate_synthetic_multispectral(
         str(tmp_path / 'data'), bands=bands, num_train=3, num_val=1, size=128)
     patches = str(tmp_path / 'patches')
-    log = run([
-        sys.executable, 'tools/dataset_converters/make_geotiff_patches.py', f'{root}/img_dir/train',
-        patches, '--patch-size', '96', '--stride', '32', '--min-valid', '0.5'
-    ])
+    log = tool('tools/dataset_converters/make_geotiff_patches.py', f'{root}/img_dir/train', patches,
+               '--patch-size', '96', '--stride', '64', '--min-valid', '0.5')
     assert re.search(r'wrote \d+ patches of 3 scenes', log)
     stats_file = str(tmp_path / 'stats.json')
-    run([
-        sys.executable, 'tools/analysis_tools/band_stats.py', f'{root}/img_dir/train', '--out',
-        stats_file
-    ])
+    tool('tools/analysis_tools/band_stats.py', f'{root}/img_dir/train', '--out', stats_file)
     stats = json.load(open(stats_file))
     mean, std = [round(v, 1) for v in stats['mean']], [round(v, 1) for v in stats['std']]
     assert len(mean) == bands and min(stats['min']) > 0  # nodata (0) never counted
@@ -70,10 +97,7 @@ def test_multispectral_geotiffs_from_scenes_to_a_georeferenced_map(bands, tmp_pa
     assert f'RGBOnly: {bands}-band images; skipping' in log
     assert 'GraSS stage: warmup -> gs' in log and re.search(r'stage: 1\.0000.*box_area', log)
     backbone = f'{work}/backbone.pth'
-    run([
-        sys.executable, 'tools/model_converters/extract_backbone.py', f'{work}/pre/epoch_2.pth',
-        backbone
-    ])
+    tool('tools/model_converters/extract_backbone.py', f'{work}/pre/epoch_2.pth', backbone)
     log = run([
         sys.executable, 'tools/train.py', FINETUNE, '--work-dir', f'{work}/seg', '--cfg-options',
         f'model.backbone.init_cfg.checkpoint={backbone}', *seg_options(root, bands, mean, std)
@@ -83,11 +107,8 @@ def test_multispectral_geotiffs_from_scenes_to_a_georeferenced_map(bands, tmp_pa
     scene, out = str(tmp_path / 'scene.tif'), str(tmp_path / 'map.tif')
     write_synthetic_scene(scene, np.random.default_rng(7), 300, bands)
     config = f'{work}/seg/' + osp.basename(FINETUNE)  # the run's own config, bands and all
-    log = run([
-        sys.executable, 'tools/predict_scene.py', config, f'{work}/seg/iter_4.pth', scene, out,
-        '--window', '128', '--overlap', '32', '--preview',
-        str(tmp_path / 'map.png')
-    ])
+    log = tool('tools/predict_scene.py', config, f'{work}/seg/iter_4.pth', scene, out, '--window',
+               '128', '--overlap', '32', '--preview', str(tmp_path / 'map.png'))
     assert 'peak RSS' in log and osp.isfile(tmp_path / 'map.png')
     with rasterio.open(scene) as src, rasterio.open(out) as dst:
         assert dst.crs == src.crs and dst.transform == src.transform
@@ -109,29 +130,8 @@ def seg_run(tmp_path_factory):
     return osp.join(work, osp.basename(FINETUNE)), osp.join(work, 'iter_4.pth')
 
 
-class Result:
-
-    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
-        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
-
-
 def predict(seg_run, scene, out, *extra):
-    """predict_scene.py's __main__ in this process (the stack is loaded once for every case)."""
-    import runpy
-    import warnings
-    argv = [osp.join(REPO, 'tools', 'predict_scene.py'), *seg_run, scene, out, *extra]
-    code, out_text, err_text = 0, io.StringIO(), io.StringIO()
-    with mock.patch.object(sys, 'argv', argv), contextlib.redirect_stdout(out_text), \
-            contextlib.redirect_stderr(err_text), warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always')
-        try:
-            runpy.run_path(argv[0], run_name='__main__')
-        except SystemExit as exit_info:
-            code = exit_info.code if isinstance(exit_info.code, int) else 1
-            if not isinstance(exit_info.code, int):
-                err_text.write(str(exit_info.code) + '\n')
-    stderr = ''.join(f'{w.message}\n' for w in caught) + err_text.getvalue()  # exit message last
-    return Result(code, out_text.getvalue(), stderr)
+    return call_tool('tools/predict_scene.py', *seg_run, scene, out, *extra)
 
 
 def test_predict_scene_bad_input(seg_run, tmp_path):
