@@ -102,7 +102,8 @@ def test_the_registered_names_are_the_classes():
 @pytest.mark.parametrize('name', METHODS)
 def test_warmup_is_exactly_the_base_method(name):
     model = build(name)
-    base = BASES[name](**copy.deepcopy(CFGS[name])).train()
+    with DefaultScope.overwrite_default_scope('mmpretrain'):  # an earlier mmseg Runner's scope
+        base = BASES[name](**copy.deepcopy(CFGS[name])).train()
     base.load_state_dict(model.state_dict())
     inputs = views()
     torch.manual_seed(3)  # MoCo and DenseCL shuffle the key batch
