@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 import grass_mm  # noqa: F401  (stack fixes, registration)
-from grass_mm.datasets.geotiff import check_bands, open_geotiff
+from grass_mm.datasets.geotiff import check_bands, open_geotiff, window_starts
 from grass_mm.utils.cli import existing_config, existing_file
 
 NODATA = 255
@@ -49,16 +49,6 @@ def parse_args() -> argparse.Namespace:
     if osp.exists(args.output):
         parser.error(f'{args.output} exists; give a new output path (nothing is overwritten)')
     return args
-
-
-def positions(length: int, window: int, stride: int) -> List[int]:
-    """Window starts along one axis: a regular grid, the last one shifted inside the scene."""
-    if length <= window:
-        return [0]
-    starts = list(range(0, length - window + 1, stride))
-    if starts[-1] + window < length:
-        starts.append(length - window)
-    return starts
 
 
 def tent(length: int, overlap: int) -> np.ndarray:
@@ -97,7 +87,8 @@ def predict(model: SceneModel, src, bands: List[int], dst, window: int, overlap:
     from rasterio.windows import Window
     height, width = src.height, src.width
     h, w = min(window, height), min(window, width)
-    ys, xs = positions(height, window, window - overlap), positions(width, window, window - overlap)
+    stride = window - overlap
+    ys, xs = window_starts(height, window, stride), window_starts(width, window, stride)
     weight = tent(h, overlap)[:, None] * tent(w, overlap)[None, :]  # [h, w]
     indexes = [b + 1 for b in bands]
     step = max(1, max(height, width) // 1024)

@@ -193,18 +193,21 @@ def find_geotiffs(folder: str) -> List[str]:
     return sorted(found)
 
 
+def window_starts(length: int, size: int, stride: int) -> List[int]:
+    """Window starts along one axis: a regular grid, the last one shifted inside the scene
+    (a length below ``size`` gives one window at 0)."""
+    starts = list(range(0, max(length - size, 0) + 1, stride))
+    if starts[-1] + size < length:
+        starts.append(length - size)
+    return starts
+
+
 def iter_windows(height: int, width: int, size: int,
                  stride: int) -> Iterator[Tuple[int, int, int, int]]:
     """``(col_off, row_off, w, h)`` of a grid of ``size`` windows; the last row and column are
     shifted inside the scene (a scene smaller than ``size`` gives one window, itself)."""
-    ys = list(range(0, max(height - size, 0) + 1, stride))
-    xs = list(range(0, max(width - size, 0) + 1, stride))
-    if ys[-1] + size < height:
-        ys.append(height - size)
-    if xs[-1] + size < width:
-        xs.append(width - size)
-    for y in ys:
-        for x in xs:
+    for y in window_starts(height, size, stride):
+        for x in window_starts(width, size, stride):
             yield x, y, min(size, width), min(size, height)
 
 

@@ -8,6 +8,7 @@ import pytest
 import rasterio
 
 from grass_mm.datasets import write_synthetic_scene
+from grass_mm.datasets.geotiff import window_starts
 from tests.helpers import REPO
 
 TOOL = runpy.run_path(osp.join(REPO, 'tools', 'predict_scene.py'))  # its functions, not main
@@ -25,7 +26,7 @@ class PerPixel:
 
 @pytest.mark.parametrize('length,window,stride', [(1000, 512, 384), (512, 512, 384), (90, 128, 96)])
 def test_windows_cover_every_pixel(length, window, stride):
-    starts = TOOL['positions'](length, window, stride)
+    starts = window_starts(length, window, stride)
     covered = np.zeros(length, bool)
     for s in starts:
         covered[s:s + min(window, length)] = True
