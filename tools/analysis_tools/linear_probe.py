@@ -97,7 +97,18 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--min-purity', type=float, default=0.6, help='share of a k-NN window its class must cover')
     parser.add_argument('--k', type=int, default=20, help='k-NN neighbours')
     parser.add_argument('--seed', type=int, default=0, help='random init and pixel draw')
+    parser.add_argument(
+        '--fractions',
+        type=float,
+        nargs='+',
+        default=[1.0],
+        help='shares of each fold\'s training images the linear probe is also fitted on '
+        '(a fixed subset per fold, drawn from --subset-seed; 1.0 is always run)')
+    parser.add_argument(
+        '--subset-seed', type=int, default=0, help='seed of the --fractions image subsets')
     args = parser.parse_args(argv)
+    if any(not 0.0 < f <= 1.0 for f in args.fractions):
+        parser.error(f'--fractions must be in (0, 1], got {args.fractions}')
     if args.names and len(args.names) != len(args.backbones):
         parser.error(f'--names: {len(args.names)} names for {len(args.backbones)} backbones')
     args.folds = args.folds or args.tiles
@@ -187,6 +198,25 @@ def patch_embeddings(backbone, patches: np.ndarray, mean, std, to_rgb: bool) -> 
     return torch.cat([backbone(chunk)[-1].mean(dim=(2, 3)) for chunk in x.split(256)])
 
 
+def linear_fold(feats, grids, samples, train, test, pixels_per_class: int,
+                seed: int) -> torch.Tensor:
+    """Fit the linear probe on the ``train`` images; its confusion on ``test`` and pixel count."""
+    num_classes = len(DUBAI_EVAL_CLASSES)
+    x = torch.cat([feats[i].flatten(1).T for i in train])  # [P, C]
+    y = torch.cat([grids[i].flatten() for i in train])  # [P]
+    keep = balanced_indices(y, pixels_per_class, seed=seed)
+    layer = fit_linear_probe(x[keep].float(), y[keep], num_classes)
+    conf = torch.zeros(num_classes, num_classes, dtype=torch.long)
+    for i in np.flatnonzero(test):
+        logits = torch.einsum('kc,chw->khw', layer.weight, feats[i].float())
+        logits = logits + layer.bias[:, None, None]
+        up = F.interpolate(
+            logits[None], size=samples[i]['label'].shape, mode='bilinear',
+            align_corners=False)[0]
+        conf += confusion_matrix(up.argmax(0), torch.from_numpy(samples[i]['label']), num_classes)
+    return conf, int(len(keep))
+
+
 def probe_backbone(backbone, samples, patches, args, norm) -> dict:
     """Every fold's linear and k-NN scores of one backbone."""
     mean, std, to_rgb = norm
@@ -198,21 +228,21 @@ def probe_backbone(backbone, samples, patches, args, norm) -> dict:
     num_classes = len(DUBAI_EVAL_CLASSES)
     tiles = np.array([s['tile'] for s in samples])
     folds = {}
+    fractions = sorted(set(getattr(args, 'fractions', [1.0])) - {1.0})
     for fold in args.folds:
         train = np.flatnonzero(tiles != fold)
-        x = torch.cat([feats[i].flatten(1).T for i in train])  # [P, C]
-        y = torch.cat([grids[i].flatten() for i in train])  # [P]
-        keep = balanced_indices(y, args.pixels_per_class, seed=args.seed + fold)
-        layer = fit_linear_probe(x[keep].float(), y[keep], num_classes)
-        conf = torch.zeros(num_classes, num_classes, dtype=torch.long)
-        for i in np.flatnonzero(tiles == fold):
-            logits = torch.einsum('kc,chw->khw', layer.weight, feats[i].float())
-            logits = logits + layer.bias[:, None, None]
-            up = F.interpolate(
-                logits[None], size=samples[i]['label'].shape, mode='bilinear',
-                align_corners=False)[0]
-            conf += confusion_matrix(
-                up.argmax(0), torch.from_numpy(samples[i]['label']), num_classes)
+        conf, train_pixels = linear_fold(feats, grids, samples, train, tiles == fold, args.pixels_per_class,
+                           args.seed + fold)
+        subsets = {}
+        for fraction in fractions:
+            # The same images for every backbone: the subset depends on the fold and seed only.
+            rng = np.random.default_rng(getattr(args, 'subset_seed', 0) * 1000 + fold)
+            count = max(1, int(round(fraction * len(train))))
+            subset = np.sort(rng.choice(train, count, replace=False))
+            sub_conf, _ = linear_fold(feats, grids, samples, subset, tiles == fold,
+                                   args.pixels_per_class, args.seed + fold)
+            subsets[str(fraction)] = dict(
+                scores(sub_conf), images=[int(i) for i in subset], confusion=sub_conf.tolist())
         bank = patches[2] != fold
         pred = knn_predict(
             embed[bank], patches[1][bank], embed[~bank], k=args.k, num_classes=num_classes)
@@ -221,9 +251,10 @@ def probe_backbone(backbone, samples, patches, args, norm) -> dict:
         folds[fold] = dict(
             linear=scores(conf),
             knn=dict(mAcc=knn['mAcc'], top1=knn['aAcc']),
+            linear_fractions=subsets,
             confusion=conf.tolist(),
             knn_confusion=knn_conf.tolist(),
-            train_pixels=int(len(keep)))
+            train_pixels=train_pixels)
     # Every pixel and patch is tested once over the folds: their summed confusion is a
     # steadier score than a mean of folds where a class may have a handful of test pixels.
     pooled = dict(

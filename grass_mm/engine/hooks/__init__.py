@@ -5,6 +5,7 @@ registries fall back to, so one ``custom_hooks`` entry works under either scope.
 model through ``mmpretrain.utils.get_ori_model`` (DDP-wrapped or not) and read run settings
 from ``runner.cfg``, never from the runner's private attributes.
 """
+from .batch_digest_hook import BatchDigestHook, batch_digest
 from .checkpoint_match_hook import CheckpointMatchHook
 from .grass_stage_hook import GraSSStageHook
 from .grass_visualization_hook import GraSSVisualizationHook
@@ -13,6 +14,6 @@ from .non_finite_loss_hook import NonFiniteLossHook
 from .pretrained_check_hook import PretrainedCheckHook, compare_with_checkpoint
 
 __all__ = [
-    'CheckpointMatchHook', 'GraSSStageHook', 'GraSSVisualizationHook', 'KNNProbeHook',
+    'BatchDigestHook', 'batch_digest', 'CheckpointMatchHook', 'GraSSStageHook', 'GraSSVisualizationHook', 'KNNProbeHook',
     'NonFiniteLossHook', 'PretrainedCheckHook', 'compare_with_checkpoint'
 ]

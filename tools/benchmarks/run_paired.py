@@ -1,0 +1,32 @@
+"""Run paired pretraining arms from one start per seed, with their probes and purity.
+
+    python tools/benchmarks/run_paired.py configs/benchmark_matrix/dubai_aerial_v2_paired.py
+        [--seeds 0 1 2]
+
+Seed by seed (the matrix's ``pretrain_seeds`` by default): the shared init, the shared warm-up,
+the continuations and full runs, the probes and the purity (``grass_mm.benchmark.paired``).
+Rerunning the same command continues where it stopped.
+"""
+import argparse
+import os.path as osp
+import time
+
+from grass_mm.benchmark import load_paired_matrix, run_paired_seed
+from grass_mm.utils.cli import existing_config
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('matrix', type=existing_config, help='paired matrix file')
+    parser.add_argument('--seeds', nargs='+', type=int, help='pretraining seeds (default: all)')
+    args = parser.parse_args()
+    matrix = load_paired_matrix(args.matrix)
+    for seed in args.seeds or matrix.pretrain_seeds:
+        run_paired_seed(
+            matrix, seed, REPO, log=lambda s: print(time.strftime('%H:%M:%S'), s, flush=True))
+
+
+if __name__ == '__main__':
+    main()
