@@ -75,9 +75,11 @@ if __name__ == '__main__':
             'mim': parse_requirements('mminstall.txt'),
         },
         classifiers=[
+            'License :: OSI Approved :: Apache Software License',
             'Programming Language :: Python :: 3',
             'Topic :: Scientific/Engineering :: Artificial Intelligence',
             'Topic :: Scientific/Engineering :: Image Recognition',
         ],
+        license='Apache License 2.0',
         zip_safe=False,
     )
