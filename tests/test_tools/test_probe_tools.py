@@ -21,7 +21,7 @@ def test_probe_folds_a_random_and_a_trained_backbone_against_the_floor(
             '--out-dir',
             str(out), '--data-root',
             osp.join(shared_data, 'dubai_aerial'), '--tiles', '2', '3', '--scale', '0.25',
-            '--patch', '32', '--pixels-per-class', '300'
+            '--patch', '32', '--pixels-per-class', '300', '--fractions', '1.0', '0.5'
         ]
 
     out = tmp_path / 'probe'
@@ -34,6 +34,11 @@ def test_probe_folds_a_random_and_a_trained_backbone_against_the_floor(
             assert 0 <= s['linear']['mIoU'] <= 100 and 0 <= s['knn']['mAcc'] <= 100
             assert len(s['linear']['IoU']) == 5  # 'unlabeled' is ignored: 5 classes
             assert s['train_pixels'] <= 5 * 300
+            # --fractions: a subset of the other tile's images, the same for every backbone.
+            half = s['linear_fractions']['0.5']
+            assert 0 <= half['mIoU'] <= 100 and len(half['images']) >= 1
+            other = result['backbones'][0]['folds'][fold]['linear_fractions']['0.5']
+            assert half['images'] == other['images']
     # The gate: even random features read out linearly beat the majority-class floor's mIoU.
     random = result['backbones'][0]['folds']
     assert all(random[f]['linear']['mIoU'] > result['floor'][f]['mIoU'] for f in random)

@@ -1,0 +1,340 @@
+"""The record of a paired benchmark (``cells.json``) and the tables generated from it.
+
+One cell per probe result: ``kind`` (``'probe'``), ``method``, ``pretrain_seed``, ``epoch``,
+``fold``, ``fraction``, ``readout`` (``'linear'`` / ``'knn'``) and ``metrics``; the floor of each
+fold is a cell with ``method='floor'``. Purity results are ``kind='purity'`` cells, wall times
+``kind='timing'`` and the batch digests ``kind='digest'``. A collection replaces the cells it
+measured again and keeps the others, so a session whose work dir is gone still publishes what
+earlier sessions measured.
+"""
+import glob
+import json
+import os
+import os.path as osp
+from collections import defaultdict
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+from mmengine.config import Config
+
+from .stats import hierarchical_bootstrap, variance_split
+
+KEY_FIELDS = ('kind', 'method', 'pretrain_seed', 'epoch', 'fold', 'fraction', 'readout', 'name')
+
+
+def method_name(arm: str) -> str:
+    """Record names use hyphens (``grass-random-boxes``); the run's folders use the arm key."""
+    return arm.replace('_', '-')
+
+
+def _probe_source(name: str, matrix: Config) -> List[Tuple[str, int]]:
+    """(method, epoch) pairs one probe folder stands for (the warm-up for every continuation)."""
+    if name == 'random':
+        return [('random', 0)]
+    arm, _, epoch = name.rpartition('_ep')
+    epoch = int(epoch)
+    if arm == 'warmup':
+        return [(method_name(a), epoch) for a, s in matrix.arms.items() if s.from_ == 'warmup']
+    return [(method_name(arm), epoch)]
+
+
+def seed_cells(matrix: Config, seed_dir: str, seed: int) -> List[dict]:
+    """Every cell one seed's folder holds."""
+    cells = []
+    for path in sorted(glob.glob(osp.join(seed_dir, 'probe', '*', 'probe.json'))):
+        name = osp.basename(osp.dirname(path))
+        with open(path) as f:
+            probe = json.load(f)
+        for fold, floor in probe['floor'].items():
+            cells.append(
+                dict(
+                    kind='probe',
+                    method='floor',
+                    pretrain_seed=seed,
+                    epoch=None,
+                    fold=int(fold),
+                    fraction=1.0,
+                    readout='linear',
+                    metrics=floor))
+        backbone = probe['backbones'][0]
+        for method, epoch in _probe_source(name, matrix):
+            for fold, result in backbone['folds'].items():
+                base = dict(
+                    kind='probe',
+                    method=method,
+                    pretrain_seed=seed,
+                    epoch=epoch,
+                    fold=int(fold),
+                    source=name)
+                lin = {k: result['linear'][k] for k in ('mIoU', 'aAcc')}
+                cells.append(dict(base, fraction=1.0, readout='linear', metrics=lin))
+                cells.append(dict(base, fraction=1.0, readout='knn', metrics=result['knn']))
+                for fraction, sub in result.get('linear_fractions', {}).items():
+                    cells.append(
+                        dict(
+                            base,
+                            fraction=float(fraction),
+                            readout='linear',
+                            metrics={k: sub[k]
+                                     for k in ('mIoU', 'aAcc')}))
+    for path in sorted(glob.glob(osp.join(seed_dir, 'purity', '*', 'summary.json'))):
+        name = osp.basename(osp.dirname(path))
+        arm, _, epoch = name.rpartition('_ep')
+        with open(path) as f:
+            s = json.load(f)
+        keep = ('views', 'found_share', 'mean_box_area', 'purity_gs', 'purity_random',
+                'purity_whole', 'single_object_share', 'gs_minus_random')
+        cells.append(
+            dict(
+                kind='purity',
+                method=method_name(arm),
+                pretrain_seed=seed,
+                epoch=int(epoch),
+                metrics={k: s[k]
+                         for k in keep if k in s}))
+    timings = osp.join(seed_dir, 'timings.json')
+    if osp.isfile(timings):
+        with open(timings) as f:
+            for name, t in json.load(f).items():
+                cells.append(dict(kind='timing', name=name, pretrain_seed=seed, metrics=t))
+    for path in sorted(glob.glob(osp.join(seed_dir, 'pretrain', '*', 'batch_digests.json'))):
+        with open(path) as f:
+            cells.append(
+                dict(
+                    kind='digest',
+                    name=osp.basename(osp.dirname(path)),
+                    pretrain_seed=seed,
+                    metrics=dict(batches=json.load(f))))
+    return cells
+
+
+def cell_key(cell: dict) -> tuple:
+    return tuple(cell.get(k) for k in KEY_FIELDS)
+
+
+def merge_cells(path: str, fresh: List[dict]) -> List[dict]:
+    """Add ``fresh`` to the record at ``path`` (a cell measured again replaces its old twin)."""
+    old = []
+    if osp.isfile(path):
+        with open(path) as f:
+            old = json.load(f)
+    keys = {cell_key(c) for c in fresh}
+    cells = [c for c in old if cell_key(c) not in keys] + fresh
+    cells.sort(key=lambda c: tuple(str(v) for v in cell_key(c)))
+    os.makedirs(osp.dirname(path) or '.', exist_ok=True)
+    with open(path + '.tmp', 'w') as f:
+        json.dump(cells, f, indent=1)
+    os.replace(path + '.tmp', path)
+    return cells
+
+
+# -- tables -------------------------------------------------------------------------------------
+READOUTS = (('linear', 1.0, 'mIoU', 'linear mIoU'), ('linear', 0.1, 'mIoU', 'linear mIoU, 10 %'),
+            ('knn', 1.0, 'mAcc', 'k-NN mAcc'))
+
+
+def scores(cells: List[dict], method: str, epoch: Optional[int], readout: str, fraction: float,
+           metric: str) -> Dict[int, Dict[int, float]]:
+    """seed -> fold -> score of one method, epoch and read-out."""
+    out: Dict[int, Dict[int, float]] = defaultdict(dict)
+    for c in cells:
+        if (c['kind'] == 'probe' and c['method'] == method and c['readout'] == readout
+                and c['fraction'] == fraction and (method == 'floor' or c['epoch'] == epoch)):
+            out[c['pretrain_seed']][c['fold']] = c['metrics'][metric]
+    return dict(out)
+
+
+def paired_diffs(a: Dict[int, Dict[int, float]],
+                 b: Dict[int, Dict[int, float]]) -> Dict[int, List[float]]:
+    """seed -> per-fold a - b, on the seeds and folds both have."""
+    out = {}
+    for seed in sorted(set(a) & set(b)):
+        folds = sorted(set(a[seed]) & set(b[seed]))
+        if folds:
+            out[seed] = [a[seed][f] - b[seed][f] for f in folds]
+    return out
+
+
+def _pm(values) -> str:
+    values = np.asarray(values, dtype=float)
+    std = values.std(ddof=1) if len(values) > 1 else 0.0
+    return f'{values.mean():.2f} ± {std:.2f}'
+
+
+def _methods(cells: List[dict]) -> List[str]:
+    order = ['random', 'simclr', 'simclr-rscolor', 'grass', 'grass-random-boxes']
+    found = {c['method'] for c in cells if c['kind'] == 'probe'} - {'floor'}
+    return [m for m in order if m in found] + sorted(found - set(order))
+
+
+def summary_table(cells: List[dict], epoch: int) -> str:
+    """Means ± std over folds and seeds of every method at ``epoch``, with the floor."""
+    rows = [
+        '| method | seeds | ' + ' | '.join(r[3] for r in READOUTS) + ' |',
+        '|---|---|' + '---|' * len(READOUTS)
+    ]
+    floor = scores(cells, 'floor', None, 'linear', 1.0, 'mIoU')
+    if floor:
+        vals = [v for s in floor.values() for v in s.values()]
+        rows.append(f'| floor (majority class) | {len(floor)} | {_pm(vals)} | {_pm(vals)} | – |')
+    for method in _methods(cells):
+        e = 0 if method == 'random' else epoch
+        cols, seeds = [], set()
+        for readout, fraction, metric, _ in READOUTS:
+            s = scores(cells, method, e, readout, fraction, metric)
+            seeds |= set(s)
+            vals = [v for f in s.values() for v in f.values()]
+            cols.append(_pm(vals) if vals else '–')
+        label = 'random init (the shared init)' if method == 'random' else method
+        rows.append(f'| {label} | {len(seeds)} | ' + ' | '.join(cols) + ' |')
+    return '\n'.join(rows) + '\n'
+
+
+COMPARISONS = (('grass', 'simclr'), ('grass', 'grass-random-boxes'), ('simclr', 'random'),
+               ('grass', 'random'), ('simclr-rscolor', 'simclr'), ('simclr-rscolor', 'random'))
+
+
+def comparison_rows(cells: List[dict], epoch: int, draws: int = 10000) -> List[dict]:
+    """Every paired difference at ``epoch``: per seed, overall, intervals and the variance split."""
+    rows = []
+    for a, b in COMPARISONS:
+        for readout, fraction, metric, label in READOUTS:
+            sa = scores(cells, a, 0 if a == 'random' else epoch, readout, fraction, metric)
+            sb = scores(cells, b, 0 if b == 'random' else epoch, readout, fraction, metric)
+            diffs = paired_diffs(sa, sb)
+            if not diffs:
+                continue
+            values = [v for d in diffs.values() for v in d]
+            row = dict(
+                a=a,
+                b=b,
+                readout=label,
+                per_seed={
+                    s: float(np.mean(d))
+                    for s, d in diffs.items()
+                },
+                mean=float(np.mean(values)),
+                folds_up=sum(v > 0 for v in values),
+                folds=len(values),
+                seeds=len(diffs),
+                ci=hierarchical_bootstrap(diffs, 'both', draws))
+            if len(diffs) > 1:
+                row['ci_seeds'] = hierarchical_bootstrap(diffs, 'seeds', draws)
+                row['ci_folds'] = hierarchical_bootstrap(diffs, 'folds', draws)
+                row['variance'] = variance_split(diffs)
+            rows.append(row)
+    return rows
+
+
+def comparison_table(rows: List[dict], seeds: List[int]) -> str:
+    head = ('| difference | read-out | ' + ' | '.join(f'seed {s}' for s in seeds) +
+            ' | mean | folds > 0 | 95 % CI (seeds, then folds) | dominant level |\n'
+            '|---|---|' + '---|' * (len(seeds) + 4))
+    lines = [head]
+    for r in rows:
+        per = ' | '.join(f"{r['per_seed'][s]:+.2f}" if s in r['per_seed'] else '–' for s in seeds)
+        if 'variance' in r:
+            v = r['variance']
+            level = 'seeds' if v['between_seeds'] > v['within_seeds'] else 'folds'
+            level += f" ({v['between_seeds']:.2f} vs {v['within_seeds']:.2f})"
+        else:
+            level = 'one seed: folds only'
+        lines.append(f"| {r['a']} − {r['b']} | {r['readout']} | {per} | {r['mean']:+.2f} | "
+                     f"{r['folds_up']}/{r['folds']} | {r['ci'][0]:+.2f} .. {r['ci'][1]:+.2f} | "
+                     f'{level} |')
+    return '\n'.join(lines) + '\n'
+
+
+def curve_table(cells: List[dict], epochs: List[int]) -> str:
+    """Each method's stage-4 linear mIoU and k-NN mAcc against epochs (mean over seeds, folds)."""
+    lines = [
+        '| method | read-out | ' + ' | '.join(f'epoch {e}' for e in [0] + list(epochs)) + ' |',
+        '|---|---|' + '---|' * (len(epochs) + 1)
+    ]
+    random = {r: scores(cells, 'random', 0, r[0], r[1], r[2]) for r in READOUTS}
+    for method in _methods(cells):
+        if method == 'random':
+            continue
+        for readout in READOUTS:
+            cols = []
+            for e in [0] + list(epochs):
+                s = random[readout] if e == 0 else scores(cells, method, e, *readout[:3])
+                vals = [v for f in s.values() for v in f.values()]
+                cols.append(f'{np.mean(vals):.2f}' if vals else '–')
+            lines.append(f'| {method} | {readout[3]} | ' + ' | '.join(cols) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def purity_table(cells: List[dict]) -> str:
+    lines = [
+        '| method | seed | epoch | boxes | random boxes, same size | whole views | '
+        'boxes ≥ 0.9 pure | boxes − random (95 % CI) |', '|---|---|---|---|---|---|---|---|'
+    ]
+    for c in sorted((c for c in cells if c['kind'] == 'purity'),
+                    key=lambda c: (c['method'], c['pretrain_seed'], c['epoch'])):
+        m = c['metrics']
+        d = m['gs_minus_random']
+        lines.append(f"| {c['method']} | {c['pretrain_seed']} | {c['epoch']} | "
+                     f"{m['purity_gs']:.3f} | {m['purity_random']:.3f} | "
+                     f"{m['purity_whole']:.3f} | {m['single_object_share'] * 100:.1f} % | "
+                     f"{d['mean']:+.3f} ({d['ci95'][0]:+.3f} .. {d['ci95'][1]:+.3f}) |")
+    return '\n'.join(lines) + '\n'
+
+
+def digest_check(cells: List[dict], matrix: Config) -> str:
+    """Whether the continuation arms of each seed saw byte-identical first batches."""
+    lines = []
+    arms = [a for a, s in matrix.arms.items() if s.from_ == 'warmup']
+    for seed in sorted({c['pretrain_seed'] for c in cells if c['kind'] == 'digest'}):
+        got = {
+            c['name']: [b['digest'] for b in c['metrics']['batches']]
+            for c in cells if c['kind'] == 'digest' and c['pretrain_seed'] == seed
+        }
+        present = [a for a in arms if a in got]
+        same = len({tuple(got[a]) for a in present}) == 1
+        lines.append(f"- seed {seed}: the first {len(got[present[0]]) if present else 0} "
+                     f"batches of {', '.join(present)} are "
+                     f"{'byte-identical' if same else 'NOT identical'}" +
+                     (f" (sha256 {got[present[0]][0][:12]}…)" if present else ''))
+    return '\n'.join(lines) + '\n'
+
+
+def timing_table(cells: List[dict]) -> str:
+    lines = ['| seed | step | wall (s) | peak RSS (GB) |', '|---|---|---|---|']
+    total = defaultdict(float)
+    for c in sorted((c for c in cells if c['kind'] == 'timing'),
+                    key=lambda c: (c['pretrain_seed'], c['name'])):
+        total[c['pretrain_seed']] += c['metrics']['wall_s']
+        lines.append(f"| {c['pretrain_seed']} | {c['name']} | {c['metrics']['wall_s']:.0f} | "
+                     f"{c['metrics']['max_rss_gb']:.2f} |")
+    for seed, t in sorted(total.items()):
+        lines.append(f'| {seed} | **all steps** | {t:.0f} ({t / 3600:.2f} h) | |')
+    return '\n'.join(lines) + '\n'
+
+
+def write_tables(cells: List[dict], matrix: Config, out: str, draws: int = 10000) -> str:
+    """``results.md`` from the record: summary, paired differences, curve, purity, digests."""
+    epoch = max(matrix.probe_epochs)
+    seeds = sorted({c['pretrain_seed'] for c in cells if c['kind'] == 'probe'})
+    rows = comparison_rows(cells, epoch, draws)
+    text = [
+        f'# {osp.basename(out)}: generated from cells.json (do not edit)\n',
+        f'Pretraining seeds in the record: {seeds}. Stage-4 linear probe (100 % and 10 % of '
+        'each fold\'s training images) and k-NN probe, 7 leave-one-tile-out folds.\n',
+        f'## Epoch {epoch}: mean ± std over folds and seeds\n',
+        summary_table(cells, epoch), f'\n## Paired differences at epoch {epoch}\n',
+        'Per seed: the mean over folds. Interval: bootstrap resampling seeds, then folds within '
+        'each drawn seed (10,000 draws). Dominant level: the larger of the between-seed '
+        'variance of seed means and the within-seed fold variance / folds.\n',
+        comparison_table(rows, seeds), '\n## Curves (mean over seeds and folds)\n',
+        curve_table(cells, list(matrix.probe_epochs)), '\n## Sampling purity (held-out tile 7)\n',
+        purity_table(cells), '\n## Paired batches\n',
+        digest_check(cells, matrix), '\n## Wall times (this machine)\n',
+        timing_table(cells)
+    ]
+    text = '\n'.join(text)
+    with open(osp.join(out, 'results.md'), 'w') as f:
+        f.write(text)
+    with open(osp.join(out, 'comparisons.json'), 'w') as f:
+        json.dump(rows, f, indent=1)
+    return text

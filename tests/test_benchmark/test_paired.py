@@ -1,0 +1,110 @@
+"""The paired runner end to end: one init, one shared warm-up, continuations, probes, record."""
+import glob
+import json
+import os.path as osp
+
+import pytest
+import torch
+
+from grass_mm.benchmark import PairedPlan, load_paired_matrix
+from grass_mm.benchmark.record import merge_cells, seed_cells, write_tables
+from grass_mm.engine.hooks import batch_digest
+from tests.helpers import REPO, tiny_grass_cfg
+
+
+def test_batch_digest_sees_every_byte_and_the_view_order():
+    a = [torch.zeros(2, 3, 4, 4, dtype=torch.uint8), torch.ones(2, 3, 4, 4, dtype=torch.uint8)]
+    b = [v.clone() for v in a]
+    assert batch_digest(dict(inputs=a)) == batch_digest(dict(inputs=b))
+    b[1][1, 2, 3, 3] = 2
+    assert batch_digest(dict(inputs=a)) != batch_digest(dict(inputs=b))
+    assert batch_digest(dict(inputs=a)) != batch_digest(dict(inputs=a[::-1]))
+
+
+def write_configs(synthetic_root: str, tmp) -> dict:
+    cfg = tiny_grass_cfg(synthetic_root, str(tmp / 'unused'), max_epochs=2, warmup_epochs=1)
+    # Workers draw the augmentations, as in the benchmark configs: the model's own randomness
+    # (the control's boxes) must not reach the data.
+    cfg.train_dataloader.num_workers = 1
+    cfg.default_hooks.checkpoint.interval = 1
+    paths = dict(
+        grass=str(tmp / 'grass.py'), control=str(tmp / 'control.py'), simclr=str(tmp / 'simclr.py'))
+    cfg.dump(paths['grass'])
+    cfg.model.sampler = 'random'
+    cfg.dump(paths['control'])
+    cfg.model = dict(cfg.model, type='SimCLR')
+    for key in ('sampler', 'guide', 'threshold_ratio', 'crop_interpolation', 'guide_scale',
+                'stage'):
+        cfg.model.pop(key, None)
+    cfg.custom_hooks = []
+    cfg.dump(paths['simclr'])
+    return paths
+
+
+def test_bad_matrix_names_the_key(tmp_path):
+    path = tmp_path / 'matrix.py'
+    path.write_text("work_dir = 'x'\npretrain_seeds = [0]\n")
+    with pytest.raises(KeyError, match='warmup'):
+        load_paired_matrix(str(path))
+
+
+@pytest.mark.slow
+def test_paired_arms_share_init_warmup_and_batches(synthetic_root, shared_data, tmp_path):
+    paths = write_configs(synthetic_root, tmp_path)
+    matrix_file = tmp_path / 'matrix.py'
+    matrix_file.write_text(f"""
+work_dir = {str(tmp_path / 'runs')!r}
+record_dir = {str(tmp_path / 'record')!r}
+pretrain_seeds = [0]
+warmup = dict(config={paths['grass']!r}, epochs=1)
+arms = dict(simclr=dict(config={paths['simclr']!r}, from_='warmup'),
+            grass=dict(config={paths['grass']!r}, from_='warmup'),
+            grass_random_boxes=dict(config={paths['control']!r}, from_='warmup'))
+checkpoint_interval = 1
+probe_epochs = [1, 2]
+probe = dict(stages=[4], fractions=[1.0, 0.5], subset_seed=0, seed=0,
+             extra_args=['--tiles', '6', '7', '--scale', '0.15', '--pixels-per-class', '200',
+                         '--data-root', {osp.join(shared_data, 'dubai_aerial')!r}])
+""")
+    matrix = load_paired_matrix(str(matrix_file))
+    lines = []
+    plan = PairedPlan(matrix, 0, REPO, log=lines.append)
+    plan.run()
+    # One init, one warm-up: the continuations start from its checkpoint.
+    warm = torch.load(plan.checkpoint('warmup', 1), map_location='cpu', weights_only=False)
+    for arm in ('simclr', 'grass', 'grass_random_boxes'):
+        assert plan.checkpoint(arm, 1) == plan.checkpoint('warmup', 1)
+        assert osp.isfile(plan.checkpoint(arm, 2))
+    init = torch.load(plan.init, map_location='cpu', weights_only=False)['state_dict']
+    assert not torch.equal(init['backbone.conv1.weight'],
+                           warm['state_dict']['backbone.conv1.weight'])
+    # Byte-identical first batches across the arms, which start at the warm-up's iteration.
+    digests = {
+        arm: json.load(open(osp.join(plan.arm_dir(arm), 'batch_digests.json')))
+        for arm in ('simclr', 'grass', 'grass_random_boxes')
+    }
+    assert digests['simclr'] == digests['grass'] == digests['grass_random_boxes']
+    assert digests['grass'][0]['iter'] == warm['meta']['iter']
+    # The GS arms ran GS after the warm-up.
+    for arm in ('grass', 'grass_random_boxes'):
+        path, = glob.glob(osp.join(plan.arm_dir(arm), '*', 'vis_data', 'scalars.json'))
+        scalars = open(path).read()
+        assert '"stage": 1.0' in scalars
+    # A rerun does nothing: every output exists.
+    lines.clear()
+    plan.run()
+    assert lines == []
+    # The record and its tables.
+    cells = merge_cells(str(tmp_path / 'record' / 'cells.json'), seed_cells(matrix, plan.dir, 0))
+    probes = [c for c in cells if c['kind'] == 'probe']
+    assert {c['method']
+            for c in probes} == {'floor', 'random', 'simclr', 'grass', 'grass-random-boxes'}
+    assert {(c['readout'], c['fraction'])
+            for c in probes if c['method'] == 'grass'} == {('linear', 1.0), ('linear', 0.5),
+                                                           ('knn', 1.0)}
+    # The warm-up's probe is every continuation's epoch-1 point.
+    ep1 = {c['method']: c['metrics'] for c in probes if c['epoch'] == 1 and c['readout'] == 'knn'}
+    assert ep1['simclr'] == ep1['grass'] == ep1['grass-random-boxes']
+    text = write_tables(cells, matrix, str(tmp_path / 'record'), draws=200)
+    assert '| floor (majority class) |' in text and '| grass − simclr | linear mIoU |' in text
+    assert 'byte-identical' in text
