@@ -63,7 +63,7 @@ def test_gs_plugin_is_its_base_method_plus_the_sampling_and_the_switch(path):
     base = Config.fromfile(osp.join(REPO, 'configs', method, osp.basename(path)[len('gs-'):]))
     gs_type = gs.model.pop('type')
     assert gs_type == 'GS' + dict(mocov2='MoCoV2', byol='BYOL', densecl='DenseCL')[method]
-    for key in ('guide', 'threshold_ratio', 'crop_interpolation'):
+    for key in ('guide', 'sampler'):
         gs.model.pop(key)
     base.model.pop('type')
     assert gs.model == base.model
@@ -86,7 +86,9 @@ def test_reference_setting(path):
     assert cfg.optim_wrapper.optimizer == dict(type='LARS', lr=4.8, momentum=0.9, weight_decay=1e-6)
     assert cfg.train_cfg.max_epochs == 350 and cfg.param_scheduler[0].start_factor == 0.125
     assert cfg.param_scheduler[1].eta_min == 0.0048
-    assert cfg.model.guide == 'efficient' and cfg.model.crop_interpolation == 'nearest'
+    assert cfg.model.guide == 'efficient'
+    assert cfg.model.sampler == dict(
+        type='GradientBoxSampler', threshold_ratio=0.5, crop_interpolation='nearest')
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(cfg.model)
     assert model.stage == 'warmup' and model.neck.fc1.out_features == 128
@@ -187,8 +189,9 @@ def test_random_box_control_differs_from_grass_in_the_sampler_only():
     control = Config.fromfile(
         osp.join(REPO, 'configs', 'grass',
                  'grass-random-boxes_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'))
-    assert control.model.pop('sampler') == 'random'
-    assert control.model == grass.model
+    assert control.model.sampler.pop('type') == 'RandomBoxSampler'
+    assert grass.model.sampler.pop('type') == 'GradientBoxSampler'
+    assert control.model == grass.model  # the same threshold and crop mode
     for key in SAME_BUDGET + ('custom_hooks', ):
         assert control[key] == grass[key], key
 

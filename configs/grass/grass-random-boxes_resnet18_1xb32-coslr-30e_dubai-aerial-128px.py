@@ -1,6 +1,6 @@
 # The random-box control of grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py: the same
 # warm-up, stage switch, guide pass and crop path, but each GS step's box sizes are shuffled
-# across views and placed at random (GraSS(sampler='random')). GraSS minus this control is what
+# across views and placed at random (RandomBoxSampler). GraSS minus this control is what
 # the gradient's choice of *place* adds over cropping to boxes of the same sizes.
 _base_ = ['./grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py']
-model = dict(sampler='random')
+model = dict(sampler=dict(type='RandomBoxSampler'))

@@ -30,11 +30,10 @@ def write_configs(synthetic_root: str, tmp) -> dict:
     paths = dict(
         grass=str(tmp / 'grass.py'), control=str(tmp / 'control.py'), simclr=str(tmp / 'simclr.py'))
     cfg.dump(paths['grass'])
-    cfg.model.sampler = 'random'
+    cfg.model.sampler = dict(type='RandomBoxSampler')
     cfg.dump(paths['control'])
     cfg.model = dict(cfg.model, type='SimCLR')
-    for key in ('sampler', 'guide', 'threshold_ratio', 'crop_interpolation', 'guide_scale',
-                'stage'):
+    for key in ('sampler', 'guide', 'guide_scale', 'stage'):
         cfg.model.pop(key, None)
     cfg.custom_hooks = []
     cfg.dump(paths['simclr'])

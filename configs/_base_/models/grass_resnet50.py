@@ -3,7 +3,6 @@ _base_ = ['./simclr_resnet50.py']
 model = dict(
     type='GraSS',
     guide='efficient',
-    threshold_ratio=0.5,
-    crop_interpolation='nearest',
     guide_scale=1.0,
+    sampler=dict(type='GradientBoxSampler', threshold_ratio=0.5, crop_interpolation='nearest'),
 )

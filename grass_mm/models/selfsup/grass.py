@@ -47,19 +47,22 @@ class GraSS(GradientGuidedMixin, SimCLR):
             ``no_grad``) or ``'reference'`` (gradient w.r.t. the feature map with a full backward
             through the backbone, whose parameter gradients are thrown away). Defaults to
             ``'efficient'``; both give the same map.
-        threshold_ratio (float): Threshold between each map's min and max. Defaults to 0.5.
-        crop_interpolation (str): ``'nearest'`` (the reference) or ``'bilinear'``.
         guide_scale (float): Run the guide pass on views resized by this factor (boxes are still
             chosen at full size). Defaults to 1.0 (the reference).
-        sampler (str | dict): ``'gradient'`` (GraSS, :class:`GradientBoxSampler`) or
-            ``'random'`` (:class:`RandomBoxSampler`), the control that isolates the gradient: the
-            same stage switch, guide pass and crop path, but the batch's box sizes are shuffled
-            across views and placed at random. A dict builds a registered sampler. Defaults to
+        sampler (str | dict): The box sampler, the one place its settings are given:
+            ``dict(type='GradientBoxSampler', threshold_ratio=0.5, crop_interpolation='nearest')``
+            (GraSS; the threshold lies between each map's min and max, crops are resized
+            ``'nearest'`` as in the reference or ``'bilinear'``) or ``type='RandomBoxSampler'``,
+            the control that isolates the gradient: the same stage switch, guide pass and crop
+            path, but the batch's box sizes are shuffled across views and placed at random.
+            ``'gradient'`` and ``'random'`` name them with their defaults. Defaults to
             ``'gradient'``.
         stage (str): Initial stage, ``'warmup'`` or ``'gs'``. Defaults to ``'warmup'``.
         pretrained (str, optional): As in SimCLR.
         data_preprocessor (dict, optional): As in SimCLR.
         init_cfg (dict or list[dict], optional): As in SimCLR.
+        **legacy: ``threshold_ratio`` / ``crop_interpolation`` given as model keys (before
+            0.2): moved into ``sampler`` with a warning (:meth:`init_sampling`).
     """
 
     def __init__(self,
@@ -67,14 +70,13 @@ class GraSS(GradientGuidedMixin, SimCLR):
                  neck: dict,
                  head: dict,
                  guide: str = 'efficient',
-                 threshold_ratio: float = 0.5,
-                 crop_interpolation: str = 'nearest',
                  guide_scale: float = 1.0,
-                 sampler: str = 'gradient',
+                 sampler: Union[str, dict] = 'gradient',
                  stage: str = 'warmup',
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
+                 init_cfg: Optional[Union[List[dict], dict]] = None,
+                 **legacy) -> None:
         super().__init__(
             backbone=backbone,
             neck=neck,
@@ -82,7 +84,7 @@ class GraSS(GradientGuidedMixin, SimCLR):
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        self.init_sampling(guide, threshold_ratio, crop_interpolation, guide_scale, sampler, stage)
+        self.init_sampling(guide, guide_scale, sampler, stage, **legacy)
 
     def guide_batches(self, views: Tensor, pair: List[Tensor]) -> List[Tensor]:
         """SimCLR passes both views through the backbone as one interleaved batch."""

@@ -25,7 +25,7 @@ class GSBYOL(GradientGuidedMixin, BYOL):
         head (dict): ``LatentPredictHead`` config (predictor and loss).
         base_momentum (float): Base momentum of the target network (mmpretrain's convention,
             ``1 - m``). Defaults to 0.004.
-        guide, threshold_ratio, crop_interpolation, guide_scale, sampler, stage: As in
+        guide, guide_scale, sampler, stage: As in
             :class:`~grass_mm.models.GraSS`.
         pretrained, data_preprocessor, init_cfg: As in BYOL.
     """
@@ -36,14 +36,13 @@ class GSBYOL(GradientGuidedMixin, BYOL):
                  head: dict,
                  base_momentum: float = 0.004,
                  guide: str = 'efficient',
-                 threshold_ratio: float = 0.5,
-                 crop_interpolation: str = 'nearest',
                  guide_scale: float = 1.0,
                  sampler: Union[str, dict] = 'gradient',
                  stage: str = 'warmup',
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
+                 init_cfg: Optional[Union[List[dict], dict]] = None,
+                 **legacy) -> None:
         super().__init__(
             backbone=backbone,
             neck=neck,
@@ -52,7 +51,7 @@ class GSBYOL(GradientGuidedMixin, BYOL):
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        self.init_sampling(guide, threshold_ratio, crop_interpolation, guide_scale, sampler, stage)
+        self.init_sampling(guide, guide_scale, sampler, stage, **legacy)
 
     def guide_targets(self, pair: List[Tensor]) -> List[Tensor]:
         """The target network's projections of both views, ``2 x [N, d]``."""

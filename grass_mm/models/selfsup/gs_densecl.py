@@ -33,7 +33,7 @@ class GSDenseCL(GradientGuidedMixin, DenseCL):
         feat_dim (int): Dimension of the projections. Defaults to 128.
         momentum (float): Momentum coefficient of the key encoder (``1 - m``). Defaults to 0.001.
         loss_lambda (float): Weight of the dense loss. Defaults to 0.5.
-        guide, threshold_ratio, crop_interpolation, guide_scale, sampler, stage: As in
+        guide, guide_scale, sampler, stage: As in
             :class:`~grass_mm.models.GraSS`.
         pretrained, data_preprocessor, init_cfg: As in DenseCL.
     """
@@ -47,14 +47,13 @@ class GSDenseCL(GradientGuidedMixin, DenseCL):
                  momentum: float = 0.001,
                  loss_lambda: float = 0.5,
                  guide: str = 'efficient',
-                 threshold_ratio: float = 0.5,
-                 crop_interpolation: str = 'nearest',
                  guide_scale: float = 1.0,
                  sampler: Union[str, dict] = 'gradient',
                  stage: str = 'warmup',
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
+                 init_cfg: Optional[Union[List[dict], dict]] = None,
+                 **legacy) -> None:
         super().__init__(
             backbone=backbone,
             neck=neck,
@@ -66,7 +65,7 @@ class GSDenseCL(GradientGuidedMixin, DenseCL):
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        self.init_sampling(guide, threshold_ratio, crop_interpolation, guide_scale, sampler, stage)
+        self.init_sampling(guide, guide_scale, sampler, stage, **legacy)
 
     def guide_targets(self, pair: List[Tensor]) -> List[Tuple[Tensor, Tensor, Tensor]]:
         """Per view, the momentum encoder's global key ``[N, d]``, grid keys ``[N, d, S^2]``

@@ -1,3 +1,4 @@
+import warnings
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -9,6 +10,7 @@ from torch import Tensor
 from ..utils.sampler import Sampling, guide_maps
 
 SAMPLERS = dict(gradient='GradientBoxSampler', random='RandomBoxSampler')
+LEGACY_SAMPLER_KEYS = ('threshold_ratio', 'crop_interpolation')
 
 
 class GradientGuidedMixin:
@@ -37,15 +39,28 @@ class GradientGuidedMixin:
 
     def init_sampling(self,
                       guide: str = 'efficient',
-                      threshold_ratio: float = 0.5,
-                      crop_interpolation: str = 'nearest',
                       guide_scale: float = 1.0,
                       sampler: Union[str, dict] = 'gradient',
-                      stage: str = 'warmup') -> None:
-        """Set up the guide, the sampler and the stage (the constructor arguments of GraSS)."""
+                      stage: str = 'warmup',
+                      **legacy) -> None:
+        """Set up the guide, the sampler and the stage: the sampling arguments of every GS method.
+
+        Args:
+            guide (str): ``'efficient'`` or ``'reference'`` (:func:`guide_maps`).
+            guide_scale (float): Guide pass on views resized by this factor, in (0, 1].
+            sampler (str | dict): ``'gradient'``, ``'random'`` or a registered sampler's config,
+                e.g. ``dict(type='GradientBoxSampler', threshold_ratio=0.5,
+                crop_interpolation='nearest')``: the only place the box settings are given.
+            stage (str): ``'warmup'`` or ``'gs'``.
+            **legacy: ``threshold_ratio`` / ``crop_interpolation`` as model keys (configs
+                before 0.2): moved into the sampler with a warning; a value that contradicts the
+                sampler's own is an error, never silently overridden.
+        """
         name = type(self).__name__
+        unknown = sorted(set(legacy) - set(LEGACY_SAMPLER_KEYS))
+        if unknown:
+            raise TypeError(f'{name}: unexpected arguments {unknown}')
         _check_choice(name, 'guide', guide, ('efficient', 'reference'))
-        _check_choice(name, 'stage', stage, self.STAGES)
         if not 0.0 < guide_scale <= 1.0:
             raise ValueError(f'{name}: guide_scale must be in (0, 1], got {guide_scale}')
         if isinstance(sampler, str):
@@ -53,8 +68,14 @@ class GradientGuidedMixin:
             cfg = dict(type=SAMPLERS[sampler])
         else:
             cfg = dict(sampler)
-        cfg.setdefault('threshold_ratio', threshold_ratio)
-        cfg.setdefault('crop_interpolation', crop_interpolation)
+        for key, value in legacy.items():
+            if key in cfg and cfg[key] != value:
+                raise ValueError(f'{name}: {key}={value!r} contradicts sampler.{key}='
+                                 f'{cfg[key]!r}; give it once, in the sampler')
+            warnings.warn(
+                f'{name}: {key} is a sampler setting; write model.sampler=dict(type='
+                f"{cfg.get('type')!r}, {key}={value!r})", DeprecationWarning)
+            cfg[key] = value
         sampler_cls = MODELS.get(cfg.pop('type', None))
         if sampler_cls is None:
             raise KeyError(f'{name}: sampler type must be a registered sampler such as '
@@ -65,12 +86,21 @@ class GradientGuidedMixin:
             raise ValueError(f'{name}: {error}') from None
         self.guide = guide
         self.guide_scale = guide_scale
-        self.sampler = sampler
         self.stage = stage
         # GraSSVisualizationHook sets keep_samples > 0 for the steps it draws; the GS step then
         # leaves its first views, maps, boxes and crops (detached) in last_samples.
         self.keep_samples = 0
         self.last_samples: Optional[Dict[str, Tensor]] = None
+
+    @property
+    def stage(self) -> str:
+        """``'warmup'`` or ``'gs'``; checked whenever it is set (by the hook, a test, a user)."""
+        return self._stage
+
+    @stage.setter
+    def stage(self, value: str) -> None:
+        _check_choice(type(self).__name__, 'stage', value, self.STAGES)
+        self._stage = value
 
     @property
     def threshold_ratio(self) -> float:
@@ -93,9 +123,6 @@ class GradientGuidedMixin:
             1 GS); in GS also ``box_area`` (mean box area as a fraction of the view) and
             ``no_region`` (fraction of views left whole because no region was found).
         """
-        if self.stage not in self.STAGES:
-            raise ValueError(f'{type(self).__name__}.stage must be one of {self.STAGES}, '
-                             f'got {self.stage!r}')
         if self.stage == 'warmup':
             losses = super().loss(inputs, data_samples, **kwargs)
             return dict(losses, stage=inputs[0].new_zeros(()))
@@ -126,7 +153,7 @@ class GradientGuidedMixin:
             views (Tensor): ``[2N, C, H, W]``, the two views interleaved.
 
         Returns:
-            Sampling: views, maps, boxes, found and crops (with the random-box sampler, the
+            Sampling: maps, boxes, found and crops (with the random-box sampler, the
             gradient boxes' sizes moved to random views and places).
         """
         return self.box_sampler(views, self.gradient_maps(views))

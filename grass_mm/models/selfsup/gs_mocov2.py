@@ -32,7 +32,7 @@ class GSMoCoV2(GradientGuidedMixin, MoCo):
         feat_dim (int): Dimension of the projections. Defaults to 128.
         momentum (float): Momentum coefficient of the key encoder (mmpretrain's convention,
             ``1 - m``). Defaults to 0.001.
-        guide, threshold_ratio, crop_interpolation, guide_scale, sampler, stage: As in
+        guide, guide_scale, sampler, stage: As in
             :class:`~grass_mm.models.GraSS`.
         pretrained, data_preprocessor, init_cfg: As in MoCo.
     """
@@ -45,14 +45,13 @@ class GSMoCoV2(GradientGuidedMixin, MoCo):
                  feat_dim: int = 128,
                  momentum: float = 0.001,
                  guide: str = 'efficient',
-                 threshold_ratio: float = 0.5,
-                 crop_interpolation: str = 'nearest',
                  guide_scale: float = 1.0,
                  sampler: Union[str, dict] = 'gradient',
                  stage: str = 'warmup',
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
+                 init_cfg: Optional[Union[List[dict], dict]] = None,
+                 **legacy) -> None:
         super().__init__(
             backbone=backbone,
             neck=neck,
@@ -63,7 +62,7 @@ class GSMoCoV2(GradientGuidedMixin, MoCo):
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        self.init_sampling(guide, threshold_ratio, crop_interpolation, guide_scale, sampler, stage)
+        self.init_sampling(guide, guide_scale, sampler, stage, **legacy)
 
     def guide_targets(self, pair: List[Tensor]) -> List[Tensor]:
         """The momentum keys of both views, ``2 x [N, d]``, normalised."""

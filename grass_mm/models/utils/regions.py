@@ -20,6 +20,17 @@ import torch.nn.functional as F
 from torch import Tensor
 
 
+def check_sampling_args(threshold_ratio: float = 0.5, crop_interpolation: str = 'nearest') -> None:
+    """The one check of the two sampling settings (samplers check them when built, the functions
+    when called)."""
+    if not 0.0 <= threshold_ratio < 1.0:
+        raise ValueError(f'threshold_ratio must be in [0, 1), got {threshold_ratio}')
+    if crop_interpolation not in ('nearest', 'bilinear'):
+        raise ValueError(
+            "crop_interpolation (the crop mode) must be one of ('nearest', 'bilinear'), "
+            f'got {crop_interpolation!r}')
+
+
 def normalize_maps(maps: Tensor) -> Tensor:
     """Divide each map by its own maximum (no min subtraction), as the reference does.
 
@@ -164,8 +175,7 @@ def select_regions(maps: Tensor,
     """
     if maps.dim() != 3:
         raise ValueError(f'maps must be [N, h, w], got shape {tuple(maps.shape)}')
-    if not 0.0 <= threshold_ratio < 1.0:
-        raise ValueError(f'threshold_ratio must be in [0, 1), got {threshold_ratio}')
+    check_sampling_args(threshold_ratio=threshold_ratio)
     if backend == 'auto':
         backend = 'numpy' if maps.device.type == 'cpu' else 'torch'
     if backend not in ('numpy', 'torch'):
@@ -242,8 +252,7 @@ def crop_and_resize(images: Tensor,
     Returns:
         ``[N, C, H', W']`` crops.
     """
-    if mode not in ('nearest', 'bilinear'):
-        raise ValueError(f"mode must be 'nearest' or 'bilinear', got {mode!r}")
+    check_sampling_args(crop_interpolation=mode)
     n, _, height, width = images.shape
     out_h, out_w = (height, width) if size is None else (int(size[0]), int(size[1]))
     boxes = boxes.to(images.device).long()

@@ -11,12 +11,13 @@ import torch
 from mmpretrain.registry import MODELS
 from torch import Tensor, nn
 
-from .regions import crop_and_resize, normalize_maps, random_positions, select_regions
+from .regions import (check_sampling_args, crop_and_resize, normalize_maps, random_positions,
+                      select_regions)
 
 
 class Sampling(NamedTuple):
-    """What one GS step sampled, view by view (all detached but ``crops``)."""
-    views: Tensor  # [2N, C, H, W], the two views interleaved (2i and 2i+1 are a pair)
+    """What one GS step sampled, view by view (the views interleaved: 2i and 2i+1 are a pair;
+    all detached but ``crops``)."""
     maps: Tensor  # [2N, h, w] normalised gradient maps (all-NaN: degenerate)
     boxes: Tensor  # [2N, 4] (x1, y1, x2, y2), x2/y2 exclusive, in view pixels
     found: Tensor  # [2N] bool; False where the whole view was kept
@@ -86,11 +87,7 @@ class GradientBoxSampler(nn.Module):
 
     def __init__(self, threshold_ratio: float = 0.5, crop_interpolation: str = 'nearest') -> None:
         super().__init__()
-        if not 0.0 <= threshold_ratio < 1.0:
-            raise ValueError(f'threshold_ratio must be in [0, 1), got {threshold_ratio}')
-        if crop_interpolation not in ('nearest', 'bilinear'):
-            raise ValueError("crop_interpolation must be one of ('nearest', 'bilinear'), "
-                             f'got {crop_interpolation!r}')
+        check_sampling_args(threshold_ratio, crop_interpolation)
         self.threshold_ratio = threshold_ratio
         self.crop_interpolation = crop_interpolation
 
@@ -102,7 +99,7 @@ class GradientBoxSampler(nn.Module):
         """Sample from ``views`` ``[2N, C, H, W]`` with their maps ``[2N, h, w]``."""
         boxes, found = self.boxes(maps, views.shape[-2:])
         crops = crop_and_resize(views, boxes, mode=self.crop_interpolation)  # [2N, C, H, W]
-        return Sampling(views.detach(), maps, boxes, found, crops)
+        return Sampling(maps, boxes, found, crops)
 
 
 @MODELS.register_module()

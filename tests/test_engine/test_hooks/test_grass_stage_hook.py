@@ -95,7 +95,7 @@ class TestGraSSStageHook(RunnerTestCase):
 
     def test_model_without_stage_fails_before_training(self):
         cfg = tiny_grass_cfg(self.data_dir.name, self.temp_dir.name)
-        for key in ('guide', 'threshold_ratio', 'crop_interpolation', 'guide_scale'):
+        for key in ('guide', 'sampler', 'guide_scale'):
             cfg.model.pop(key)
         cfg.model.type = 'SimCLR'
         with pytest.raises(TypeError, match='needs a model with a `stage` attribute'):

@@ -89,7 +89,7 @@ class TestSamplingSignals(RunnerTestCase):
 
     def test_the_hooks_refuse_a_model_without_sampling(self):
         cfg = tiny_grass_cfg(self.data_dir.name, self.temp_dir.name)
-        for key in ('guide', 'threshold_ratio', 'crop_interpolation', 'guide_scale'):
+        for key in ('guide', 'sampler', 'guide_scale'):
             cfg.model.pop(key)
         cfg.model.type = 'SimCLR'
         cfg.custom_hooks = [dict(type='GraSSVisualizationHook')]

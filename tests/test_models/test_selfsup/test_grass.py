@@ -154,9 +154,10 @@ def test_guide_scale_runs_the_guide_on_smaller_views():
 
 @pytest.mark.parametrize('key,value,match', [
     ('guide', 'full', 'guide must be one of'),
-    ('crop_interpolation', 'area', 'crop_interpolation must be one of'),
+    ('sampler', dict(type='GradientBoxSampler', crop_interpolation='area'),
+     'crop_interpolation .the crop mode. must be one of'),
     ('stage', 'train', 'stage must be one of'),
-    ('threshold_ratio', 1.5, 'threshold_ratio must be in'),
+    ('sampler', dict(type='RandomBoxSampler', threshold_ratio=1.5), 'threshold_ratio must be in'),
     ('guide_scale', 0.0, 'guide_scale must be in'),
     ('sampler', 'uniform', 'sampler must be one of'),
 ])
@@ -167,9 +168,22 @@ def test_bad_settings_name_the_key(key, value, match):
 
 def test_unknown_stage_set_later_is_a_clear_error():
     model = build()
-    model.stage = 'finetune'
-    with pytest.raises(ValueError, match="GraSS.stage must be one of"):
-        model.loss(views(), None)
+    with pytest.raises(ValueError, match="GraSS: stage must be one of"):
+        model.stage = 'finetune'
+    assert model.stage == 'warmup'
+
+
+def test_old_sampling_keys_move_into_the_sampler_with_a_warning():
+    with pytest.warns(
+            DeprecationWarning, match=r"write model.sampler=dict\(type='RandomBoxSampler'"):
+        model = build(sampler='random', threshold_ratio=0.8, crop_interpolation='bilinear')
+    assert type(model.box_sampler).__name__ == 'RandomBoxSampler'
+    assert model.threshold_ratio == 0.8 and model.crop_interpolation == 'bilinear'
+    # Said twice, differently: an error, never one value silently winning.
+    with pytest.raises(ValueError, match='threshold_ratio=0.8 contradicts sampler.threshold_ratio'):
+        build(sampler=dict(type='GradientBoxSampler', threshold_ratio=0.5), threshold_ratio=0.8)
+    with pytest.raises(TypeError, match=r"unexpected arguments \['threshold'\]"):
+        build(threshold=0.5)
 
 
 def test_efficient_guide_works_with_a_neck_that_does_not_pool_first():

@@ -166,6 +166,6 @@ def test_random_box_sampler_and_bad_settings(name):
     with pytest.raises(ValueError, match=f'{name}: guide must be one of'):
         build(name, guide='full')
     with pytest.raises(ValueError, match=f'{name}: threshold_ratio must be in'):
-        build(name, threshold_ratio=1.0)
+        build(name, sampler=dict(type='GradientBoxSampler', threshold_ratio=1.0))
     with pytest.raises(KeyError, match='sampler type must be a registered sampler'):
         build(name, sampler=dict(type='NoSuchSampler'))

@@ -120,7 +120,7 @@ def test_crop_and_resize_matches_interpolate_per_image(mode):
 def test_crop_and_resize_rejects_boxes_outside_the_image():
     with pytest.raises(ValueError, match='boxes must lie'):
         crop_and_resize(torch.zeros(1, 1, 4, 4), torch.tensor([[0, 0, 5, 4]]))
-    with pytest.raises(ValueError, match="mode must be"):
+    with pytest.raises(ValueError, match="the crop mode. must be one of"):
         crop_and_resize(torch.zeros(1, 1, 4, 4), torch.tensor([[0, 0, 4, 4]]), mode='area')
 
 
