@@ -30,6 +30,10 @@ MISSPELT = {
     (['configs/benchmark_matrix/dubai_cpu.py'], 'no such config; closest'),
     'tools/benchmarks/run_matrix.py':
     (['configs/benchmark_matrix/dubai_cpu.py'], 'no such config; closest'),
+    'tools/benchmarks/run_paired.py': (['configs/benchmark_matrix/dubai_v2_paired.py'],
+                                       'no such config; closest'),
+    'tools/benchmarks/collect_paired.py': (['configs/benchmark_matrix/dubai_v2_paired.py'],
+                                           'no such config; closest'),
     'tools/benchmarks/smoke_matrix.py': (['configs/benchmark_matrix/potsdam.py',
                                           '.'], 'no such config'),
     'tools/dataset_converters/dubai_aerial.py': (['no_such_dir',

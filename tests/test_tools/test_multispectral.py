@@ -172,4 +172,4 @@ def test_predict_scene_bad_input(seg_run, tmp_path):
 
     # An existing output is never overwritten.
     result = predict(seg_run, holes, str(tmp_path / 'e.tif'))
-    assert result.returncode == 2 and 'e.tif exists' in result.stderr
+    assert result.returncode == 1 and 'e.tif exists' in result.stderr

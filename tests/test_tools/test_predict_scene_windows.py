@@ -1,17 +1,12 @@
 """predict_scene.py's window arithmetic: every pixel covered, weights never zero, and stitching
 that reproduces a per-pixel model exactly (no seams, no shifted rows) on any window layout."""
-import os.path as osp
-import runpy
-
 import numpy as np
 import pytest
 import rasterio
 
+from grass_mm.apis import predict_windows, tent
 from grass_mm.datasets import write_synthetic_scene
 from grass_mm.datasets.geotiff import window_starts
-from tests.helpers import REPO
-
-TOOL = runpy.run_path(osp.join(REPO, 'tools', 'predict_scene.py'))  # its functions, not main
 
 
 class PerPixel:
@@ -31,7 +26,7 @@ def test_windows_cover_every_pixel(length, window, stride):
     for s in starts:
         covered[s:s + min(window, length)] = True
     assert covered.all() and starts[-1] + min(window, length) == length
-    weights = TOOL['tent'](min(window, length), window - stride)
+    weights = tent(min(window, length), window - stride)
     assert weights.min() > 0 and weights.max() == 1
 
 
@@ -44,7 +39,7 @@ def test_stitching_equals_the_whole_scene_answer(window, overlap, batch, tmp_pat
         valid = (src.read_masks() > 0).all(axis=0)
         profile = dict(driver='GTiff', width=150, height=150, count=1, dtype='uint8', nodata=255)
         with rasterio.open(out, 'w', **profile) as dst:
-            preview = TOOL['predict'](PerPixel(), src, [0, 1, 2, 3], dst, window, overlap, batch)
+            preview = predict_windows(PerPixel(), src, [0, 1, 2, 3], dst, window, overlap, batch)
     expected = PerPixel()(data[None])[0].argmax(0).astype(np.uint8)
     expected[~valid] = 255
     with rasterio.open(out) as result:

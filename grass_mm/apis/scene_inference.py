@@ -1,0 +1,203 @@
+"""Scene inference: an mmseg model over a GeoTIFF of any size, window by window.
+
+A sliding window of ``window`` pixels moves by ``window - overlap``; each window's logits are
+weighted by a tent that falls towards the window's edges and summed, so overlapping windows blend
+without seams. The scene is read one row of windows at a time and the output written as soon as
+no later window can touch a row, so memory stays bounded by one row of windows whatever the
+scene's size. The output has the input's CRS, transform and size, class indices as uint8, and
+255 (its nodata) where the input is nodata.
+
+Against mmseg's ``RSInferencer`` (``mmseg/apis/remote_sense_inferencer.py``), which also slides
+windows over a large raster: this reads and writes with rasterio (no GDAL Python bindings), blends
+overlapping windows' *logits* with tent weights (``RSInferencer`` takes each window's argmax),
+keeps the input's CRS, transform and nodata, predicts nothing in all-nodata windows, and holds one
+row of windows in memory (``RSInferencer`` keeps the whole output array).
+"""
+import os
+import warnings
+from typing import List, Optional, Sequence
+
+import numpy as np
+import torch
+
+from grass_mm.datasets.geotiff import check_bands, open_geotiff, window_starts
+
+NODATA = 255
+
+
+def tent(length: int, overlap: int) -> np.ndarray:
+    """Blending weights along one axis: 1 in the middle, falling linearly over ``overlap``
+    pixels to 1 / (overlap + 1) at the edges (never 0, so every pixel has weight)."""
+    ramp = np.minimum(np.arange(1, length + 1), np.arange(length, 0, -1)).astype(np.float32)
+    return np.minimum(ramp / (overlap + 1), 1.0) if overlap else np.ones(length, np.float32)
+
+
+class SceneModel:
+    """An mmseg model as a function from ``[B, H, W, bands]`` windows to ``[B, C, H, W]`` logits.
+
+    Windows hold the raster's bands in file order (RGB for an RGB GeoTIFF). They go through the
+    model's own ``data_preprocessor`` (normalisation, padding); a preprocessor that converts
+    BGR to RGB (``bgr_to_rgb=True``, for images read by OpenCV) gets 3-band windows flipped to
+    BGR first, so it sees what ``LoadImageFromFile`` gave it in training.
+
+    Args:
+        config (str): mmseg config of the model.
+        checkpoint (str): Its trained checkpoint.
+        device (str): ``'cpu'`` or ``'cuda'``.
+    """
+
+    def __init__(self, config: str, checkpoint: str, device: str = 'cpu') -> None:
+        from mmseg.apis import init_model
+        self.model = init_model(config, checkpoint, device=device)
+        pre = self.model.data_preprocessor
+        self.flip = bool(getattr(pre, 'channel_conversion', False))
+        mean = pre.mean.float().view(-1).cpu().numpy()
+        self.mean = mean[::-1].copy() if self.flip and len(mean) == 3 else mean
+        self.fill = self.mean  # nodata holes become the band means: standardised to 0
+        self.in_channels = next(m for m in self.model.backbone.modules()
+                                if isinstance(m, torch.nn.Conv2d)).in_channels
+        self.device = device
+        self.palette = self.model.dataset_meta.get('palette')
+
+    @torch.no_grad()
+    def __call__(self, windows: np.ndarray) -> np.ndarray:
+        x = torch.from_numpy(windows).to(self.device).permute(0, 3, 1, 2).float()
+        if self.flip and x.shape[1] == 3:
+            x = x.flip(1)  # RGB file order -> the BGR the preprocessor converts back
+        data = self.model.data_preprocessor(dict(inputs=list(x)), training=False)
+        x = data['inputs']  # standardised (never clipped), maybe padded
+        shape = x.shape[2:]
+        metas = [dict(img_shape=shape, ori_shape=shape, pad_shape=shape)] * len(x)
+        logits = self.model.encode_decode(x, metas).float()
+        return logits[..., :windows.shape[1], :windows.shape[2]].cpu().numpy()
+
+
+def predict_windows(model, src, bands: List[int], dst, window: int, overlap: int,
+                    batch: int) -> np.ndarray:
+    """Segment the open raster ``src`` into ``dst`` row of windows by row.
+
+    Args:
+        model (callable): ``[B, h, w, bands]`` float windows -> ``[B, C, h, w]`` logits, with a
+            ``fill`` (per band) for nodata pixels (a :class:`SceneModel`).
+        src: An open rasterio dataset.
+        bands (list[int]): 0-based bands to read.
+        dst: An open rasterio dataset to write uint8 labels into (same grid).
+        window (int): Window side in pixels.
+        overlap (int): Overlap of neighbouring windows.
+        batch (int): Windows per forward pass.
+
+    Returns:
+        np.ndarray: A preview of the labels, at most ~1024 px on its longer side.
+    """
+    from mmengine.utils import ProgressBar
+    from rasterio.windows import Window
+    height, width = src.height, src.width
+    h, w = min(window, height), min(window, width)
+    stride = window - overlap
+    ys, xs = window_starts(height, window, stride), window_starts(width, window, stride)
+    weight = tent(h, overlap)[:, None] * tent(w, overlap)[None, :]  # [h, w]
+    indexes = [b + 1 for b in bands]
+    step = max(1, max(height, width) // 1024)
+    preview = np.full(((height + step - 1) // step, (width + step - 1) // step), NODATA, np.uint8)
+    acc, wsum, top = None, np.zeros((h, width), np.float32), ys[0]
+    progress = ProgressBar(len(ys) * len(xs))
+    for i, y in enumerate(ys):
+        tiles, places = [], []
+        for x in xs:
+            win = Window(x, y, w, h)
+            data = src.read(indexes, window=win)  # [B, h, w]
+            valid = (src.read_masks(indexes, window=win) > 0).all(axis=0)
+            progress.update()
+            if not valid.any():  # all nodata: nothing to predict, the output is nodata here
+                continue
+            tile = data.transpose(1, 2, 0).astype(np.float32)
+            tile[~valid] = model.fill  # the band means: standardised to 0
+            tiles.append(tile)
+            places.append(x)
+        for start in range(0, len(tiles), batch):
+            logits = model(np.stack(tiles[start:start + batch]))  # [b, C, h, w]
+            if acc is None:
+                acc = np.zeros((logits.shape[1], h, width), np.float32)
+            for x, logit in zip(places[start:start + batch], logits):
+                acc[:, :, x:x + w] += logit * weight
+                wsum[:, x:x + w] += weight
+        # Rows [y, next y) can no longer change: write them and slide the buffers down.
+        done = (ys[i + 1] if i + 1 < len(ys) else y + h) - y
+        rows = Window(0, y, width, done)
+        valid = (src.read_masks(indexes, window=rows) > 0).all(axis=0)
+        if acc is None:
+            labels = np.full((done, width), NODATA, np.uint8)
+        else:
+            labels = acc[:, :done].argmax(0).astype(np.uint8)
+        labels[~valid | (wsum[:done] == 0)] = NODATA
+        dst.write(labels[None], window=rows)
+        first = (-y) % step
+        preview[(y + first) // step:(y + done + step - 1) // step] = labels[first::step, ::step]
+        if acc is not None:
+            acc = np.concatenate([acc[:, done:], np.zeros_like(acc[:, :done])], axis=1)
+        wsum = np.concatenate([wsum[done:], np.zeros_like(wsum[:done])], axis=0)
+        top = y + done
+    assert top == height, (top, height)
+    return preview
+
+
+def write_preview(path: str, labels: np.ndarray, palette: Optional[Sequence]) -> None:
+    """A colour PNG of ``labels`` with the model's palette (nodata black)."""
+    import cv2
+    colours = np.zeros((256, 3), np.uint8)  # nodata black
+    for i, colour in enumerate(palette or []):
+        colours[i] = colour
+    cv2.imwrite(path, colours[labels][..., ::-1])
+
+
+def predict_scene(model: SceneModel,
+                  src_path: str,
+                  dst_path: str,
+                  window: int = 512,
+                  overlap: int = 128,
+                  bands: Optional[List[int]] = None,
+                  batch: int = 4,
+                  preview: Optional[str] = None) -> None:
+    """Segment the GeoTIFF ``src_path`` into the uint8 GeoTIFF ``dst_path`` (which must not exist).
+
+    Raises:
+        ValueError: bad window settings, a band count the model does not take, an unreadable
+            input, or an existing output; the message names the file or argument.
+    """
+    import rasterio
+    if window < 16 or not 0 <= overlap < window:
+        raise ValueError(f'need window >= 16 and 0 <= overlap < window, got {window}, {overlap}')
+    if os.path.exists(dst_path):
+        raise ValueError(f'{dst_path} exists; give a new output path (nothing is overwritten)')
+    with open_geotiff(src_path) as src:
+        chosen = check_bands(src_path, src.count, bands)
+        if len(chosen) != model.in_channels or len(model.mean) != len(chosen):
+            raise ValueError(
+                f'{src_path} gives {len(chosen)} bands '
+                f'({"bands " + str(bands) if bands else "all of them"}), but the model takes '
+                f'{model.in_channels} (stem) with {len(model.mean)} band means; choose bands')
+        profile = dict(
+            driver='GTiff',
+            width=src.width,
+            height=src.height,
+            count=1,
+            dtype='uint8',
+            nodata=NODATA,
+            tiled=True,
+            blockxsize=256,
+            blockysize=256,
+            compress='deflate')
+        if src.crs is None:
+            warnings.warn(f'{src_path} has no georeference (no CRS): {dst_path} is written '
+                          'without one')
+        else:
+            profile.update(crs=src.crs, transform=src.transform)
+        try:
+            with rasterio.open(dst_path, 'w', **profile) as dst:
+                labels = predict_windows(model, src, chosen, dst, window, overlap, batch)
+        except rasterio.errors.RasterioIOError as err:
+            os.remove(dst_path)  # our own partial output, never a user's file
+            raise ValueError(f'reading {src_path} failed (corrupt or truncated GeoTIFF?): '
+                             f'{err}') from None
+    if preview:
+        write_preview(preview, labels, model.palette)
