@@ -51,9 +51,10 @@ class SceneModel:
         self.model = init_model(config, checkpoint, device=device)
         pre = self.model.data_preprocessor
         self.flip = bool(getattr(pre, 'channel_conversion', False))
-        mean = pre.mean.float().view(-1).cpu().numpy()
-        self.mean = mean[::-1].copy() if self.flip and len(mean) == 3 else mean
-        self.fill = self.mean  # nodata holes become the band means: standardised to 0
+        # The preprocessor's mean is in the order it normalises in: RGB after its conversion,
+        # which is the windows' file order, so it fills nodata holes as it is (standardised: 0).
+        self.mean = pre.mean.float().view(-1).cpu().numpy()
+        self.fill = self.mean
         self.in_channels = next(m for m in self.model.backbone.modules()
                                 if isinstance(m, torch.nn.Conv2d)).in_channels
         self.device = device
