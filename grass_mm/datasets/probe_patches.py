@@ -1,11 +1,33 @@
 """Small labelled patch sets for online probes: patches dominated by one class."""
 import os
 import os.path as osp
-from typing import Tuple
+from typing import List, Tuple
 
 import cv2
 import mmcv
 import numpy as np
+
+
+def dominant_windows(label: np.ndarray,
+                     size: int,
+                     min_purity: float,
+                     ignore_index: int = 255) -> List[Tuple[int, int, int]]:
+    """Non-overlapping ``size`` px windows of a label map that one class covers enough of.
+
+    A window is kept when its most frequent class covers at least ``min_purity`` of *all* its
+    pixels (ignored pixels count against it).
+
+    Returns:
+        ``(y, x, class)`` of each kept window, row by row.
+    """
+    kept = []
+    for y in range(0, label.shape[0] - size + 1, size):
+        for x in range(0, label.shape[1] - size + 1, size):
+            window = label[y:y + size, x:x + size]
+            counts = np.bincount(window[window != ignore_index].ravel())
+            if counts.size and counts.max() >= min_purity * window.size:
+                kept.append((y, x, int(counts.argmax())))
+    return kept
 
 
 def dominant_class_patches(img_dir: str,
@@ -51,17 +73,13 @@ def dominant_class_patches(img_dir: str,
         size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
         image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         label = cv2.resize(label, size, interpolation=cv2.INTER_NEAREST)
-        for y in range(0, size[1] - patch_size + 1, patch_size):
-            for x in range(0, size[0] - patch_size + 1, patch_size):
-                window = label[y:y + patch_size, x:x + patch_size]
-                counts = np.bincount(window[window != ignore_index].ravel())
-                if counts.size and counts.max() >= min_purity * window.size:
-                    patches.append(
-                        cv2.resize(
-                            image[y:y + patch_size, x:x + patch_size], (input_size, input_size),
-                            interpolation=cv2.INTER_AREA))
-                    labels.append(int(counts.argmax()))
-                    owners.append(index)
+        for y, x, cls in dominant_windows(label, patch_size, min_purity, ignore_index):
+            patches.append(
+                cv2.resize(
+                    image[y:y + patch_size, x:x + patch_size], (input_size, input_size),
+                    interpolation=cv2.INTER_AREA))
+            labels.append(cls)
+            owners.append(index)
     if not patches:
         raise ValueError(f'no {patch_size} px patch of {img_dir} has one class covering '
                          f'{min_purity:.0%} of it; lower min_purity or patch_size')

@@ -7,6 +7,29 @@ import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 
 
+def _state_dict(src: str) -> dict:
+    """The tensors of a checkpoint file (its ``state_dict`` if it has one)."""
+    try:
+        checkpoint = CheckpointLoader.load_checkpoint(src, map_location='cpu')
+    except RuntimeError as err:  # not a checkpoint, truncated, ...: the message names the file
+        raise ValueError(f'{src}: not a readable checkpoint ({err})') from None
+    state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else {}
+    return {k: v for k, v in state.items() if isinstance(v, torch.Tensor)}
+
+
+def load_backbone_state(src: str, prefix: str = 'backbone.') -> dict:
+    """The backbone tensors of a training checkpoint (``prefix`` stripped) or of an exported
+    backbone file (kept as they are: it has no key with ``prefix``).
+
+    Raises:
+        ValueError: ``src`` is not a readable checkpoint (named).
+    """
+    state = _state_dict(src)
+    if any(k.startswith(prefix) for k in state):
+        return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    return state
+
+
 def extract_backbone(src: str, dst: str, prefix: str = 'backbone.') -> int:
     """Write the ``prefix`` tensors of ``src`` (prefix stripped) to ``dst``.
 
@@ -30,16 +53,12 @@ def extract_backbone(src: str, dst: str, prefix: str = 'backbone.') -> int:
     """
     if osp.exists(dst):
         raise FileExistsError(f'{dst} exists; refusing to overwrite it')
-    checkpoint = CheckpointLoader.load_checkpoint(src, map_location='cpu')
-    state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else {}
-    backbone = {
-        k[len(prefix):]: v.detach().clone()
-        for k, v in state.items() if k.startswith(prefix) and isinstance(v, torch.Tensor)
-    }
-    if not backbone:
+    state = _state_dict(src)
+    if not any(k.startswith(prefix) for k in state):
         sample = ', '.join(list(state)[:5]) or 'none'
         raise ValueError(f'{src} holds no backbone: no tensor key starts with {prefix!r} '
                          f'(first keys: {sample})')
+    backbone = {k: v.detach().clone() for k, v in load_backbone_state(src, prefix).items()}
     os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
     tmp = dst + '.part'
     torch.save({'state_dict': backbone}, tmp)

@@ -8,7 +8,7 @@ from mmengine.registry import HOOKS
 from mmpretrain.utils import get_ori_model
 
 from grass_mm.datasets import dominant_class_patches
-from grass_mm.evaluation import knn_predict
+from grass_mm.evaluation import knn_predict, pooled_embeddings
 
 
 @HOOKS.register_module()
@@ -118,11 +118,7 @@ class KNNProbeHook(Hook):
         """k-NN accuracies (%) of ``backbone``'s pooled features on the patch set."""
         was_training = backbone.training
         backbone.eval()
-        device = next(backbone.parameters()).device
-        feats = torch.cat([
-            backbone(chunk.to(device))[-1].mean(dim=(2, 3)).float().cpu()
-            for chunk in self.images.split(self.batch_size)
-        ])
+        feats = pooled_embeddings(backbone, self.images, self.batch_size)
         backbone.train(was_training)
         query_labels = self.labels[~self.bank]
         pred = knn_predict(

@@ -1,0 +1,219 @@
+"""Dense read-outs of frozen backbones: the stage-wise linear probe, the k-NN window probe and
+the majority floor, fold by fold (``tools/analysis_tools/linear_probe.py`` is their front door).
+"""
+import time
+from typing import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmpretrain.registry import MODELS
+
+from grass_mm.datasets import DUBAI_EVAL_CLASSES
+from grass_mm.datasets.probe_patches import dominant_windows
+from grass_mm.utils.checkpoint import load_backbone_state
+from .probes import (balanced_indices, confusion_matrix, fit_linear_probe, knn_predict,
+                     majority_floor, pooled_embeddings, scores)
+
+STRIDE = 8
+
+
+def build_backbone(cfg: Config, source: str, seed: int,
+                   stages: Sequence[int] = (2, 3, 4)) -> torch.nn.Module:
+    """The config's backbone with ``stages`` (and stage 4, for k-NN) as outputs, random (seeded)
+    or loaded.
+
+    Raises:
+        ValueError: ``source`` is not a checkpoint, or does not fit the backbone (both named).
+    """
+    out = sorted({*stages, 4})
+    backbone_cfg = dict(cfg.model.backbone, out_indices=tuple(s - 1 for s in out))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        torch.manual_seed(seed)
+        backbone = MODELS.build(backbone_cfg)
+    if source == 'random':
+        backbone.init_weights()  # the config's own initialisation (one rule for every arm)
+        backbone.eval()  # (mmpretrain's ResNet.train returns None)
+        return backbone
+    state = load_backbone_state(source)
+    missing, unexpected = backbone.load_state_dict(state, strict=False)
+    unexpected = [k for k in unexpected if not k.startswith('fc.')]
+    if missing or unexpected:
+        raise ValueError(f'{source}: does not fit the backbone of {cfg.filename} '
+                         f'(missing {missing[:3]}, unexpected {unexpected[:3]})')
+    backbone.eval()
+    return backbone
+
+
+@torch.no_grad()
+def dense_features(backbone: torch.nn.Module,
+                   images: list,
+                   mean: torch.Tensor,
+                   std: torch.Tensor,
+                   to_rgb: bool,
+                   stages: Sequence[int] = (2, 3, 4)) -> list:
+    """``stages`` upsampled to stride 8 and concatenated: one ``[C, h, w]`` fp16 per image."""
+    feats = []
+    out = sorted({*stages, 4})
+    for image in images:
+        x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float()
+        x = x.flip(0) if to_rgb else x
+        x = ((x - mean) / std)[None]
+        outs = [o for s, o in zip(out, backbone(x)) if s in stages]
+        size = (-(-x.shape[-2] // STRIDE), -(-x.shape[-1] // STRIDE))  # stride 8, rounded up
+        outs = [F.interpolate(o, size=size, mode='bilinear', align_corners=False) for o in outs]
+        feats.append(torch.cat(outs, 1)[0].half())
+    return feats
+
+
+def grid_labels(label: np.ndarray, size: tuple) -> torch.Tensor:
+    """The label at the centre of each stride-8 cell of a ``size`` feature map."""
+    ys = np.minimum(np.arange(size[0]) * STRIDE + STRIDE // 2, label.shape[0] - 1)
+    xs = np.minimum(np.arange(size[1]) * STRIDE + STRIDE // 2, label.shape[1] - 1)
+    return torch.from_numpy(label[np.ix_(ys, xs)].astype(np.int64))
+
+
+def cut_patches(samples: list, patch: int, min_purity: float = 0.75):
+    """Non-overlapping windows one class covers ``min_purity`` of: images, labels, tiles."""
+    images, labels, tiles = [], [], []
+    for s in samples:
+        for y, x, label in dominant_windows(s['label'], patch, min_purity):
+            images.append(s['img'][y:y + patch, x:x + patch])
+            labels.append(label)
+            tiles.append(s['tile'])
+    return np.stack(images), torch.tensor(labels), np.array(tiles)
+
+
+@torch.no_grad()
+def patch_embeddings(backbone, patches: np.ndarray, mean, std, to_rgb: bool) -> torch.Tensor:
+    x = torch.from_numpy(patches).permute(0, 3, 1, 2).float()
+    x = x.flip(1) if to_rgb else x
+    return pooled_embeddings(backbone, (x - mean) / std)
+
+
+def linear_fold(feats, grids, samples, train, test, pixels_per_class: int,
+                seed: int) -> torch.Tensor:
+    """Fit the linear probe on the ``train`` images; its confusion on ``test`` and pixel count."""
+    num_classes = len(DUBAI_EVAL_CLASSES)
+    x = torch.cat([feats[i].flatten(1).T for i in train])  # [P, C]
+    y = torch.cat([grids[i].flatten() for i in train])  # [P]
+    keep = balanced_indices(y, pixels_per_class, seed=seed)
+    layer = fit_linear_probe(x[keep].float(), y[keep], num_classes)
+    conf = torch.zeros(num_classes, num_classes, dtype=torch.long)
+    for i in np.flatnonzero(test):
+        logits = torch.einsum('kc,chw->khw', layer.weight, feats[i].float())
+        logits = logits + layer.bias[:, None, None]
+        up = F.interpolate(
+            logits[None], size=samples[i]['label'].shape, mode='bilinear', align_corners=False)[0]
+        conf += confusion_matrix(up.argmax(0), torch.from_numpy(samples[i]['label']), num_classes)
+    return conf, int(len(keep))
+
+
+def probe_backbone(backbone, samples, patches, args, norm) -> dict:
+    """Every fold's linear and k-NN scores of one backbone."""
+    mean, std, to_rgb = norm
+    start = time.time()
+    feats = dense_features(backbone, [s['img'] for s in samples], mean, std, to_rgb, args.stages)
+    grids = [grid_labels(s['label'], f.shape[-2:]) for s, f in zip(samples, feats)]
+    embed = patch_embeddings(backbone, patches[0], mean, std, to_rgb)
+    feature_s = time.time() - start
+    num_classes = len(DUBAI_EVAL_CLASSES)
+    tiles = np.array([s['tile'] for s in samples])
+    folds = {}
+    fractions = sorted(set(getattr(args, 'fractions', [1.0])) - {1.0})
+    for fold in args.folds:
+        train = np.flatnonzero(tiles != fold)
+        conf, train_pixels = linear_fold(feats, grids, samples, train, tiles == fold,
+                                         args.pixels_per_class, args.seed + fold)
+        subsets = {}
+        for fraction in fractions:
+            # The same images for every backbone: the subset depends on the fold and seed only.
+            rng = np.random.default_rng(getattr(args, 'subset_seed', 0) * 1000 + fold)
+            count = max(1, int(round(fraction * len(train))))
+            subset = np.sort(rng.choice(train, count, replace=False))
+            sub_conf, _ = linear_fold(feats, grids, samples, subset, tiles == fold,
+                                      args.pixels_per_class, args.seed + fold)
+            subsets[str(fraction)] = dict(
+                scores(sub_conf), images=[int(i) for i in subset], confusion=sub_conf.tolist())
+        bank = patches[2] != fold
+        pred = knn_predict(
+            embed[bank], patches[1][bank], embed[~bank], k=args.k, num_classes=num_classes)
+        knn_conf = confusion_matrix(pred, patches[1][~bank], num_classes)
+        knn = scores(knn_conf)
+        folds[fold] = dict(
+            linear=scores(conf),
+            knn=dict(mAcc=knn['mAcc'], top1=knn['aAcc']),
+            linear_fractions=subsets,
+            confusion=conf.tolist(),
+            knn_confusion=knn_conf.tolist(),
+            train_pixels=train_pixels)
+    # Every pixel and patch is tested once over the folds: their summed confusion is a
+    # steadier score than a mean of folds where a class may have a handful of test pixels.
+    pooled = dict(
+        linear=scores(sum(torch.tensor(f['confusion']) for f in folds.values())),
+        knn=scores(sum(torch.tensor(f['knn_confusion']) for f in folds.values())))
+    return dict(
+        folds=folds,
+        pooled=pooled,
+        feature_s=round(feature_s, 1),
+        total_s=round(time.time() - start, 1))
+
+
+def floors(samples, folds) -> dict:
+    """The majority-class floor of each fold."""
+    num_classes = len(DUBAI_EVAL_CLASSES)
+    out = {}
+    for fold in folds:
+        counts = torch.zeros(num_classes, dtype=torch.long)
+        test = torch.zeros(num_classes, num_classes, dtype=torch.long)
+        for s in samples:
+            label = torch.from_numpy(s['label']).long()
+            if s['tile'] == fold:
+                test += confusion_matrix(label, label, num_classes)
+            else:
+                counts += torch.bincount(label[label != 255], minlength=num_classes)
+        out[fold] = majority_floor(counts, test)
+    return out
+
+
+def mean_std(values) -> str:
+    return f'{np.mean(values):.2f} ± {np.std(values, ddof=1) if len(values) > 1 else 0:.2f}'
+
+
+def fold_table(result: dict) -> str:
+    """Markdown: floor, each backbone, paired differences; † marks runs not above the floor."""
+    folds = result['settings']['folds']
+    head = ('| backbone | read-out | ' + ' | '.join(f'tile {f}' for f in folds) +
+            ' | mean ± std | pooled |\n|---|---|' + '---|' * (len(folds) + 2) + '\n')
+    rows = []
+    floor = result['floor']
+    for metric in ('mIoU', 'aAcc'):
+        vals = [floor[str(f)][metric] for f in folds]
+        rows.append(f'| floor (majority class) | {metric} | ' +
+                    ' | '.join(f'{v:.2f}' for v in vals) + f' | {mean_std(vals)} | – |')
+    for b in result['backbones']:
+        for metric in ('mIoU', 'aAcc'):
+            vals, cells = [], []
+            for f in folds:
+                s = b['folds'][str(f)]['linear']
+                below = (s['mIoU'] <= floor[str(f)]['mIoU'] or s['aAcc'] <= floor[str(f)]['aAcc'])
+                vals.append(s[metric])
+                cells.append(f"{s[metric]:.2f}{'†' if below else ''}")
+            rows.append(f"| {b['name']} | linear {metric} | " + ' | '.join(cells) +
+                        f" | {mean_std(vals)} | {b['pooled']['linear'][metric]:.2f} |")
+        vals = [b['folds'][str(f)]['knn']['mAcc'] for f in folds]
+        rows.append(f"| {b['name']} | k-NN mAcc | " + ' | '.join(f'{v:.2f}' for v in vals) +
+                    f" | {mean_std(vals)} | {b['pooled']['knn']['mAcc']:.2f} |")
+    first = result['backbones'][0]
+    for b in result['backbones'][1:]:
+        for key, metric in (('linear', 'mIoU'), ('knn', 'mAcc')):
+            diff = [
+                b['folds'][str(f)][key][metric] - first['folds'][str(f)][key][metric] for f in folds
+            ]
+            pooled = b['pooled'][key][metric] - first['pooled'][key][metric]
+            rows.append(f"| {b['name']} − {first['name']} | {key} {metric} | " +
+                        ' | '.join(f'{v:+.2f}'
+                                   for v in diff) + f' | {mean_std(diff)} | {pooled:+.2f} |')
+    return head + '\n'.join(rows) + '\n'
