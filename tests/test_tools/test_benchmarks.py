@@ -1,5 +1,4 @@
 """The benchmark matrix runner and collector, end to end on a tiny synthetic matrix."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -151,17 +150,9 @@ comparison = dict(method='grass', reference='random', margin=1.5, min_seeds=2)
     assert 'grass, fcn full 50 %: the seeds come from different pretrainings' in refused.stderr
 
 
-def _tool(name):
-    """A script of tools/benchmarks as a module."""
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, 'tools', 'benchmarks', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _collector():
-    return _tool('collect_results')
+    import grass_mm.benchmark.collect as collector
+    return collector
 
 
 def _cell(**miou_per_seed):
@@ -389,7 +380,7 @@ def test_smoke_matrix_cuts_every_grass_warmup_to_fit_its_two_epochs():
     """Methods and ablations alike, from their config and options: a warm-up of 3 or 15 epochs
     (longer than the smoke's 2 would be an error) becomes 1, a warm-up of 0 stays 0, and a
     method without GraSSStageHook is left as it is."""
-    smoke = _tool('smoke_matrix')
+    import grass_mm.benchmark.smoke as smoke
     grass = 'configs/grass/grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'  # warm-up 3
     hooks = smoke.short_warmup(grass)['cfg_options']['custom_hooks']
     assert hooks == [
@@ -412,7 +403,7 @@ def test_smoke_matrix_cuts_every_grass_warmup_to_fit_its_two_epochs():
 
 
 def test_label_subset_follows_the_matrix_subset_seed_not_the_finetuning_seed(tmp_path):
-    runner = _tool('run_matrix')
+    import grass_mm.benchmark.matrix as runner
     matrix = runner.load_matrix(
         osp.join(REPO, 'configs', 'benchmark_matrix', 'dubai_aerial_cpu.py'))
     config = matrix.downstream['fcn']['full']
@@ -430,7 +421,7 @@ def test_label_subset_follows_the_matrix_subset_seed_not_the_finetuning_seed(tmp
 
 
 def test_multi_process_cells_go_through_dist_train(tmp_path):
-    command = _tool('run_matrix').train_command
+    from grass_mm.benchmark.matrix import train_command as command
     assert command('c.py', str(tmp_path), 1)[1:] == [
         osp.join(REPO, 'tools', 'train.py'), 'c.py', '--work-dir',
         str(tmp_path)

@@ -12,8 +12,6 @@ positive. Draws both curves with the majority-class floor.
 """
 import argparse
 import json
-import os.path as osp
-import sys
 
 import matplotlib
 import numpy as np
@@ -21,7 +19,6 @@ import numpy as np
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from grass_mm.utils.cli import existing_file
 
 

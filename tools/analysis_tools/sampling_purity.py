@@ -25,10 +25,6 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
 
 import cv2
 import matplotlib

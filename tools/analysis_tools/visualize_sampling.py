@@ -16,10 +16,6 @@ import json
 import os
 import os.path as osp
 import random
-import sys
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
 
 import matplotlib
 import numpy as np
@@ -96,7 +92,7 @@ def main() -> None:
     data = model.data_preprocessor(default_collate(samples), training=True)
     views = torch.stack(data['inputs'], 1).flatten(0, 1)  # the order GraSS.loss uses
     model.train()  # as in a training step (BN batch statistics)
-    _, maps, boxes, found, crops = model.sample(views)
+    maps, boxes, found, crops = model.sample(views)
 
     os.makedirs(args.out_dir, exist_ok=True)
     k = min(args.show, len(views))
