@@ -3,13 +3,20 @@
 GraSS's claim is that the region its gradient points at "tends to contain singular ground
 objects". On labelled views that reads as: the majority class covers more of a gradient box
 than of a random box of the same size. These functions score boxes against label maps; the
-tool ``tools/analysis_tools/sampling_purity.py`` feeds them the model's own boxes.
+tool ``tools/analysis_tools/sampling_purity.py`` calls :func:`measure_purity`, which feeds them
+the model's own boxes.
 """
-from typing import Dict, Optional
+import os
+import os.path as osp
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
+import cv2
+import mmcv
 import numpy as np
 import torch
 from torch import Tensor
+
+from grass_mm.models.utils.regions import place_boxes
 
 
 def box_purity(labels: Tensor, boxes: Tensor, ignore_index: int = 255) -> Tensor:
@@ -44,13 +51,10 @@ def random_boxes_like(boxes: Tensor,
     Returns:
         ``[N, draws, 4]`` LongTensor.
     """
-    height, width = int(image_size[0]), int(image_size[1])
-    w = (boxes[:, 2] - boxes[:, 0])[:, None]  # [N, 1]
-    h = (boxes[:, 3] - boxes[:, 1])[:, None]
+    w = (boxes[:, 2] - boxes[:, 0])[:, None].expand(-1, draws)  # [N, draws]
+    h = (boxes[:, 3] - boxes[:, 1])[:, None].expand(-1, draws)
     u = torch.rand(len(boxes), draws, 2, generator=generator, dtype=torch.float64)
-    x1 = (u[..., 0] * (width - w + 1)).long().clamp_max(width - w)
-    y1 = (u[..., 1] * (height - h + 1)).long().clamp_max(height - h)
-    return torch.stack([x1, y1, x1 + w, y1 + h], dim=-1)
+    return place_boxes(w, h, image_size, u)
 
 
 def bootstrap_mean(values: np.ndarray, resamples: int = 2000, seed: int = 0) -> Dict[str, object]:
@@ -60,3 +64,138 @@ def bootstrap_mean(values: np.ndarray, resamples: int = 2000, seed: int = 0) -> 
     means = values[rng.integers(0, len(values), (resamples, len(values)))].mean(axis=1)
     low, high = np.percentile(means, [2.5, 97.5])
     return dict(mean=float(values.mean()), ci95=[float(low), float(high)])
+
+
+IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.tif', '.tiff')
+
+
+def find_transform(node, name: str):
+    """The first transform of type ``name`` anywhere in a config node."""
+    if isinstance(node, dict):
+        if node.get('type') == name:
+            return node
+        node = list(node.values())
+    if isinstance(node, (list, tuple)):
+        for child in node:
+            found = find_transform(child, name)
+            if found is not None:
+                return found
+    return None
+
+
+def labelled_pairs(img_dir: str, ann_dir: str) -> list:
+    """(image, label map) paths paired by file stem (mmseg's layout)."""
+    labels = {osp.splitext(f)[0]: f for f in os.listdir(ann_dir)}
+    pairs = []
+    for name in sorted(os.listdir(img_dir)):
+        stem, ext = osp.splitext(name)
+        if ext.lower() in IMAGE_EXTS:
+            if stem not in labels:
+                raise FileNotFoundError(
+                    f'{osp.join(img_dir, name)}: no label map {stem}.* in {ann_dir}')
+            pairs.append((osp.join(img_dir, name), osp.join(ann_dir, labels[stem])))
+    if len(pairs) < 2:
+        raise ValueError(f'{img_dir}: need at least 2 labelled images, found {len(pairs)}')
+    return pairs
+
+
+def make_view(image: np.ndarray, label: np.ndarray, size: int, area: tuple,
+              rng: np.random.Generator):
+    """A random resized crop (torchvision's rule, ratio 3/4-4/3) and flip of image and label."""
+    height, width = label.shape
+    for _ in range(10):
+        target = rng.uniform(*area) * height * width
+        ratio = np.exp(rng.uniform(np.log(3 / 4), np.log(4 / 3)))
+        w, h = int(round(np.sqrt(target * ratio))), int(round(np.sqrt(target / ratio)))
+        if 0 < w <= width and 0 < h <= height:
+            break
+    else:
+        w, h = min(width, height), min(width, height)
+    y, x = rng.integers(0, height - h + 1), rng.integers(0, width - w + 1)
+    img = cv2.resize(image[y:y + h, x:x + w], (size, size), interpolation=cv2.INTER_LINEAR)
+    lab = cv2.resize(label[y:y + h, x:x + w], (size, size), interpolation=cv2.INTER_NEAREST)
+    if rng.random() < 0.5:
+        img, lab = img[:, ::-1], lab[:, ::-1]
+    return img, lab
+
+
+def measure_purity(model,
+                   pairs: list,
+                   size: int,
+                   area: tuple,
+                   num_images: int = 128,
+                   batch: int = 32,
+                   draws: int = 8,
+                   ignore_labels: Sequence[int] = (255, ),
+                   seed: int = 0,
+                   log: Callable[[str], None] = print) -> Tuple[dict, dict]:
+    """Purity of a GS model's boxes, of random boxes of the same size, and of the whole views.
+
+    Two views per drawn image (:func:`make_view`), in SimCLR's interleaved order, go through
+    ``model.sample`` in train mode, as in a training step.
+
+    Returns:
+        tuple: the summary (views, found share, box area, mean purities, single-object shares,
+        ``gs_minus_random`` with its bootstrap interval) and the per-view arrays behind it
+        (``gs``, ``random`` ``[V, draws]``, ``whole``, ``use``).
+
+    Raises:
+        ValueError: a label map that does not fit its image (named).
+    """
+    model.train()  # as in a training step (BN batch statistics)
+    pre = model.data_preprocessor
+    rng = np.random.default_rng(seed)
+    gen = torch.Generator().manual_seed(seed)
+    chosen = rng.choice(len(pairs), num_images, replace=num_images > len(pairs))
+    ignore = torch.tensor(list(ignore_labels))
+    records = dict(gs=[], random=[], whole=[], area=[], found=[])
+    for start in range(0, len(chosen), batch):
+        part = chosen[start:start + batch]
+        if len(part) < 2:
+            break
+        images, labels = [], []
+        for index in part:
+            image = mmcv.imread(pairs[index][0], flag='color')
+            label = mmcv.imread(pairs[index][1], flag='unchanged')
+            if label is None or label.ndim != 2 or label.shape != image.shape[:2]:
+                raise ValueError(f'{pairs[index][1]}: expected a {image.shape[:2]} '
+                                 'single-channel label map')
+            for _ in range(2):  # two views per image, in SimCLR's interleaved order
+                img, lab = make_view(image, label, size, area, rng)
+                images.append(np.ascontiguousarray(img))
+                labels.append(np.ascontiguousarray(lab))
+        x = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float()
+        x = x.flip(1) if getattr(pre, '_channel_conversion', False) else x
+        views = (x - pre.mean.cpu()) / pre.std.cpu()  # [2B, C, H, W]
+        target = torch.from_numpy(np.stack(labels)).long()  # [2B, H, W]
+        target[torch.isin(target, ignore)] = 255
+        sampled = model.sample(views)
+        boxes, found = sampled.boxes.cpu(), sampled.found.cpu()
+        whole = torch.tensor([[0, 0, size, size]]).expand(len(boxes), 4)
+        records['gs'].append(box_purity(target, boxes))
+        records['random'].append(
+            box_purity(target, random_boxes_like(boxes, (size, size), draws, gen)))
+        records['whole'].append(box_purity(target, whole))
+        records['area'].append(
+            ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])) / size**2)
+        records['found'].append(found)
+        log(f'{min(start + batch, len(chosen))}/{len(chosen)} images')
+    gs = torch.cat(records['gs']).numpy()
+    rand = torch.cat(records['random']).numpy()  # [V, draws]
+    whole = torch.cat(records['whole']).numpy()
+    found = torch.cat(records['found']).numpy()
+    area = torch.cat(records['area']).numpy()
+    use = found & ~np.isnan(gs) & ~np.isnan(rand).all(1)
+    rand_mean = np.nanmean(rand[use], axis=1)
+    summary = dict(
+        views=int(len(gs)),
+        views_used=int(use.sum()),
+        found_share=float(found.mean()),
+        mean_box_area=float(area[found].mean()) if found.any() else None,
+        purity_gs=float(gs[use].mean()),
+        purity_random=float(rand_mean.mean()),
+        purity_whole=float(np.nanmean(whole[use])),
+        single_object_share=float((gs[use] >= 0.9).mean()),
+        single_object_share_random=float((rand[use] >= 0.9).mean()),
+        gs_minus_random=bootstrap_mean(gs[use] - rand_mean, seed=seed))
+    return summary, dict(gs=gs, random=rand, whole=whole, use=use)

@@ -227,10 +227,21 @@ def random_positions(
     w = (boxes[:, 2] - boxes[:, 0])[order]  # [N]
     h = (boxes[:, 3] - boxes[:, 1])[order]  # [N]
     u = torch.rand(n, 2, generator=generator, dtype=torch.float64).to(boxes.device)
-    x1 = (u[:, 0] * (width - w + 1)).long().clamp_max(width - w)  # uniform in [0, W - w]
-    y1 = (u[:, 1] * (height - h + 1)).long().clamp_max(height - h)
-    out = torch.stack([x1, y1, x1 + w, y1 + h], dim=1)
+    out = place_boxes(w, h, (height, width), u)
     return out if found is None else (out, found[order])
+
+
+def place_boxes(w: Tensor, h: Tensor, image_size: Sequence[int], u: Tensor) -> Tensor:
+    """Boxes of widths ``w`` and heights ``h`` (any one shape) placed inside the image by the
+    uniform draws ``u`` (that shape + ``[2]``, in [0, 1)): ``x1`` uniform in ``[0, W - w]``.
+
+    Returns:
+        LongTensor of that shape + ``[4]``, ``(x1, y1, x2, y2)`` with ``x2``/``y2`` exclusive.
+    """
+    height, width = int(image_size[0]), int(image_size[1])
+    x1 = (u[..., 0] * (width - w + 1)).long().clamp_max(width - w)
+    y1 = (u[..., 1] * (height - h + 1)).long().clamp_max(height - h)
+    return torch.stack([x1, y1, x1 + w, y1 + h], dim=-1)
 
 
 def crop_and_resize(images: Tensor,
