@@ -4,6 +4,7 @@ import os.path as osp
 import shutil
 
 import pytest
+import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -61,7 +62,16 @@ def test_resume_without_load_from_names_the_work_dirs_checkpoint(synthetic_root,
 
 
 def test_a_matching_checkpoint_loads(synthetic_root, grass_checkpoint, tmp_path):
+    """The hook lets a matching checkpoint through and the run starts from its weights: at
+    learning rate 0 the trained convolutions are exactly the checkpoint's (a hook that dropped
+    or reinitialised them, or a load_from that was ignored, fails this)."""
     cfg = tiny_grass_cfg(synthetic_root, str(tmp_path), max_epochs=1)
     cfg.load_from, cfg.experiment_name = grass_checkpoint, 'match'
+    cfg.optim_wrapper.optimizer.lr = 0.0
+    cfg.param_scheduler = []
     Runner.from_cfg(cfg).train()
-    assert osp.isfile(tmp_path / 'epoch_1.pth')
+    loaded = torch.load(grass_checkpoint, map_location='cpu', weights_only=False)['state_dict']
+    trained = torch.load(
+        tmp_path / 'epoch_1.pth', map_location='cpu', weights_only=False)['state_dict']
+    convs = [k for k in loaded if k.startswith('backbone.') and k.endswith('conv1.weight')]
+    assert convs and all(torch.equal(trained[k], loaded[k]) for k in convs)

@@ -2,6 +2,7 @@ import copy
 
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.registry import DefaultScope
 from mmpretrain.models import SimCLR
 from mmpretrain.registry import MODELS
@@ -147,9 +148,14 @@ def test_random_sampler_control_keeps_the_box_sizes_and_ignores_where_the_map_po
 
 
 def test_guide_scale_runs_the_guide_on_smaller_views():
-    model = build(guide_scale=0.5)
-    flat = torch.stack(views(size=64), 1).flatten(0, 1)
-    assert model.gradient_maps(flat).shape == (8, 1, 1)  # 32 px views -> 1x1 layer4
+    model, full = build(guide_scale=0.5), build()  # the same weights
+    flat = torch.stack(views(size=128), 1).flatten(0, 1)
+    half = F.interpolate(flat, scale_factor=0.5, mode='bilinear', align_corners=False)
+    maps = model.gradient_maps(flat)
+    assert maps.shape == (8, 2, 2)  # 64 px guide views -> 2x2 layer4
+    assert torch.allclose(maps, full.gradient_maps(half), atol=1e-6, equal_nan=True)
+    # Boxes are still chosen at full size from those maps.
+    assert torch.equal(model.sample(flat).boxes, select_regions(maps, (128, 128)))
 
 
 @pytest.mark.parametrize('key,value,match', [
