@@ -20,7 +20,8 @@ from typing import List, Optional, Sequence
 import numpy as np
 import torch
 
-from grass_mm.datasets.geotiff import check_bands, open_geotiff, window_starts
+from grass_mm.datasets.raster import check_bands, open_geotiff
+from grass_mm.datasets.windows import window_starts
 
 NODATA = 255
 

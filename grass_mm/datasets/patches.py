@@ -5,7 +5,8 @@ is rejected with a message naming the file and what it is, or, with ``convert=Tr
 converted: 16-bit images are stretched to 8 bits (per band, 2-98 % percentiles), grayscale is
 repeated to 3 bands, the alpha band of RGBA is dropped (its transparent pixels count as
 invalid). 4-band TIFFs (e.g. RGBIR) need ``bands`` (three band indices) either way. Images are
-read with OpenCV, which reads at most 4 bands: convert wider files with GDAL first.
+read with OpenCV, which reads at most 4 bands: convert wider files with GDAL first, or cut them
+with :func:`cut_geotiff_patches`, which keeps every band, the nodata and the georeference.
 """
 import json
 import os
@@ -15,6 +16,9 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 from mmengine.utils import scandir, track_iter_progress
+
+from .raster import check_bands, open_geotiff
+from .windows import iter_windows, window_starts
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.tif', '.tiff')
 _MANIFEST = 'patches.json'
@@ -80,24 +84,6 @@ def _to_uint8(image: np.ndarray, valid: np.ndarray) -> np.ndarray:
     return out
 
 
-def patch_origins(length: int, size: int, stride: int, border: str) -> List[int]:
-    """Start offsets along one axis.
-
-    ``border='drop'`` keeps whole patches only; ``'shift'`` adds one last patch flush with the
-    border so the image is covered (it overlaps its neighbour); ``'pad'`` lets the last patch
-    run over the border (padded with zeros, which count as invalid).
-    """
-    if length <= size:
-        return [0] if border != 'drop' or length == size else []
-    origins = list(range(0, length - size + 1, stride))
-    if origins[-1] + size < length:
-        if border == 'shift':
-            origins.append(length - size)
-        elif border == 'pad':
-            origins.append(origins[-1] + stride)
-    return origins
-
-
 def cut_patches(images: Iterable[str],
                 out_dir: str,
                 patch_size: int = 256,
@@ -117,7 +103,8 @@ def cut_patches(images: Iterable[str],
             (existing patches are kept, never rewritten).
         patch_size: Patch side in pixels.
         stride: Step between patches (default ``patch_size``: no overlap).
-        border: ``'drop'``, ``'shift'`` or ``'pad'``; see :func:`patch_origins`.
+        border: ``'drop'``, ``'shift'`` or ``'pad'``; see
+            :func:`~grass_mm.datasets.windows.window_starts`.
         min_valid: Minimum fraction of valid pixels in a kept patch.
         convert: See :func:`read_image`.
         bands: See :func:`read_image`.
@@ -152,8 +139,8 @@ def cut_patches(images: Iterable[str],
         valid &= image.any(axis=2)
         height, width = valid.shape
         stem = osp.splitext(osp.basename(path))[0]
-        for y in patch_origins(height, patch_size, stride, border):
-            for x in patch_origins(width, patch_size, stride, border):
+        for y in window_starts(height, patch_size, stride, border):
+            for x in window_starts(width, patch_size, stride, border):
                 keep = valid[y:y + patch_size, x:x + patch_size]
                 if keep.sum() < min_valid * patch_size * patch_size:  # padding is invalid
                     counts['skipped'] += 1
@@ -203,3 +190,49 @@ def _claim(out_dir: str, settings: dict) -> None:
     os.makedirs(out_dir, exist_ok=True)
     with open(manifest, 'w') as f:
         json.dump(settings, f)
+
+
+def cut_geotiff_patches(src: str,
+                        out_dir: str,
+                        patch_size: int = 256,
+                        stride: Optional[int] = None,
+                        min_valid: float = 0.0,
+                        bands: Optional[Sequence[int]] = None) -> List[str]:
+    """Cut one GeoTIFF scene into GeoTIFF patches that keep their own georeference.
+
+    Each patch keeps the scene's CRS, dtype and nodata; its transform is the scene's shifted to
+    the window. Patches with less than ``min_valid`` valid pixels are skipped.
+
+    Returns:
+        The written paths (``<scene>_<row>_<col>.tif``).
+    """
+    import rasterio
+    from rasterio.windows import Window
+    stride = stride or patch_size
+    os.makedirs(out_dir, exist_ok=True)
+    name = osp.splitext(osp.basename(src))[0]
+    written = []
+    with open_geotiff(src) as scene:
+        indexes = [b + 1 for b in check_bands(src, scene.count, bands)]
+        profile = scene.profile.copy()
+        for x, y, w, h in iter_windows(scene.height, scene.width, patch_size, stride):
+            window = Window(x, y, w, h)
+            data = scene.read(indexes, window=window)
+            valid = (scene.read_masks(indexes, window=window) > 0).all(axis=0)
+            if valid.mean() < min_valid or not valid.any():
+                continue
+            profile.update(
+                driver='GTiff',
+                width=w,
+                height=h,
+                count=len(indexes),
+                transform=scene.window_transform(window),
+                tiled=False,
+                compress='deflate')
+            profile.pop('blockxsize', None)
+            profile.pop('blockysize', None)
+            path = osp.join(out_dir, f'{name}_{y}_{x}.tif')
+            with rasterio.open(path, 'w', **profile) as dst:
+                dst.write(data)
+            written.append(path)
+    return written

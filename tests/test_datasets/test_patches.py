@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from grass_mm.datasets.patches import cut_patches, find_images, patch_origins, read_image
+from grass_mm.datasets.patches import cut_patches, find_images, read_image
+from grass_mm.datasets.windows import window_starts
 
 
 def write(path, array):
@@ -22,12 +23,12 @@ def rgb(tmp_path):
     return write(tmp_path / 'scene.png', rng.integers(1, 255, (70, 100, 3), dtype=np.uint8))
 
 
-def test_patch_origins_border_policies():
-    assert patch_origins(100, 32, 32, 'drop') == [0, 32, 64]
-    assert patch_origins(100, 32, 32, 'shift') == [0, 32, 64, 68]
-    assert patch_origins(100, 32, 32, 'pad') == [0, 32, 64, 96]
-    assert patch_origins(20, 32, 16, 'drop') == [] and patch_origins(20, 32, 16, 'pad') == [0]
-    assert patch_origins(64, 32, 16, 'shift') == [0, 16, 32]
+def test_window_starts_border_policies():
+    assert window_starts(100, 32, 32, 'drop') == [0, 32, 64]
+    assert window_starts(100, 32, 32, 'shift') == [0, 32, 64, 68]
+    assert window_starts(100, 32, 32, 'pad') == [0, 32, 64, 96]
+    assert window_starts(20, 32, 16, 'drop') == [] and window_starts(20, 32, 16, 'pad') == [0]
+    assert window_starts(64, 32, 16, 'shift') == [0, 16, 32]
 
 
 def test_cuts_shifted_patches_that_cover_the_image(rgb, tmp_path):

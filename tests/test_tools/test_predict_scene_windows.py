@@ -6,7 +6,7 @@ import rasterio
 
 from grass_mm.apis import predict_windows, tent
 from grass_mm.datasets import write_synthetic_scene
-from grass_mm.datasets.geotiff import window_starts
+from grass_mm.datasets.windows import window_starts
 
 
 class PerPixel:

@@ -12,7 +12,7 @@ import argparse
 import json
 
 import grass_mm  # noqa: F401  (stack fixes)
-from grass_mm.datasets.geotiff import band_statistics, find_geotiffs
+from grass_mm.datasets.raster import band_statistics, find_geotiffs
 from grass_mm.utils.cli import existing_dir
 
 

@@ -13,7 +13,8 @@ import os
 import os.path as osp
 
 import grass_mm  # noqa: F401  (stack fixes)
-from grass_mm.datasets.geotiff import cut_geotiff_patches, find_geotiffs
+from grass_mm.datasets.patches import cut_geotiff_patches
+from grass_mm.datasets.raster import find_geotiffs
 from grass_mm.utils.cli import existing_dir
 
 

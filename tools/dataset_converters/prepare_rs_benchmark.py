@@ -175,7 +175,7 @@ def potsdam_rgbir(archives: str, out: str, size: int) -> None:
     import rasterio
     from rasterio.windows import Window
 
-    from grass_mm.datasets.geotiff import cut_geotiff_patches
+    from grass_mm.datasets.patches import cut_geotiff_patches
     if filled(osp.join(out, 'ann_dir')):
         print(f'{out}/ann_dir exists: labels left as they are')
     else:

@@ -77,6 +77,7 @@ class GraSS(GradientGuidedMixin, SimCLR):
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None,
                  **legacy) -> None:
+        self.check_legacy_keys(legacy)
         super().__init__(
             backbone=backbone,
             neck=neck,

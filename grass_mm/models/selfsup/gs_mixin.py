@@ -57,9 +57,7 @@ class GradientGuidedMixin:
                 sampler's own is an error, never silently overridden.
         """
         name = type(self).__name__
-        unknown = sorted(set(legacy) - set(LEGACY_SAMPLER_KEYS))
-        if unknown:
-            raise TypeError(f'{name}: unexpected arguments {unknown}')
+        self.check_legacy_keys(legacy)
         _check_choice(name, 'guide', guide, ('efficient', 'reference'))
         if not 0.0 < guide_scale <= 1.0:
             raise ValueError(f'{name}: guide_scale must be in (0, 1], got {guide_scale}')
@@ -91,6 +89,14 @@ class GradientGuidedMixin:
         # leaves its first views, maps, boxes and crops (detached) in last_samples.
         self.keep_samples = 0
         self.last_samples: Optional[Dict[str, Tensor]] = None
+
+    @classmethod
+    def check_legacy_keys(cls, legacy: dict) -> None:
+        """Refuse any constructor keyword but the two old sampler keys, before anything is built
+        (a misspelt key is named at once, as by a plain signature)."""
+        unknown = sorted(set(legacy) - set(LEGACY_SAMPLER_KEYS))
+        if unknown:
+            raise TypeError(f'{cls.__name__}: unexpected arguments {unknown}')
 
     @property
     def stage(self) -> str:

@@ -52,6 +52,7 @@ class GSMoCoV2(GradientGuidedMixin, MoCo):
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None,
                  **legacy) -> None:
+        self.check_legacy_keys(legacy)
         super().__init__(
             backbone=backbone,
             neck=neck,
