@@ -55,7 +55,7 @@ def test_truncated_image_names_the_file(tmp_path):
     ('deep', np.full((64, 80, 3), 90 * 257, np.uint16)),
 ])
 def test_grayscale_rgba_and_16bit_become_8bit_colour_views(tmp_path, kind, array):
-    # Documented fallback (docs/en/faq.md): OpenCV's colour read replicates gray, drops
+    # Documented fallback (docs/en/notes/faq.md): OpenCV's colour read replicates gray, drops
     # alpha and scales 16 bits to 8; tools/dataset_converters/make_patches.py refuses them
     # unless --convert.
     cv2.imwrite(str(tmp_path / f'{kind}.png'), array)

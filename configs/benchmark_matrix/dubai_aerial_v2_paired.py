@@ -1,17 +1,19 @@
 # Benchmark v2, part 2: GraSS against SimCLR and the random-box control, paired, at three
-# pretraining seeds (docs/en/benchmark_v2.md). Per seed: one random init -> one shared SimCLR
-# warm-up (epochs 1-3 of the 30-epoch CPU schedule; GraSS's warm-up is SimCLR's loss) ->
-# continuations to epoch 30 with the same data order and augmentation draws; the
+# pretraining seeds (docs/en/user_guides/benchmark.md). Per seed: one random init -> one
+# shared SimCLR warm-up (epochs 1-3 of the 30-epoch CPU schedule; GraSS's warm-up is SimCLR's
+# loss) -> continuations to epoch 30 with the same data order and augmentation draws; the
 # colour-preserving SimCLR recipe runs its own 30 epochs from the same init.
-#   python tools/benchmarks/run_paired.py configs/benchmark_matrix/dubai_aerial_v2_paired.py --seeds 0
+#   python tools/benchmarks/run_paired.py \
+#       configs/benchmark_matrix/dubai_aerial_v2_paired.py --seeds 0
 work_dir = 'work_dirs/benchmark/dubai_aerial_v2_paired'
 record_dir = 'docs/results/dubai_aerial_v2_paired'
 pretrain_seeds = [0, 1, 2]
 _grass = 'configs/grass/grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'
 warmup = dict(config=_grass, epochs=3)
 arms = dict(
-    simclr=dict(config='configs/simclr/simclr_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py',
-                from_='warmup'),
+    simclr=dict(
+        config='configs/simclr/simclr_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py',
+        from_='warmup'),
     grass=dict(config=_grass, from_='warmup'),
     grass_random_boxes=dict(
         config='configs/grass/grass-random-boxes_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py',

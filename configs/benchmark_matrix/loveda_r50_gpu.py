@@ -1,12 +1,12 @@
 # The full-size preset (GPU): ResNet-50, 224 px pretraining (loveda-urban), 512 px mmseg fine-tuning
-# on loveda. Prepare the data first (docs/en/data.md): prepare_rs_benchmark.py loveda.
+# on loveda. Prepare the data first (docs/en/user_guides/data.md): prepare_rs_benchmark.py loveda.
 #   python tools/benchmarks/run_matrix.py configs/benchmark_matrix/loveda_r50_gpu.py
 #   python tools/benchmarks/collect_results.py configs/benchmark_matrix/loveda_r50_gpu.py
 # The 4xb4 fine-tuning cells run over 4 GPUs (`gpus` below; `--gpus 1` runs them on one GPU
 # with batch 4: then scale the lr). Not run at full size by this project
 # (no GPU was lent); GraSS and random init ran end to end at seed 0 with 100 % labels, at a
 # tiny schedule on the CPU, through tools/benchmarks/smoke_matrix.py on the real crop in
-# ../shared/data (docs/en/benchmark_v2.md).
+# ../shared/data (docs/en/user_guides/benchmark.md).
 work_dir = 'work_dirs/benchmark/loveda_r50_gpu'
 methods = dict(
     random=None,

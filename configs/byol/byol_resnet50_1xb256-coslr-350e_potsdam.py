@@ -6,5 +6,5 @@ _base_ = [
     '../_base_/schedules/lars_coslr_350e.py',
     '../_base_/default_runtime.py',
 ]
-# Unlabelled patches cut from the potsdam *training* tiles only (docs/en/data.md).
+# Unlabelled patches cut from the potsdam *training* tiles only (docs/en/user_guides/data.md).
 train_dataloader = dict(dataset=dict(data_root='data/potsdam/pretrain_patches/'))

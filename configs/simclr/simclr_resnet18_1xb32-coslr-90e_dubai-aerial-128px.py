@@ -1,5 +1,6 @@
 # SimCLR on the Dubai CPU data for 90 epochs (720 steps): the budget of Benchmark v2 part 2's gate
-# (docs/en/benchmark_v2.md). Same data, views, optimiser and learning-rate rule as the 30-epoch
+# (docs/en/user_guides/benchmark.md). Same data, views, optimiser and learning-rate rule as the
+# 30-epoch
 # config; the warm-up stays 10 % of the schedule and the cosine runs to its end.
 _base_ = ['./simclr_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py']
 max_epochs = 90

@@ -23,7 +23,8 @@ DUBAI_PALETTE = [[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in DUBAI_COLOURS
 DUBAI_TRAIN_TILES = (1, 2, 3, 4, 5, 6)
 DUBAI_VAL_TILES = (7, )
 DUBAI_TILES = DUBAI_TRAIN_TILES + DUBAI_VAL_TILES
-# The v2 evaluation protocol (docs/en/benchmark_v2.md): 'unlabeled' (0.1 % of the pixels) is
+# The v2 evaluation protocol (docs/en/user_guides/benchmark.md): 'unlabeled' (0.1 % of the pixels)
+# is
 # ignored, and every image is resized by one factor, so training and test tiles keep the same
 # ground resolution relative to each other.
 DUBAI_EVAL_CLASSES = DUBAI_CLASSES[:5]

@@ -14,7 +14,7 @@ from mmseg.registry import DATASETS
 
 from tests.helpers import REPO
 
-pytestmark = pytest.mark.slow  # real Runners / tools end to end (docs/en/contributing.md)
+pytestmark = pytest.mark.slow  # real Runners / tools end to end (docs/en/notes/contributing.md)
 
 TOOL = osp.join(REPO, 'tools', 'dataset_converters', 'prepare_rs_benchmark.py')
 

@@ -16,7 +16,7 @@ from mmpretrain.registry import HOOKS
 from grass_mm.datasets import generate_synthetic_aerial
 from tests.helpers import tiny_grass_cfg
 
-pytestmark = pytest.mark.slow  # real Runners / tools end to end (docs/en/contributing.md)
+pytestmark = pytest.mark.slow  # real Runners / tools end to end (docs/en/notes/contributing.md)
 
 
 class Interrupted(Exception):

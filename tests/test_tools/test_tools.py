@@ -14,7 +14,7 @@ import torch
 
 from tests.helpers import GRASS_SYNTHETIC, REPO
 
-pytestmark = pytest.mark.slow  # real Runners / tools end to end (docs/en/contributing.md)
+pytestmark = pytest.mark.slow  # real Runners / tools end to end (docs/en/notes/contributing.md)
 
 SEG_CONFIG = osp.join(REPO, 'configs', 'benchmarks', 'synthetic',
                       'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')

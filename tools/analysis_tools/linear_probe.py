@@ -5,7 +5,7 @@
 
 BACKBONE is ``random`` (the config's backbone, initialised by its own ``init_weights`` from
 ``--seed``), an exported backbone file (``tools/model_converters/extract_backbone.py``) or a full
-training checkpoint (its ``backbone.*`` tensors). The protocol (docs/en/benchmark_v2.md):
+training checkpoint (its ``backbone.*`` tensors). The protocol (docs/en/user_guides/benchmark.md):
 
 - the Dubai tiles 1-7, every image resized by one factor (0.5), 5 classes ('unlabeled' ignored);
 - features of ``--stages`` (default 2-4) upsampled to stride 8 and concatenated, computed once

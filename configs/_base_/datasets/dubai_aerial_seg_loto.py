@@ -1,4 +1,4 @@
-# Dubai aerial imagery under the benchmark v2 protocol (docs/en/benchmark_v2.md):
+# Dubai aerial imagery under the benchmark v2 protocol (docs/en/user_guides/benchmark.md):
 # - every tile in one split, converted with
 #   `tools/dataset_converters/dubai_aerial.py SRC data/dubai_aerial --all-tiles`;
 #   a leave-one-tile-out fold picks its tiles (default: test tile 7, train tiles 1-6):

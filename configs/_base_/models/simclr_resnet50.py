@@ -1,6 +1,6 @@
 # mmpretrain's SimCLR at ResNet-50 with the GraSS paper's setting (T = 0.5). The projection head
 # is mmpretrain's NonLinearNeck (Linear-BN-ReLU-Linear-BN), the standard head; the authors'
-# release silently drops the ReLU (docs/en/method.md), a variant not offered.
+# release silently drops the ReLU (docs/en/advanced_guides/method.md), a variant not offered.
 model = dict(
     type='SimCLR',
     data_preprocessor=dict(

@@ -14,6 +14,7 @@ from .non_finite_loss_hook import NonFiniteLossHook
 from .pretrained_check_hook import PretrainedCheckHook, compare_with_checkpoint
 
 __all__ = [
-    'BatchDigestHook', 'batch_digest', 'CheckpointMatchHook', 'GraSSStageHook', 'GraSSVisualizationHook', 'KNNProbeHook',
-    'NonFiniteLossHook', 'PretrainedCheckHook', 'compare_with_checkpoint'
+    'BatchDigestHook', 'batch_digest', 'CheckpointMatchHook', 'GraSSStageHook',
+    'GraSSVisualizationHook', 'KNNProbeHook', 'NonFiniteLossHook', 'PretrainedCheckHook',
+    'compare_with_checkpoint'
 ]

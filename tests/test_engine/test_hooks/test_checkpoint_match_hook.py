@@ -10,7 +10,7 @@ from mmengine.runner import Runner
 
 from tests.helpers import REPO, tiny_grass_cfg
 
-pytestmark = pytest.mark.slow  # real Runners / tools end to end (docs/en/contributing.md)
+pytestmark = pytest.mark.slow  # real Runners / tools end to end (docs/en/notes/contributing.md)
 
 SEG_SYNTHETIC = osp.join(REPO, 'configs', 'benchmarks', 'synthetic',
                          'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')

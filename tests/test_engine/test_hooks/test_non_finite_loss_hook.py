@@ -10,7 +10,7 @@ from mmengine.runner import Runner
 from grass_mm.engine.hooks import NonFiniteLossHook
 from tests.helpers import tiny_grass_cfg
 
-pytestmark = pytest.mark.slow  # real Runners / tools end to end (docs/en/contributing.md)
+pytestmark = pytest.mark.slow  # real Runners / tools end to end (docs/en/notes/contributing.md)
 
 
 @HOOKS.register_module(force=True)

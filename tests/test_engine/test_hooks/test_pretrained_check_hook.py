@@ -7,7 +7,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from mmpretrain.models import ResNet
 
-pytestmark = pytest.mark.slow  # real Runners / tools end to end (docs/en/contributing.md)
+pytestmark = pytest.mark.slow  # real Runners / tools end to end (docs/en/notes/contributing.md)
 
 CONFIG = osp.join(
     osp.dirname(__file__), '..', '..', '..', 'configs', 'benchmarks', 'synthetic',
