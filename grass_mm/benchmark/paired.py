@@ -41,9 +41,7 @@ def load_paired_matrix(path: str) -> Config:
     if missing:
         raise KeyError(f'{path}: paired-matrix keys {missing} are missing (expected '
                        f'{PAIRED_KEYS})')
-    configs = dict(warmup=matrix.warmup.config,
-                   **{k: v.config
-                      for k, v in matrix.arms.items()})
+    configs = dict(warmup=matrix.warmup.config, **{k: v.config for k, v in matrix.arms.items()})
     for name, cfg in configs.items():
         if not osp.isfile(cfg):
             raise FileNotFoundError(f'{path}: {name}: no config {cfg}')
@@ -106,8 +104,8 @@ class PairedPlan:
     # -- steps -------------------------------------------------------------------------------
     def _env(self) -> dict:
         return dict(
-            os.environ,
-            PYTHONPATH=os.pathsep.join([self.repo, os.environ.get('PYTHONPATH', '')]))
+            os.environ, PYTHONPATH=os.pathsep.join([self.repo,
+                                                    os.environ.get('PYTHONPATH', '')]))
 
     def _call(self, argv: List[str], log_file: str) -> dict:
         start = time.time()
@@ -118,8 +116,8 @@ class PairedPlan:
         code = os.waitstatus_to_exitcode(status)
         if code != 0:
             raise RuntimeError(f'exit {code}: {" ".join(argv)} (log: {log_file})')
-        return dict(wall_s=round(time.time() - start, 1), max_rss_gb=round(usage.ru_maxrss / 2**20,
-                                                                            2))
+        return dict(
+            wall_s=round(time.time() - start, 1), max_rss_gb=round(usage.ru_maxrss / 2**20, 2))
 
     def _write_timing(self, name: str, timing: dict) -> None:
         path = osp.join(self.dir, 'timings.json')
@@ -129,8 +127,13 @@ class PairedPlan:
             json.dump(timings, f, indent=1)
         os.replace(path + '.tmp', path)
 
-    def train(self, arm: str, config: str, epochs: int, start: Optional[str],
-              resume_from: Optional[str], options: Optional[dict] = None) -> None:
+    def train(self,
+              arm: str,
+              config: str,
+              epochs: int,
+              start: Optional[str],
+              resume_from: Optional[str],
+              options: Optional[dict] = None) -> None:
         """Train ``arm`` to ``epochs`` unless its checkpoint there exists."""
         wd = self.arm_dir(arm)
         if osp.isfile(osp.join(wd, f'epoch_{epochs}.pth')):
@@ -150,16 +153,17 @@ class PairedPlan:
                 raise ValueError(f'{config}: GraSSStageHook warmup_epochs='
                                  f"{hook.get('warmup_epochs')} but the shared warm-up is "
                                  f'{self.matrix.warmup.epochs} epochs')
-        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
-            dict(type='BatchDigestHook', num_batches=2)
-        ]
+        cfg.custom_hooks = list(cfg.get('custom_hooks',
+                                        [])) + [dict(type='BatchDigestHook', num_batches=2)]
         cfg.load_from, cfg.resume = None, False
         if start is not None:
             cfg.load_from = start
         run_config = osp.join(wd, 'run_config.py')
         cfg.dump(run_config)
-        argv = [sys.executable, osp.join(self.repo, 'tools', 'train.py'), run_config,
-                '--work-dir', wd]
+        argv = [
+            sys.executable,
+            osp.join(self.repo, 'tools', 'train.py'), run_config, '--work-dir', wd
+        ]
         if find_latest_checkpoint(wd):
             argv.append('--resume')  # an interrupted run continues from its own checkpoint
         elif resume_from is not None:
@@ -175,9 +179,9 @@ class PairedPlan:
         p = self.matrix.probe
         argv = [
             sys.executable,
-            osp.join(self.repo, 'tools', 'analysis_tools', 'linear_probe.py'), source,
-            '--names', name, '--out-dir', out, '--stages', *map(str, p.stages), '--fractions',
-            *map(str, p.fractions), '--subset-seed',
+            osp.join(self.repo, 'tools', 'analysis_tools',
+                     'linear_probe.py'), source, '--names', name, '--out-dir', out, '--stages',
+            *map(str, p.stages), '--fractions', *map(str, p.fractions), '--subset-seed',
             str(p.subset_seed), '--seed',
             str(p.seed), *map(str, p.get('extra_args', []))
         ]
@@ -192,8 +196,8 @@ class PairedPlan:
         p = self.matrix.purity
         argv = [
             sys.executable,
-            osp.join(self.repo, 'tools', 'analysis_tools', 'sampling_purity.py'),
-            self.matrix.arms[arm].config, '--checkpoint',
+            osp.join(self.repo, 'tools', 'analysis_tools',
+                     'sampling_purity.py'), self.matrix.arms[arm].config, '--checkpoint',
             self.checkpoint(arm, epoch), '--img-dir', p.img_dir, '--ann-dir', p.ann_dir,
             '--ignore-labels', *map(str, p.ignore_labels), '--num-images',
             str(p.num_images), '--seed',
@@ -215,8 +219,12 @@ class PairedPlan:
         for arm in arms or list(m.arms):
             spec = m.arms[arm]
             if spec.from_ == 'warmup':
-                self.train(arm, spec.config, self.max_epochs, start=None,
-                           resume_from=self.checkpoint('warmup', warm))
+                self.train(
+                    arm,
+                    spec.config,
+                    self.max_epochs,
+                    start=None,
+                    resume_from=self.checkpoint('warmup', warm))
             else:
                 self.train(arm, spec.config, self.max_epochs, start=self.init, resume_from=None)
             for epoch in m.probe_epochs:
@@ -233,7 +241,9 @@ class PairedPlan:
                     self.purity(arm, epoch)
 
 
-def run_paired_seed(matrix: Config, seed: int, repo: str,
+def run_paired_seed(matrix: Config,
+                    seed: int,
+                    repo: str,
                     log: Callable[[str], None] = print) -> Dict[str, str]:
     """Run (or continue) every step of one seed; return the seed's folder."""
     plan = PairedPlan(matrix, seed, repo, log)

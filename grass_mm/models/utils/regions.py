@@ -4,7 +4,8 @@ The rules follow the reference implementation as described in the method doc
 (docs/en/advanced_guides/method.md): maps are normalised by their own maximum, upsampled
 bilinearly to the view size, thresholded at ``min + ratio * (max - min)``, split into
 8-connected components, and the component whose bounding box holds the highest map value wins
-(ties: the later component in raster order). The box is cropped out of the view and resized back with nearest interpolation.
+(ties: the later component in raster order). The box is cropped out of the view and resized
+back with nearest interpolation.
 
 Degenerate maps have one defined behaviour everywhere: :func:`normalize_maps` turns a map whose
 maximum is not positive, or that holds NaN/inf, into an all-NaN map, and :func:`select_regions`
