@@ -312,6 +312,45 @@ def timing_table(cells: List[dict]) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def plot_curves(cells: List[dict], epochs: List[int], path: str) -> None:
+    """Each method's read-outs against pretraining epochs (mean over seeds and folds, the seeds'
+    spread as a band), the floor and random init at epoch 0."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(READOUTS), figsize=(4.2 * len(READOUTS), 3.4))
+    floor = scores(cells, 'floor', None, 'linear', 1.0, 'mIoU')
+    for ax, readout in zip(axes, READOUTS):
+        random = scores(cells, 'random', 0, *readout[:3])
+        for method in _methods(cells):
+            if method == 'random':
+                continue
+            xs, means, lows, highs = [], [], [], []
+            for e in [0] + list(epochs):
+                s = random if e == 0 else scores(cells, method, e, *readout[:3])
+                seed_means = [np.mean(list(f.values())) for f in s.values()]
+                if seed_means:
+                    xs.append(e)
+                    means.append(np.mean(seed_means))
+                    lows.append(min(seed_means))
+                    highs.append(max(seed_means))
+            if xs:
+                ax.plot(xs, means, marker='o', label=method)
+                ax.fill_between(xs, lows, highs, alpha=0.15)
+        if floor and readout[0] == 'linear':
+            ax.axhline(
+                np.mean([v for f in floor.values() for v in f.values()]),
+                color='grey',
+                ls=':',
+                label='floor')
+        ax.set_xlabel('pretraining epoch (0: random init)')
+        ax.set_title(readout[3], fontsize=10)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def write_tables(cells: List[dict], matrix: Config, out: str, draws: int = 10000) -> str:
     """``results.md`` from the record: summary, paired differences, curve, purity, digests."""
     epoch = max(matrix.probe_epochs)
@@ -327,7 +366,8 @@ def write_tables(cells: List[dict], matrix: Config, out: str, draws: int = 10000
         'each drawn seed (10,000 draws). Dominant level: the larger of the between-seed '
         'variance of seed means and the within-seed fold variance / folds.\n',
         comparison_table(rows, seeds), '\n## Curves (mean over seeds and folds)\n',
-        curve_table(cells, list(matrix.probe_epochs)), '\n## Sampling purity (held-out tile 7)\n',
+        curve_table(cells, list(matrix.probe_epochs)),
+        '\n![read-outs against epochs](curves.png)\n', '\n## Sampling purity (held-out tile 7)\n',
         purity_table(cells), '\n## Paired batches\n',
         digest_check(cells, matrix), '\n## Wall times (this machine)\n',
         timing_table(cells)
@@ -337,4 +377,5 @@ def write_tables(cells: List[dict], matrix: Config, out: str, draws: int = 10000
         f.write(text)
     with open(osp.join(out, 'comparisons.json'), 'w') as f:
         json.dump(rows, f, indent=1)
+    plot_curves(cells, list(matrix.probe_epochs), osp.join(out, 'curves.png'))
     return text

@@ -106,4 +106,4 @@ probe = dict(stages=[4], fractions=[1.0, 0.5], subset_seed=0, seed=0,
     assert ep1['simclr'] == ep1['grass'] == ep1['grass-random-boxes']
     text = write_tables(cells, matrix, str(tmp_path / 'record'), draws=200)
     assert '| floor (majority class) |' in text and '| grass − simclr | linear mIoU |' in text
-    assert 'byte-identical' in text
+    assert 'byte-identical' in text and (tmp_path / 'record' / 'curves.png').is_file()
