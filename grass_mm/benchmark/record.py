@@ -291,11 +291,12 @@ def digest_check(cells: List[dict], matrix: Config) -> str:
             for c in cells if c['kind'] == 'digest' and c['pretrain_seed'] == seed
         }
         present = [a for a in arms if a in got]
+        if not present:
+            continue  # no continuation has started yet
         same = len({tuple(got[a]) for a in present}) == 1
-        lines.append(f"- seed {seed}: the first {len(got[present[0]]) if present else 0} "
-                     f"batches of {', '.join(present)} are "
-                     f"{'byte-identical' if same else 'NOT identical'}" +
-                     (f" (sha256 {got[present[0]][0][:12]}…)" if present else ''))
+        lines.append(f'- seed {seed}: the first {len(got[present[0]])} batches of '
+                     f"{', '.join(present)} are {'byte-identical' if same else 'NOT identical'}"
+                     f' (sha256 of the first: {got[present[0]][0][:12]}…)')
     return '\n'.join(lines) + '\n'
 
 

@@ -23,12 +23,16 @@ def main() -> None:
     parser.add_argument('matrix', type=existing_config, help='paired matrix file')
     parser.add_argument('--work-dir', help="the runs' folder (default: the matrix's work_dir)")
     parser.add_argument('--out', help="the record's folder (default: the matrix's record_dir)")
+    parser.add_argument(
+        '--seeds', nargs='+', type=int, help='only these seeds (default: every seed folder)')
     args = parser.parse_args()
     matrix = load_paired_matrix(args.matrix)
     work_dir, out = args.work_dir or matrix.work_dir, args.out or matrix.record_dir
     fresh = []
     for seed_dir in sorted(glob.glob(osp.join(work_dir, 'seed*'))):
         seed = int(re.fullmatch(r'seed(\d+)', osp.basename(seed_dir)).group(1))
+        if args.seeds is not None and seed not in args.seeds:
+            continue
         fresh += seed_cells(matrix, seed_dir, seed)
     cells = merge_cells(osp.join(out, 'cells.json'), fresh)
     print(f'{len(fresh)} cells from {work_dir}; {len(cells)} in {out}/cells.json')
