@@ -2,12 +2,11 @@
 # or: python -c "from grass_mm.datasets import generate_synthetic_aerial as g;
 # g('data/synthetic_aerial')"), 128 px views, 30 short epochs, GS after 3.
 _base_ = [
-    '../_base_/models/grass_resnet50.py',
+    '../_base_/models/grass_resnet18.py',
     '../_base_/datasets/rs_pretrain_128.py',
-    '../_base_/schedules/lars_coslr_cpu.py',
+    '../_base_/schedules/lars_coslr_30e.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(backbone=dict(depth=18), neck=dict(in_channels=512, hid_channels=512))
 train_dataloader = dict(
     batch_size=16, num_workers=2, dataset=dict(data_root='data/synthetic_aerial/img_dir/train'))
 custom_hooks = [

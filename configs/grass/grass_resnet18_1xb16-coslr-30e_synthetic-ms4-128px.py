@@ -3,9 +3,9 @@
 # tools/dataset_converters/make_geotiff_patches.py). For other data set in_channels, mean and std
 # (tools/analysis_tools/band_stats.py prints them) and data_root.
 _base_ = [
-    '../_base_/models/grass_resnet50.py',
+    '../_base_/models/grass_resnet18.py',
     '../_base_/datasets/ms_pretrain_128.py',
-    '../_base_/schedules/lars_coslr_cpu.py',
+    '../_base_/schedules/lars_coslr_30e.py',
     '../_base_/default_runtime.py',
 ]
 bands = 4
@@ -15,8 +15,7 @@ model = dict(
         type='MultiBandDataPreprocessor',
         mean=[2200.0, 2150.0, 1500.0, 1600.0],
         std=[700.0, 350.0, 500.0, 600.0]),
-    backbone=dict(depth=18, in_channels=bands),
-    neck=dict(in_channels=512, hid_channels=512))
+    backbone=dict(in_channels=bands))
 train_dataloader = dict(dataset=dict(data_root='data/synthetic_ms4/patches'))
 custom_hooks = [
     dict(type='GraSSStageHook', warmup_epochs=3),

@@ -1,6 +1,6 @@
 # MoCo v2 / DenseCL on the short CPU schedule: SGD 0.03 (sgd_coslr_350e.py) with
-# lars_coslr_cpu.py's warm-up and cosine, decaying to 1 % of this peak.
-_base_ = ['./lars_coslr_cpu.py']
+# lars_coslr_30e.py's warm-up and cosine, decaying to 1 % of this peak.
+_base_ = ['./lars_coslr_30e.py']
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
