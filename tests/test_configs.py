@@ -158,7 +158,8 @@ def test_every_decode_head_takes_an_mmpretrain_resnet_whole(depth, heads, tmp_pa
     path = str(tmp_path / 'backbone.pth')
     torch.save({'state_dict': ResNet(depth=depth).state_dict()}, path)
     for head in heads:
-        cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'models', f'{head}_plain.py'))
+        cfg = Config.fromfile(
+            osp.join(REPO, 'configs', '_base_', 'seg', 'models', f'{head}_plain.py'))
         cfg.model.backbone.init_cfg.checkpoint = path
         with DefaultScope.overwrite_default_scope('mmseg'):
             model = SEG_MODELS.build(cfg.model)

@@ -4,10 +4,10 @@
 # model.backbone.init_cfg=None is the random-init arm (zero_init_residual=True, the rule every
 # pretraining config follows too; tests/test_configs.py checks it).
 _base_ = [
-    '../../_base_/models/fcn_r18-d8_plain.py',
-    '../../_base_/datasets/dubai_aerial_seg_loto.py',
-    '../../_base_/schedules/sgd_const_1200i.py',
-    '../../_base_/seg_runtime.py',
+    '../../_base_/seg/models/fcn_r18-d8_plain.py',
+    '../../_base_/seg/datasets/dubai_aerial_loto.py',
+    '../../_base_/seg/schedules/sgd_const_1200i.py',
+    '../../_base_/seg/default_runtime.py',
 ]
 # CPU-sized: no auxiliary head. DeepLabV3+ is not in the CPU preset: its ASPP dilations
 # 12/24/36 sample mostly padding on the 16x16 stride-8 maps of 128 px crops.

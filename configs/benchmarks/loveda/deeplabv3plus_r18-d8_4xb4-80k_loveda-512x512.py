@@ -1,10 +1,10 @@
 # deeplabv3plus on a pretrained plain-stem ResNet-18, loveda, full fine-tuning (mmseg's 80k
 # schedule).
 _base_ = [
-    '../../_base_/models/deeplabv3plus_r18-d8_plain.py',
+    '../../_base_/seg/models/deeplabv3plus_r18-d8_plain.py',
     'mmseg::_base_/datasets/loveda.py',
     'mmseg::_base_/schedules/schedule_80k.py',
-    '../../_base_/seg_runtime.py',
+    '../../_base_/seg/default_runtime.py',
 ]
 crop_size = (512, 512)
 model = dict(

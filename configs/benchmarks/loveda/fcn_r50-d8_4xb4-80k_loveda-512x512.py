@@ -1,9 +1,9 @@
 # fcn on a pretrained plain-stem ResNet-50, loveda, full fine-tuning (mmseg's 80k schedule).
 _base_ = [
-    '../../_base_/models/fcn_r50-d8_plain.py',
+    '../../_base_/seg/models/fcn_r50-d8_plain.py',
     'mmseg::_base_/datasets/loveda.py',
     'mmseg::_base_/schedules/schedule_80k.py',
-    '../../_base_/seg_runtime.py',
+    '../../_base_/seg/default_runtime.py',
 ]
 crop_size = (512, 512)
 model = dict(

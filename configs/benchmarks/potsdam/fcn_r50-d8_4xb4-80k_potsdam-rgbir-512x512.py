@@ -4,10 +4,10 @@
 # all x 3/4). The photometric distortion (HSV, RGB only) is left out; the mean/std are those of
 # grass_resnet50_1xb256-coslr-350e_potsdam-rgbir.py (replace both with band_stats.py's).
 _base_ = [
-    '../../_base_/models/fcn_r50-d8_plain.py',
+    '../../_base_/seg/models/fcn_r50-d8_plain.py',
     'mmseg::_base_/datasets/potsdam.py',
     'mmseg::_base_/schedules/schedule_80k.py',
-    '../../_base_/seg_runtime.py',
+    '../../_base_/seg/default_runtime.py',
 ]
 crop_size = (512, 512)
 data_root = 'data/potsdam_rgbir'

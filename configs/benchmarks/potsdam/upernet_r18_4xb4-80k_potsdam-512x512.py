@@ -1,9 +1,9 @@
 # upernet on a pretrained plain-stem ResNet-18, potsdam, full fine-tuning (mmseg's 80k schedule).
 _base_ = [
-    '../../_base_/models/upernet_r18_plain.py',
+    '../../_base_/seg/models/upernet_r18_plain.py',
     'mmseg::_base_/datasets/potsdam.py',
     'mmseg::_base_/schedules/schedule_80k.py',
-    '../../_base_/seg_runtime.py',
+    '../../_base_/seg/default_runtime.py',
 ]
 crop_size = (512, 512)
 model = dict(

@@ -2,10 +2,10 @@
 # PretrainedBands loads a 4-band backbone as it is and an RGB one with its stem adapted
 # (grass_mm.models.utils.adapt_band_weight: RGB kernels kept, other bands their mean, x 3/N).
 _base_ = [
-    '../../_base_/models/fcn_r18-d8_plain.py',
-    '../../_base_/datasets/synthetic_ms_seg.py',
-    '../../_base_/schedules/sgd_poly_400i.py',
-    '../../_base_/seg_runtime.py',
+    '../../_base_/seg/models/fcn_r18-d8_plain.py',
+    '../../_base_/seg/datasets/synthetic_ms.py',
+    '../../_base_/seg/schedules/sgd_poly_400i.py',
+    '../../_base_/seg/default_runtime.py',
 ]
 model = dict(
     data_preprocessor=dict(

@@ -1,5 +1,5 @@
 # dubai_aerial_seg.py at full size: images resized to about 1024 px, 512 px crops.
-_base_ = './dubai_aerial_seg.py'
+_base_ = './dubai_aerial.py'
 crop_size = (512, 512)
 train_pipeline = [
     dict(type='LoadImageFromFile'),

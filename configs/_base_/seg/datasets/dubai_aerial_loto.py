@@ -7,7 +7,7 @@
 # - 5 classes: 'unlabeled' (0.1 % of the pixels) is mapped to 255 by mmseg's label map;
 # - one resize factor (0.5) for training and test, so every tile keeps the ground resolution the
 #   source has (tile 7's images are 2-4x larger than the others' at similar resolution).
-_base_ = './dubai_aerial_seg.py'
+_base_ = './dubai_aerial.py'
 classes = ('building', 'land', 'road', 'vegetation', 'water')
 scale_factor = 0.5
 train_tiles = [1, 2, 3, 4, 5, 6]
