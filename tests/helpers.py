@@ -3,6 +3,8 @@ import os.path as osp
 
 from mmengine.config import Config
 
+from grass_mm.utils import update_transforms
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 GRASS_SYNTHETIC = osp.join(REPO, 'configs', 'grass',
                            'grass_resnet18_1xb16-coslr-30e_synthetic-128px.py')
@@ -23,7 +25,7 @@ def tiny_grass_cfg(data_root: str,
     loader = cfg.train_dataloader
     loader.batch_size, loader.num_workers, loader.persistent_workers = 4, 0, False
     loader.dataset.data_root = osp.join(data_root, 'img_dir', 'train')
-    loader.dataset.pipeline[1].transforms[0][0].scale = 64
+    update_transforms(loader.dataset.pipeline, 'RandomResizedCrop', scale=64)
     cfg.default_hooks.logger.interval = 1
     cfg.default_hooks.checkpoint.interval = 1
     if max_iters is None:

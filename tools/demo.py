@@ -12,21 +12,18 @@ area and ETA; fine-tuning; evaluation), the stage switch and the summary. mmengi
 run's own log); ``--verbose`` shows them on the console instead.
 """
 import argparse
-import contextlib
 import os
 import os.path as osp
 import sys
 import time
-import warnings
-from typing import Optional, Sequence, TextIO
 
 from mmengine.config import Config
-from mmengine.hooks import Hook
 from mmengine.runner import Runner, find_latest_checkpoint
 
 import grass_mm  # noqa: F401  (registration and stack fixes)
 from grass_mm.datasets import convert_dubai_aerial, generate_synthetic_aerial
-from grass_mm.utils import extract_backbone
+from grass_mm.engine import ConsoleProgressHook
+from grass_mm.utils import extract_backbone, quiet
 
 CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs')
 PRETRAIN = {
@@ -56,81 +53,6 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         help="mmengine's full logs on the console instead of progress lines")
     return parser.parse_args()
-
-
-class ConsoleProgress(Hook):
-    """One progress line per phase on ``stream``: bar, loss (stage, box area), ETA.
-
-    On a terminal the line is redrawn in place; elsewhere (a pipe, a CI log) it is printed at
-    every tenth of the phase, so a captured console stays a screen long.
-    """
-
-    priority = 'VERY_LOW'
-
-    def __init__(self, stream: TextIO, phase: str) -> None:
-        self.stream, self.phase = stream, phase
-        self.tty = getattr(stream, 'isatty', lambda: False)()
-        self.stage: Optional[float] = None
-
-    def _line(self,
-              done: int,
-              total: int,
-              start: float,
-              text: str = '',
-              phase: Optional[str] = None) -> None:
-        elapsed = time.time() - start
-        eta = elapsed / max(done, 1) * (total - done)
-        bar = '#' * round(20 * done / max(total, 1))
-        line = (f'  {phase or self.phase:<11} [{bar:<20}] {done}/{total} {text} '
-                f'{"ETA" if done < total else "in"} {eta if done < total else elapsed:.0f} s')
-        if self.tty:
-            self.stream.write('\r' + line.ljust(100) + ('\n' if done == total else ''))
-        elif 10 * done // total != 10 * (done - 1) // total:  # each tenth, at most 10 lines
-            self.stream.write(line + '\n')
-        self.stream.flush()
-
-    def before_train(self, runner) -> None:
-        self.start = time.time()
-
-    def after_train_iter(self,
-                         runner,
-                         batch_idx: int,
-                         data_batch=None,
-                         outputs: Optional[dict] = None) -> None:
-        outputs = outputs or {}
-        stage = outputs.get('stage')
-        if stage is not None and self.stage == 0 and float(stage) == 1:
-            line = f'  GraSS stage: warmup -> gs (epoch {runner.epoch}, iter {runner.iter})'
-            self.stream.write(('\r' + line.ljust(100) if self.tty else line) + '\n')
-        self.stage = None if stage is None else float(stage)
-        text = f"loss {float(outputs.get('loss', float('nan'))):.3f}"
-        if stage is not None:
-            text = (f"{'gs' if float(stage) else 'warm-up'}  {text}" +
-                    (f"  box {float(outputs['box_area']):.2f}" if 'box_area' in outputs else ''))
-        self._line(runner.iter + 1, runner.max_iters, self.start, text)
-
-    def before_val(self, runner) -> None:
-        self.val_start = time.time()
-
-    def after_val_iter(self,
-                       runner,
-                       batch_idx: int,
-                       data_batch=None,
-                       outputs: Optional[Sequence] = None) -> None:
-        self._line(batch_idx + 1, len(runner.val_dataloader), self.val_start, phase='evaluation')
-
-
-@contextlib.contextmanager
-def quiet(log_path: str, verbose: bool):
-    """Send stdout/stderr (mmengine's console handler binds to the stdout it is built with)
-    and Python warnings to ``log_path``, unless ``verbose``."""
-    if verbose:
-        yield
-        return
-    with open(log_path, 'a') as log, contextlib.redirect_stdout(log), \
-            contextlib.redirect_stderr(log), warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        yield
 
 
 def prepare_data(data_root: str, work_dir: str, seed: int) -> tuple:
@@ -257,7 +179,7 @@ def main() -> None:
     with quiet(log_path, args.verbose):
         pretrain = Runner.from_cfg(pre_cfg)
     if not args.verbose:
-        pretrain.register_hook(ConsoleProgress(console, 'pretraining'))
+        pretrain.register_hook(ConsoleProgressHook('pretraining', console))
     with quiet(log_path, args.verbose):
         pretrain.train()
         checkpoint = find_latest_checkpoint(pretrain.work_dir)
@@ -265,7 +187,7 @@ def main() -> None:
         count = extract_backbone(checkpoint, backbone)
         finetune = Runner.from_cfg(finetune_config(kind, data, backbone, work_dir, args))
     if not args.verbose:
-        finetune.register_hook(ConsoleProgress(console, 'fine-tuning'))
+        finetune.register_hook(ConsoleProgressHook('fine-tuning', console))
     with quiet(log_path, args.verbose):
         finetune.train()
     miou = finetune.message_hub.get_scalar('val/mIoU').current()

@@ -2,8 +2,6 @@
 patches, and mmseg's dataset classes on the real benchmark crops."""
 import os
 import os.path as osp
-import subprocess
-import sys
 import zipfile
 
 import cv2
@@ -12,11 +10,9 @@ import pytest
 from mmengine.registry import DefaultScope
 from mmseg.registry import DATASETS
 
-from tests.helpers import REPO
+from grass_mm.datasets.rs_benchmarks import prepare_rs_benchmark
 
-pytestmark = pytest.mark.slow  # real Runners / tools end to end (docs/en/notes/contributing.md)
-
-TOOL = osp.join(REPO, 'tools', 'dataset_converters', 'prepare_rs_benchmark.py')
+pytestmark = pytest.mark.slow  # mmseg's converters end to end (docs/en/notes/contributing.md)
 
 
 def png_bytes(array, ext='.png'):
@@ -25,15 +21,8 @@ def png_bytes(array, ext='.png'):
     return buf.tobytes()
 
 
-def prepare(*args):
-    env = dict(os.environ, PYTHONPATH=REPO)
-    result = subprocess.run([sys.executable, TOOL, *args],
-                            capture_output=True,
-                            text=True,
-                            env=env,
-                            timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
+def prepare(dataset, archives, out, patch_size=256):
+    return '\n'.join(prepare_rs_benchmark(dataset, str(archives), str(out), patch_size))
 
 
 def test_potsdam_archives_to_mmseg_layout_and_training_patches(tmp_path):
@@ -50,7 +39,7 @@ def test_potsdam_archives_to_mmseg_layout_and_training_patches(tmp_path):
             label = np.full((600, 600, 3), 255, np.uint8)
             z.writestr(f'top_potsdam_{tile}_label_noBoundary.tif', png_bytes(label, '.tif'))
     out = tmp_path / 'potsdam'
-    prepare('potsdam', str(archives), '-o', str(out), '--patch-size', '256')
+    prepare('potsdam', archives, out)
     for split, tile in (('train', '2_10'), ('val', '2_13')):
         names = os.listdir(out / 'img_dir' / split)
         assert names and all(n.startswith(tile + '_') for n in names)
@@ -58,7 +47,7 @@ def test_potsdam_archives_to_mmseg_layout_and_training_patches(tmp_path):
     patches = os.listdir(out / 'pretrain_patches')
     assert len(patches) == 9 and all(p.startswith('2_10_') for p in patches)  # train only
     assert cv2.imread(str(out / 'pretrain_patches' / patches[0])).shape == (256, 256, 3)
-    assert 'left as it is' in prepare('potsdam', str(archives), '-o', str(out))  # no rewrite
+    assert 'left as it is' in prepare('potsdam', archives, out)  # no rewrite
 
 
 def test_potsdam_rgbir_archive_to_four_band_geotiff_patches_paired_with_mmseg_labels(tmp_path):
@@ -88,7 +77,7 @@ def test_potsdam_rgbir_archive_to_four_band_geotiff_patches_paired_with_mmseg_la
             label = np.full((600, 700, 3), 255, np.uint8)
             z.writestr(f'top_potsdam_{tile}_label_noBoundary.tif', png_bytes(label, '.tif'))
     out = tmp_path / 'potsdam_rgbir'
-    prepare('potsdam-rgbir', str(archives), '-o', str(out), '--patch-size', '256')
+    prepare('potsdam-rgbir', archives, out)
     for tile, split in tiles.items():
         images = sorted(n[:-4] for n in os.listdir(out / 'img_dir' / split))
         labels = sorted(n[:-4] for n in os.listdir(out / 'ann_dir' / split))
@@ -117,7 +106,7 @@ def test_vaihingen_archives_to_mmseg_layout_and_training_patches(tmp_path):
             label = np.full((520, 530, 3), 255, np.uint8)
             z.writestr(f'top_mosaic_09cm_{area}_noBoundary.tif', png_bytes(label, '.tif'))
     out = tmp_path / 'vaihingen'
-    prepare('vaihingen', str(archives), '-o', str(out))
+    prepare('vaihingen', archives, out)
     for area, split in areas.items():
         names = os.listdir(out / 'img_dir' / split)
         assert names and all(n.startswith(area + '_') for n in names)
@@ -142,7 +131,7 @@ def test_loveda_archives_to_mmseg_layout_and_domain_patches(tmp_path):
                     mask = rng.integers(0, 8, (512, 512), dtype=np.uint8)
                     z.writestr(f'{split}/{domain}/masks_png/{index}.png', png_bytes(mask))
     out = tmp_path / 'loveDA'
-    prepare('loveda', str(archives), '-o', str(out))
+    prepare('loveda', archives, out)
     assert sorted(os.listdir(out / 'img_dir' / 'train')) == ['0.png', '1366.png']
     assert sorted(os.listdir(out / 'img_dir' / 'val')) == ['2522.png', '3514.png']
     for domain, index in (('urban', 1366), ('rural', 0)):
@@ -195,20 +184,12 @@ def test_a_bad_archive_is_named_and_leaves_no_partial_output(tmp_path, case):
             name = 'readme.txt' if case == 'no images' else '2_Ortho_RGB/top_potsdam_2_10_RGB.tif'
             z.writestr(name, b'garbage')
     out = tmp_path / 'potsdam'
-    result = subprocess.run(
-        [sys.executable, TOOL, 'potsdam',
-         str(archives), '-o', str(out)],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, PYTHONPATH=REPO),
-        timeout=600)
-    assert result.returncode != 0
-    last = result.stderr.strip().splitlines()[-1]
     expected = {
         'not a zip': '2_Ortho_RGB.zip: not a zip archive',
         'no images': '2_Ortho_RGB.zip: holds no .tif file',
         'bad images': "mmseg's potsdam converter failed"
     }[case]
-    assert expected in last, result.stderr[-2000:]
+    with pytest.raises((ValueError, RuntimeError), match=expected):
+        prepare('potsdam', archives, out)
     assert not (out / 'img_dir').exists() and not (out / 'ann_dir').exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith('.convert-')]

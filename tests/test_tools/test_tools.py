@@ -12,6 +12,7 @@ import mmcv
 import pytest
 import torch
 
+from grass_mm.utils import update_transforms
 from tests.helpers import GRASS_SYNTHETIC, REPO
 
 pytestmark = pytest.mark.slow  # real Runners / tools end to end (docs/en/notes/contributing.md)
@@ -94,7 +95,7 @@ def test_gs_plugin_trains_through_the_switch_and_its_backbone_finetunes(
     cfg.train_dataloader = Config.fromfile(GRASS_SYNTHETIC).train_dataloader
     cfg.train_dataloader.update(batch_size=4, num_workers=0, persistent_workers=False)
     cfg.train_dataloader.dataset.data_root = f'{synthetic_root}/img_dir/train'
-    cfg.train_dataloader.dataset.pipeline[1].transforms[0][0].scale = 64
+    update_transforms(cfg.train_dataloader.dataset.pipeline, 'RandomResizedCrop', scale=64)
     cfg.train_cfg.max_epochs = 2
     cfg.custom_hooks[0].warmup_epochs = 1
     cfg.custom_hooks[1].interval = 1

@@ -151,6 +151,8 @@ def finetune_check(output: str) -> dict:
 def write_configs(out_dir: str, smoke: bool) -> Dict[str, str]:
     """Short-run copies of the Potsdam presets reading the Potsdam crop, in OUT_DIR/configs."""
     from mmengine.config import Config
+
+    from grass_mm.utils import update_transforms
     folder = osp.join(out_dir, 'configs')
     os.makedirs(folder, exist_ok=True)
     batch, iters = (4, 3) if smoke else (256, 12)  # per epoch; two epochs, GS in the second
@@ -163,7 +165,8 @@ def write_configs(out_dir: str, smoke: bool) -> Dict[str, str]:
     pretrain.train_dataloader.dataset = dict(
         type='RepeatDataset', times=batch * iters, dataset=source.to_dict())
     if smoke:
-        pretrain.train_dataloader.dataset.dataset.pipeline[1].transforms[0][0].scale = 64
+        update_transforms(
+            pretrain.train_dataloader.dataset.dataset.pipeline, 'RandomResizedCrop', scale=64)
     pretrain.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2)
     pretrain.custom_hooks[0].warmup_epochs = 1
     pretrain.custom_hooks[1].interval = iters

@@ -1,8 +1,11 @@
 # ms_pretrain_224.py with 128 px views and a CPU-sized loader: the same pipeline otherwise.
 _base_ = ['./ms_pretrain_224.py']
 view_size = 128
-view_pipeline = _base_.view_pipeline
-view_pipeline[0].scale = view_size  # RandomResizedCrop
-train_pipeline = _base_.train_pipeline
-train_pipeline[1].transforms = [view_pipeline]  # MultiView
+random_resized_crop = dict(_base_.random_resized_crop, scale=view_size)
+view_pipeline = [random_resized_crop, _base_.random_flip, _base_.rgb_only]
+train_pipeline = [
+    dict(type='LoadGeoTIFF', crop_size=256),
+    dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
+    dict(type='PackInputs')
+]
 train_dataloader = dict(batch_size=16, num_workers=2, dataset=dict(pipeline=train_pipeline))

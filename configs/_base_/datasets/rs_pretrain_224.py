@@ -3,22 +3,19 @@
 #   --cfg-options train_dataloader.dataset.data_root=/path/to/patches
 data_root = 'data/pretrain/'
 view_size = 224
-view_pipeline = [
-    dict(type='RandomResizedCrop', scale=view_size, crop_ratio_range=(0.08, 1.), backend='pillow'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(type='ColorJitter', brightness=0.8, contrast=0.8, saturation=0.8, hue=0.2)
-        ],
-        prob=0.8),
-    dict(
-        type='RandomGrayscale',
-        prob=0.2,
-        keep_channels=True,
-        channel_weights=(0.114, 0.587, 0.2989)),
-    dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.5),
-]
+# The view transforms by name: a config changes one by redefining it and `view_pipeline`
+# (see rs_pretrain_128.py), never by its position in the pipeline.
+random_resized_crop = dict(
+    type='RandomResizedCrop', scale=view_size, crop_ratio_range=(0.08, 1.), backend='pillow')
+random_flip = dict(type='RandomFlip', prob=0.5)
+color_jitter = dict(
+    type='RandomApply',
+    transforms=[dict(type='ColorJitter', brightness=0.8, contrast=0.8, saturation=0.8, hue=0.2)],
+    prob=0.8)
+random_grayscale = dict(
+    type='RandomGrayscale', prob=0.2, keep_channels=True, channel_weights=(0.114, 0.587, 0.2989))
+gaussian_blur = dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.5)
+view_pipeline = [random_resized_crop, random_flip, color_jitter, random_grayscale, gaussian_blur]
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='MultiView', num_views=2, transforms=[view_pipeline]),

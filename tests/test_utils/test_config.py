@@ -1,0 +1,47 @@
+"""update_transforms, and configs whose named view pipeline is the one their data uses."""
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from grass_mm.utils import update_transforms
+from tests.helpers import REPO
+
+
+def test_update_transforms_finds_nested_transforms_by_type():
+    cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'datasets', 'rs_pretrain_128.py'))
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    assert update_transforms(pipeline, 'RandomResizedCrop', scale=64) == 1
+    assert update_transforms(pipeline, 'ColorJitter', hue=0) == 1  # inside RandomApply
+    views = pipeline[1].transforms[0]
+    assert views[0].scale == 64 and views[2].transforms[0].hue == 0
+    assert views[2].transforms[0].brightness == 0.8  # the rest untouched
+    with pytest.raises(KeyError, match=r'no Resize in the pipeline \(types: .*MultiView.*\)'):
+        update_transforms(pipeline, 'Resize', scale=64)
+
+
+def _multiview_views(dataset):
+    if 'datasets' in dataset:
+        return [v for d in dataset.datasets for v in _multiview_views(d)]
+    if 'dataset' in dataset:
+        return _multiview_views(dataset.dataset)
+    return [t.transforms for t in dataset.pipeline if t.type == 'MultiView']
+
+
+PRETRAIN = sorted(
+    p for p in glob.glob(osp.join(REPO, 'configs', '*', '*.py'))
+    if 'Config' not in p and '/benchmarks/' not in p and '/benchmark_matrix/' not in p)
+
+
+@pytest.mark.parametrize('path', PRETRAIN, ids=osp.basename)
+def test_the_named_view_pipeline_is_the_one_the_data_uses(path):
+    """A config that changes a view transform by name changes what training sees, and its
+    ``view_pipeline`` variable says so (no stale variable beside an edited dataset)."""
+    cfg = Config.fromfile(path)
+    if 'view_pipeline' not in cfg:
+        pytest.skip('no named view pipeline')
+    views = _multiview_views(cfg.train_dataloader.dataset)
+    assert views and all(v == [cfg.view_pipeline] for v in views)
+    crops = [t for t in cfg.view_pipeline if t.type == 'RandomResizedCrop']
+    assert [c.scale for c in crops] == [cfg.view_size]
