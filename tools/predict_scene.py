@@ -1,26 +1,31 @@
-"""Segment a GeoTIFF scene of any size into a georeferenced uint8 GeoTIFF, window by window.
+"""Segment a GeoTIFF scene of any size into a georeferenced, GIS-ready map, window by window.
 
     python tools/predict_scene.py CONFIG CHECKPOINT INPUT.tif OUTPUT.tif \
-        [--window 512] [--overlap 128] [--bands 0 1 2 3] [--preview preview.png]
+        [--window 512] [--overlap 128] [--bands 0 1 2 3] [--preview preview.png] \
+        [--confidence confidence.tif] [--verbose]
 
-A sliding window of ``--window`` pixels moves by ``window - overlap``; each window's logits are
-weighted by a tent that falls towards the window's edges and summed, so overlapping windows blend
-without seams. The scene is read one row of windows at a time and the output written as soon as
-no later window can touch a row, so memory stays bounded by one row of windows whatever the
-scene's size. The output has the input's CRS, transform and size, class indices as uint8, and
-255 (its nodata) where the input is nodata. A scene without georeference is segmented with a
-warning and written without CRS; a scene smaller than the window is one window. The output file
-must not exist. The library form: ``grass_mm.apis.predict_scene``.
+Windows blend their logits with tent weights; memory stays bounded by one row of windows. The
+map has the input's CRS, transform and size, class indices as uint8 and 255 (nodata) exactly
+where the input's dataset mask says there is no data; it carries the class names, the palette
+as colour table, overviews and a QGIS style (``OUTPUT.qml``). ``--confidence`` writes the top
+class's probability (uint8, 1-255; 0 is nodata). No output file may exist. The console shows
+one line per phase and the summary; library messages go to ``OUTPUT.log`` (``--verbose``: to
+the console). The library form: ``grass_mm.apis.predict_scene``.
 """
 import argparse
+import os.path as osp
 import resource
+import sys
 import time
 
 import torch
 
 import grass_mm  # noqa: F401  (stack fixes, registration)
 from grass_mm.apis import SceneModel, predict_scene
+from grass_mm.utils import quiet
 from grass_mm.utils.cli import existing_config, existing_file
+from grass_mm.utils.compat import FULL_UNPICKLED, WEIGHTS_ONLY_ENV
+from grass_mm.utils.console import progress_line
 
 
 def parse_args() -> argparse.Namespace:
@@ -35,24 +40,38 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--batch', type=int, default=4, help='windows per forward pass')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--preview', help='also write a colour PNG preview (at most 1024 px)')
+    parser.add_argument('--confidence', help="also write the top class's probability (GeoTIFF)")
+    parser.add_argument(
+        '--verbose', action='store_true', help='library messages on the console, not in a log')
     return parser.parse_args()
 
 
 def main() -> None:
-    start = time.perf_counter()
+    start = time.time()
     args = parse_args()
-    model = SceneModel(args.config, args.checkpoint, args.device)
-    print(f'predict_scene: {args.input} -> {args.output}, window {args.window}, '
-          f'overlap {args.overlap}')
+    console, log = sys.stdout, osp.splitext(args.output)[0] + '.log'
+    print(f'predict_scene: {args.input} -> {args.output} (window {args.window}, overlap '
+          f'{args.overlap}; messages: {"console" if args.verbose else log})')
     try:
-        predict_scene(model, args.input, args.output, args.window, args.overlap, args.bands,
-                      args.batch, args.preview)
+        with quiet(log, args.verbose):
+            model = SceneModel(args.config, args.checkpoint, args.device)
+        if osp.abspath(args.checkpoint) in FULL_UNPICKLED:
+            print(f'  note: {args.checkpoint} is a training checkpoint (weights plus optimizer '
+                  'and log state), loaded with a full unpickle: fine for your own runs, but load '
+                  f"only files you trust; {WEIGHTS_ONLY_ENV}=1 refuses such files.")
+        phase_start = time.time()
+        with quiet(log, args.verbose):
+            summary = predict_scene(
+                model, args.input, args.output, args.window, args.overlap, args.bands, args.batch,
+                args.preview, args.confidence,
+                lambda done, total: progress_line(console, 'windows', done, total, phase_start))
     except ValueError as err:
         raise SystemExit(f'predict_scene: {err}')
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
-    print(f'\npredict_scene: wrote {args.output}' +
-          (f' and {args.preview}' if args.preview else '') +
-          f' in {time.perf_counter() - start:.0f} s, peak RSS {peak:.2f} GiB')
+    written = [args.output] + [p for p in (args.confidence, args.preview) if p]
+    print(f'predict_scene: wrote {", ".join(written)} in {time.time() - start:.0f} s, peak RSS '
+          f'{peak:.2f} GiB; {summary["valid"]} pixels predicted, {summary["nodata"]} nodata; '
+          f'classes: {", ".join(summary["classes"]) or "unnamed"}')
 
 
 if __name__ == '__main__':

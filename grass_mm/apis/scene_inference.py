@@ -5,7 +5,8 @@ weighted by a tent that falls towards the window's edges and summed, so overlapp
 without seams. The scene is read one row of windows at a time and the output written as soon as
 no later window can touch a row, so memory stays bounded by one row of windows whatever the
 scene's size. The output has the input's CRS, transform and size, class indices as uint8, and
-255 (its nodata) where the input is nodata.
+255 (its nodata) where the input's dataset mask says it holds no data; it carries the class
+names, the palette as colour table, overviews and a QGIS style.
 
 Against mmseg's ``RSInferencer`` (``mmseg/apis/remote_sense_inferencer.py``), which also slides
 windows over a large raster: this reads and writes with rasterio (no GDAL Python bindings), blends
@@ -13,14 +14,16 @@ overlapping windows' *logits* with tent weights (``RSInferencer`` takes each win
 keeps the input's CRS, transform and nodata, predicts nothing in all-nodata windows, and holds one
 row of windows in memory (``RSInferencer`` keeps the whole output array).
 """
+import contextlib
+import json
 import os
 import warnings
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 import numpy as np
 import torch
 
-from grass_mm.datasets.raster import check_bands, open_geotiff
+from grass_mm.datasets.raster import band_masks, check_bands, open_geotiff
 from grass_mm.datasets.windows import window_starts
 
 NODATA = 255
@@ -60,6 +63,7 @@ class SceneModel:
                                 if isinstance(m, torch.nn.Conv2d)).in_channels
         self.device = device
         self.palette = self.model.dataset_meta.get('palette')
+        self.classes = self.model.dataset_meta.get('classes')
 
     @torch.no_grad()
     def __call__(self, windows: np.ndarray) -> np.ndarray:
@@ -74,9 +78,20 @@ class SceneModel:
         return logits[..., :windows.shape[1], :windows.shape[2]].cpu().numpy()
 
 
-def predict_windows(model, src, bands: List[int], dst, window: int, overlap: int,
-                    batch: int) -> np.ndarray:
+def predict_windows(model,
+                    src,
+                    bands: List[int],
+                    dst,
+                    window: int,
+                    overlap: int,
+                    batch: int,
+                    confidence=None,
+                    progress: Optional[Callable[[int, int], None]] = None) -> np.ndarray:
     """Segment the open raster ``src`` into ``dst`` row of windows by row.
+
+    A pixel is predicted where the raster's dataset mask says it holds data (any chosen band
+    valid; :mod:`grass_mm.datasets.raster`); a band at its nodata value in such a pixel is filled
+    with the model's mean of that band. Elsewhere the output is :data:`NODATA`.
 
     Args:
         model (callable): ``[B, h, w, bands]`` float windows -> ``[B, C, h, w]`` logits, with a
@@ -87,11 +102,13 @@ def predict_windows(model, src, bands: List[int], dst, window: int, overlap: int
         window (int): Window side in pixels.
         overlap (int): Overlap of neighbouring windows.
         batch (int): Windows per forward pass.
+        confidence: An open rasterio dataset (same grid, uint8) for the top class's probability
+            of the blended logits, scaled to 1-255; 0 (its nodata) where the map is nodata.
+        progress (callable): Called with ``(windows done, windows in all)`` after each window.
 
     Returns:
         np.ndarray: A preview of the labels, at most ~1024 px on its longer side.
     """
-    from mmengine.utils import ProgressBar
     from rasterio.windows import Window
     height, width = src.height, src.width
     h, w = min(window, height), min(window, width)
@@ -99,22 +116,22 @@ def predict_windows(model, src, bands: List[int], dst, window: int, overlap: int
     ys, xs = window_starts(height, window, stride), window_starts(width, window, stride)
     weight = tent(h, overlap)[:, None] * tent(w, overlap)[None, :]  # [h, w]
     indexes = [b + 1 for b in bands]
+    fill = np.asarray(model.fill, np.float32)
     step = max(1, max(height, width) // 1024)
     preview = np.full(((height + step - 1) // step, (width + step - 1) // step), NODATA, np.uint8)
     acc, wsum, top = None, np.zeros((h, width), np.float32), ys[0]
-    progress = ProgressBar(len(ys) * len(xs))
     for i, y in enumerate(ys):
         tiles, places = [], []
-        for x in xs:
+        for j, x in enumerate(xs):
             win = Window(x, y, w, h)
-            data = src.read(indexes, window=win)  # [B, h, w]
-            valid = (src.read_masks(indexes, window=win) > 0).all(axis=0)
-            progress.update()
-            if not valid.any():  # all nodata: nothing to predict, the output is nodata here
+            masks = band_masks(src, indexes, win)  # [B, h, w]
+            if progress is not None:
+                progress(i * len(xs) + j + 1, len(ys) * len(xs))
+            if not masks.any():  # all nodata: nothing to predict, the output is nodata here
                 continue
-            tile = data.transpose(1, 2, 0).astype(np.float32)
-            tile[~valid] = model.fill  # the band means: standardised to 0
-            tiles.append(tile)
+            tile = src.read(indexes, window=win).transpose(1, 2, 0).astype(np.float32)
+            # Band holes and invalid pixels alike: the band means, standardised to 0.
+            tiles.append(np.where(masks.transpose(1, 2, 0), tile, fill))
             places.append(x)
         for start in range(0, len(tiles), batch):
             logits = model(np.stack(tiles[start:start + batch]))  # [b, C, h, w]
@@ -126,13 +143,15 @@ def predict_windows(model, src, bands: List[int], dst, window: int, overlap: int
         # Rows [y, next y) can no longer change: write them and slide the buffers down.
         done = (ys[i + 1] if i + 1 < len(ys) else y + h) - y
         rows = Window(0, y, width, done)
-        valid = (src.read_masks(indexes, window=rows) > 0).all(axis=0)
+        invalid = ~band_masks(src, indexes, rows).any(0) | (wsum[:done] == 0)
         if acc is None:
             labels = np.full((done, width), NODATA, np.uint8)
         else:
             labels = acc[:, :done].argmax(0).astype(np.uint8)
-        labels[~valid | (wsum[:done] == 0)] = NODATA
+        labels[invalid] = NODATA
         dst.write(labels[None], window=rows)
+        if confidence is not None:
+            confidence.write(top_probability(acc, wsum, done, invalid)[None], window=rows)
         first = (-y) % step
         preview[(y + first) // step:(y + done + step - 1) // step] = labels[first::step, ::step]
         if acc is not None:
@@ -141,6 +160,21 @@ def predict_windows(model, src, bands: List[int], dst, window: int, overlap: int
         top = y + done
     assert top == height, (top, height)
     return preview
+
+
+def top_probability(acc: Optional[np.ndarray], wsum: np.ndarray, rows: int,
+                    invalid: np.ndarray) -> np.ndarray:
+    """uint8 ``[rows, W]``: the softmax of the blended (weight-averaged) logits at the top
+    class, scaled to 1-255 (it is at least 1 / classes, so never 0); 0 where ``invalid``."""
+    out = np.zeros(invalid.shape, np.uint8)
+    if acc is None:
+        return out
+    logits = acc[:, :rows] / np.maximum(wsum[:rows], 1e-12)
+    logits = logits - logits.max(0, keepdims=True)
+    prob = 1.0 / np.exp(logits).sum(0)  # exp(top - top) / sum
+    out[:] = np.clip(np.rint(prob * 255), 1, 255)
+    out[invalid] = 0
+    return out
 
 
 def write_preview(path: str, labels: np.ndarray, palette: Optional[Sequence]) -> None:
@@ -152,6 +186,31 @@ def write_preview(path: str, labels: np.ndarray, palette: Optional[Sequence]) ->
     cv2.imwrite(path, colours[labels][..., ::-1])
 
 
+def write_qgis_style(path: str, classes: Sequence[str], palette: Sequence) -> None:
+    """A QGIS layer style beside the map (``<map>.qml``, which QGIS loads with the layer): a
+    paletted renderer that shows each class in its colour under its name."""
+    from xml.sax.saxutils import quoteattr
+    entries = '\n'.join(
+        f'        <paletteEntry value="{i}" color="#{r:02x}{g:02x}{b:02x}" alpha="255" '
+        f'label={quoteattr(str(name))}/>'
+        for i, (name, (r, g, b)) in enumerate(zip(classes, palette)))
+    with open(path, 'x') as f:
+        f.write("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+                '<qgis styleCategories="Symbology">\n  <pipe>\n'
+                '    <rasterrenderer type="paletted" band="1" opacity="1">\n'
+                f'      <colorPalette>\n{entries}\n      </colorPalette>\n'
+                '    </rasterrenderer>\n  </pipe>\n</qgis>\n')
+
+
+def overview_factors(height: int, width: int, smallest: int = 256) -> List[int]:
+    """2, 4, 8, ... until the overview's longer side is below ``smallest`` pixels."""
+    factors, factor = [], 2
+    while max(height, width) / factor >= smallest:
+        factors.append(factor)
+        factor *= 2
+    return factors or [2]
+
+
 def predict_scene(model: SceneModel,
                   src_path: str,
                   dst_path: str,
@@ -159,18 +218,45 @@ def predict_scene(model: SceneModel,
                   overlap: int = 128,
                   bands: Optional[List[int]] = None,
                   batch: int = 4,
-                  preview: Optional[str] = None) -> None:
+                  preview: Optional[str] = None,
+                  confidence: Optional[str] = None,
+                  progress: Optional[Callable[[int, int], None]] = None) -> dict:
     """Segment the GeoTIFF ``src_path`` into the uint8 GeoTIFF ``dst_path`` (which must not exist).
+
+    The map is GIS-ready: tiled, deflate-compressed, with nearest-neighbour overviews, the
+    model's palette as its colour table, the class names as band tags (``CLASS_<i>`` and
+    ``classes``, a JSON list) and band description, and a QGIS style (``<map>.qml``) that shows
+    the classes by name.
+
+    Args:
+        model: The model (:class:`SceneModel`).
+        src_path: Input GeoTIFF.
+        dst_path: Output map (must not exist).
+        window: Window side in pixels.
+        overlap: Overlap of neighbouring windows in pixels.
+        bands: 0-based bands to read (all by default).
+        batch: Windows per forward pass.
+        preview: Also write a colour PNG preview here.
+        confidence: Also write the top class's probability here (uint8, 1-255 for 0-1; nodata
+            0 where the map is nodata; same grid).
+        progress: Called with ``(windows done, windows in all)``.
+
+    Returns:
+        dict: ``valid`` and ``nodata`` pixel counts and the ``classes``.
 
     Raises:
         ValueError: bad window settings, a band count the model does not take, an unreadable
             input, or an existing output; the message names the file or argument.
     """
     import rasterio
+    from rasterio.enums import Resampling
     if window < 16 or not 0 <= overlap < window:
         raise ValueError(f'need window >= 16 and 0 <= overlap < window, got {window}, {overlap}')
-    if os.path.exists(dst_path):
-        raise ValueError(f'{dst_path} exists; give a new output path (nothing is overwritten)')
+    outputs = [dst_path] + [p for p in (confidence, preview) if p]
+    outputs.append(os.path.splitext(dst_path)[0] + '.qml')
+    for path in outputs:
+        if os.path.exists(path):
+            raise ValueError(f'{path} exists; give a new output path (nothing is overwritten)')
     with open_geotiff(src_path) as src:
         chosen = check_bands(src_path, src.count, bands)
         if len(chosen) != model.in_channels or len(model.mean) != len(chosen):
@@ -194,12 +280,43 @@ def predict_scene(model: SceneModel,
                           'without one')
         else:
             profile.update(crs=src.crs, transform=src.transform)
+        written = []
         try:
-            with rasterio.open(dst_path, 'w', **profile) as dst:
-                labels = predict_windows(model, src, chosen, dst, window, overlap, batch)
+            with rasterio.open(dst_path, 'w', **profile) as dst, contextlib.ExitStack() as stack:
+                written.append(dst_path)
+                conf = None
+                if confidence:
+                    conf = stack.enter_context(
+                        rasterio.open(confidence, 'w', **dict(profile, nodata=0)))
+                    written.append(confidence)
+                labels = predict_windows(model, src, chosen, dst, window, overlap, batch, conf,
+                                         progress)
         except rasterio.errors.RasterioIOError as err:
-            os.remove(dst_path)  # our own partial output, never a user's file
+            for path in written:
+                os.remove(path)  # our own partial outputs, never a user's file
             raise ValueError(f'reading {src_path} failed (corrupt or truncated GeoTIFF?): '
                              f'{err}') from None
+    classes = list(model.classes or [])
+    factors = overview_factors(profile['height'], profile['width'])
+    with rasterio.open(dst_path, 'r+') as dst:
+        dst.set_band_description(1, 'class')
+        if classes:
+            dst.update_tags(
+                1, classes=json.dumps(classes), **{
+                    f'CLASS_{i}': c
+                    for i, c in enumerate(classes)
+                })
+        if model.palette:
+            dst.write_colormap(1, {i: tuple(c) + (255, ) for i, c in enumerate(model.palette)})
+        dst.build_overviews(factors, Resampling.nearest)
+        dst.update_tags(ns='rio_overview', resampling='nearest')
+        nodata = int((dst.read(1) == NODATA).sum())
+    if confidence:
+        with rasterio.open(confidence, 'r+') as conf:
+            conf.set_band_description(1, 'top-class probability x 255')
+            conf.build_overviews(factors, Resampling.average)
+    if classes and model.palette:
+        write_qgis_style(outputs[-1], classes, model.palette)
     if preview:
         write_preview(preview, labels, model.palette)
+    return dict(valid=profile['height'] * profile['width'] - nodata, nodata=nodata, classes=classes)

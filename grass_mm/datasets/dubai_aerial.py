@@ -7,6 +7,7 @@ of one tile overlap in content, so splitting by image would leak.
 import os
 import os.path as osp
 import shutil
+import sys
 from typing import Dict, List, Optional, Sequence
 
 import cv2
@@ -108,7 +109,7 @@ def convert_dubai_aerial(root: str,
     for split in counts:
         os.makedirs(osp.join(out_dir, 'img_dir', split), exist_ok=True)
         os.makedirs(osp.join(out_dir, 'ann_dir', split), exist_ok=True)
-    for split, tile, tile_dir, name in track_iter_progress(jobs):
+    for split, tile, tile_dir, name in track_iter_progress(jobs, file=sys.stdout):  # current
         stem = osp.splitext(name)[0]
         mask_path = osp.join(tile_dir, 'masks', stem + '.png')
         if not osp.isfile(mask_path):

@@ -11,13 +11,14 @@ with :func:`cut_geotiff_patches`, which keeps every band, the nodata and the geo
 import json
 import os
 import os.path as osp
+import sys
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 from mmengine.utils import scandir, track_iter_progress
 
-from .raster import check_bands, open_geotiff
+from .raster import band_masks, check_bands, open_geotiff
 from .windows import iter_windows, window_starts
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.tif', '.tiff')
@@ -134,7 +135,7 @@ def cut_patches(images: Iterable[str],
         bands=list(bands) if bands else None)
     _claim(out_dir, settings)
     counts = dict(images=len(images), written=0, existing=0, skipped=0)
-    for path in track_iter_progress(images):
+    for path in track_iter_progress(images, file=sys.stdout):  # the current stdout
         image, valid = read_image(path, convert, bands)
         valid &= image.any(axis=2)
         height, width = valid.shape
@@ -218,7 +219,7 @@ def cut_geotiff_patches(src: str,
         for x, y, w, h in iter_windows(scene.height, scene.width, patch_size, stride):
             window = Window(x, y, w, h)
             data = scene.read(indexes, window=window)
-            valid = (scene.read_masks(indexes, window=window) > 0).all(axis=0)
+            valid = band_masks(scene, indexes, window).any(0)  # GDAL's dataset mask
             if valid.mean() < min_valid or not valid.any():
                 continue
             profile.update(

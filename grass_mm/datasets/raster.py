@@ -1,9 +1,16 @@
 """GeoTIFF scenes as users hold them: any band count and dtype, nodata, georeference.
 
 Everything reads through ``rasterio`` window by window, so a scene is never loaded whole when only
-a patch of it is needed. A pixel is *invalid* where any selected band is masked in the file
-(its nodata value, or an internal mask); invalid pixels become the ignore index in labels and
-never count in band statistics.
+a patch of it is needed.
+
+Which pixels hold data follows GDAL's dataset mask (rasterio's ``dataset_mask()``): a pixel is
+*invalid* only where every selected band is masked (each band's nodata value, or the alpha band or
+internal mask, which masks all bands alike). A band holding its nodata value in an otherwise valid
+pixel is a *band hole*: the pixel is kept, the hole is filled (with a fill value in training, the
+band mean in scene inference) and never counts in that band's statistics. Invalid pixels become
+the ignore index in labels and nodata in predicted maps. Why not "any band nodata": dark water or
+shadow legitimately reads 0 in one band of many products, and on 13-band imagery that rule drops
+most of such pixels' labels and punches holes into maps.
 """
 import os
 import os.path as osp
@@ -36,6 +43,22 @@ def check_bands(path: str, count: int, bands: Optional[Sequence[int]]) -> List[i
     return bands
 
 
+def band_masks(src,
+               indexes: Sequence[int],
+               window=None,
+               nodata: Optional[float] = None,
+               data: Optional[np.ndarray] = None) -> np.ndarray:
+    """``[B, H, W]`` bool: where each of the bands ``indexes`` (1-based) holds data.
+
+    From the file's masks (nodata per band, or an alpha band / internal mask), or, with
+    ``nodata``, from ``data != nodata`` (``data``: the bands as read). A pixel is valid where any
+    band is (:func:`pixel_valid`): for all of a file's bands, its ``dataset_mask()``.
+    """
+    if nodata is not None:
+        return data != nodata
+    return src.read_masks(list(indexes), window=window) > 0
+
+
 def read_window(path: str,
                 window: Optional[Tuple[int, int, int, int]] = None,
                 bands: Optional[Sequence[int]] = None,
@@ -49,7 +72,8 @@ def read_window(path: str,
         nodata: Nodata value to use instead of the file's (for files that do not declare one).
 
     Returns:
-        ``[H, W, B]`` array in the file's dtype, and the ``[H, W]`` bool mask of valid pixels.
+        ``[H, W, B]`` array in the file's dtype, and the ``[H, W, B]`` bool mask of where each
+        band holds data (``mask.any(-1)``: the valid pixels, GDAL's dataset mask).
     """
     from rasterio.windows import Window
     with open_geotiff(path) as src:
@@ -57,14 +81,12 @@ def read_window(path: str,
         win = None if window is None else Window(*window)
         try:
             data = src.read(indexes, window=win)  # [B, H, W]
-            if nodata is not None:
-                valid = (data != nodata).all(axis=0)
-            else:
-                valid = (src.read_masks(indexes, window=win) > 0).all(axis=0)
+            masks = band_masks(src, indexes, win, nodata, data)
         except Exception as err:  # GDAL reports truncated tiles as generic read errors
             raise ValueError(f'{path}: could not read window {window} (corrupt or truncated '
                              f'GeoTIFF?): {err}') from None
-    return np.ascontiguousarray(data.transpose(1, 2, 0)), valid
+    return (np.ascontiguousarray(data.transpose(1, 2,
+                                                0)), np.ascontiguousarray(masks.transpose(1, 2, 0)))
 
 
 def find_geotiffs(folder: str) -> List[str]:
@@ -100,32 +122,37 @@ def band_statistics(paths: Sequence[str],
             tiles = [(x, y, min(block, width - x), min(block, height - y))
                      for y in range(0, height, block) for x in range(0, width, block)]
             for window in tiles:  # a partition: every pixel counted once
-                img, valid = read_window(path, window, bands, nodata)
-                yield img.reshape(-1, img.shape[2])[valid.reshape(-1)].astype(np.float64)
+                img, masks = read_window(path, window, bands, nodata)
+                valid = masks.any(-1).reshape(-1)  # valid pixels; band holes masked per band
+                yield (img.reshape(-1, img.shape[2])[valid].astype(np.float64),
+                       masks.reshape(-1, masks.shape[2])[valid])
 
-    total = sums = squares = lows = highs = None
-    for pixels in blocks():
+    total = counts = sums = squares = lows = highs = None
+    for pixels, masks in blocks():
         if total is None:
             n_bands = pixels.shape[1]
-            total, sums, squares = 0, np.zeros(n_bands), np.zeros(n_bands)
+            total = 0
+            counts, sums, squares = (np.zeros(n_bands) for _ in range(3))
             lows, highs = np.full(n_bands, np.inf), np.full(n_bands, -np.inf)
         if pixels.shape[1] != len(sums):
             raise ValueError(f'band_statistics: scenes have different band counts '
                              f'({pixels.shape[1]} and {len(sums)})')
         if len(pixels):
             total += len(pixels)
-            sums += pixels.sum(0)
-            squares += (pixels**2).sum(0)
-            lows, highs = np.minimum(lows, pixels.min(0)), np.maximum(highs, pixels.max(0))
-    if not total:
+            counts += masks.sum(0)
+            sums += (pixels * masks).sum(0)
+            squares += (pixels**2 * masks).sum(0)
+            lows = np.minimum(lows, np.where(masks, pixels, np.inf).min(0))
+            highs = np.maximum(highs, np.where(masks, pixels, -np.inf).max(0))
+    if not total or not counts.all():
         raise ValueError('band_statistics: no valid pixel in the scenes (all nodata?)')
-    mean = sums / total
-    std = np.sqrt(np.maximum(squares / total - mean**2, 0))
+    mean = sums / counts
+    std = np.sqrt(np.maximum(squares / counts - mean**2, 0))
     hist = np.zeros((len(sums), bins))
     edges = [np.linspace(lo, hi if hi > lo else lo + 1, bins + 1) for lo, hi in zip(lows, highs)]
-    for pixels in blocks():
+    for pixels, masks in blocks():
         for b in range(len(sums)):
-            hist[b] += np.histogram(pixels[:, b], edges[b])[0]
+            hist[b] += np.histogram(pixels[masks[:, b], b], edges[b])[0]
     stats = dict(
         mean=mean.tolist(),
         std=std.tolist(),
@@ -133,7 +160,7 @@ def band_statistics(paths: Sequence[str],
         max=highs.tolist(),
         count=int(total))
     for q in percentiles:
-        cdf = np.cumsum(hist, axis=1) / total
+        cdf = np.cumsum(hist, axis=1) / counts[:, None]
         stats[f'p{q:g}'] = [
             float(edges[b][min(np.searchsorted(cdf[b], q / 100) + 1, bins)])
             for b in range(len(sums))

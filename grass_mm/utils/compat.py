@@ -23,6 +23,8 @@ import torch
 from .torchvision_fix import declare_torchvision_ops
 
 WEIGHTS_ONLY_ENV = 'GRASS_MM_WEIGHTS_ONLY'
+# The files this process loaded with a full unpickle, for a tool to tell its user once.
+FULL_UNPICKLED = set()
 
 
 def weights_only_enforced() -> bool:
@@ -73,6 +75,7 @@ def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
         f'checkpoints you trust. Set {WEIGHTS_ONLY_ENV}=1 to refuse such files.',
         logger='current',
         level=logging.WARNING)
+    FULL_UNPICKLED.add(osp.abspath(filename))
     try:
         return torch.load(filename, map_location=map_location, weights_only=False)
     except Exception as err:  # a full unpickle of a broken file fails in many ways

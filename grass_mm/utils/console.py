@@ -1,7 +1,8 @@
 """A quiet console: library output and warnings to a log file, progress lines to the user."""
 import contextlib
+import time
 import warnings
-from typing import Iterator
+from typing import Iterator, TextIO
 
 
 @contextlib.contextmanager
@@ -15,3 +16,34 @@ def quiet(log_path: str, verbose: bool = False) -> Iterator[None]:
             contextlib.redirect_stderr(log), warnings.catch_warnings():
         warnings.simplefilter('ignore')
         yield
+
+
+def progress_line(stream: TextIO,
+                  phase: str,
+                  done: int,
+                  total: int,
+                  start: float,
+                  text: str = '') -> None:
+    """One progress line: phase, bar, ``done/total``, ``text``, ETA (or the time taken).
+
+    On a terminal the line is redrawn in place; elsewhere (a pipe, a CI log) it is printed at
+    every tenth of the phase, so a captured console stays a screen long.
+
+    Args:
+        stream: The console.
+        phase: The name the line starts with.
+        done: Steps done (1-based).
+        total: Steps in all.
+        start: ``time.time()`` when the phase began.
+        text: Shown after the count (e.g. the loss).
+    """
+    elapsed = time.time() - start
+    eta = elapsed / max(done, 1) * (total - done)
+    bar = '#' * round(20 * done / max(total, 1))
+    line = (f'  {phase:<11} [{bar:<20}] {done}/{total} {text} '
+            f'{"ETA" if done < total else "in"} {eta if done < total else elapsed:.0f} s')
+    if getattr(stream, 'isatty', lambda: False)():
+        stream.write('\r' + line.ljust(100) + ('\n' if done == total else ''))
+    elif 10 * done // total != 10 * (done - 1) // total:  # each tenth, at most 10 lines
+        stream.write(line + '\n')
+    stream.flush()

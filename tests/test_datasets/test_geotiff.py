@@ -19,12 +19,13 @@ def scene(tmp_path):
 
 
 def test_windowed_read_with_band_selection_equals_a_slice_of_the_whole(scene):
-    whole, valid = read_window(scene[0])
-    assert whole.shape == (96, 96, 13) and whole.dtype == np.uint16
+    whole, masks = read_window(scene[0])  # masks: where each band holds data
+    assert whole.shape == (96, 96, 13) and whole.dtype == np.uint16 and masks.shape == whole.shape
+    valid = masks.any(-1)
     assert not valid[:, :6].any() and valid[:, 6:].all()  # the nodata strip (96 // 16 px)
-    part, part_valid = read_window(scene[0], (10, 20, 30, 40), bands=[12, 0])
+    part, part_masks = read_window(scene[0], (10, 20, 30, 40), bands=[12, 0])
     assert np.array_equal(part, whole[20:60, 10:40][..., [12, 0]])
-    assert np.array_equal(part_valid, valid[20:60, 10:40])
+    assert np.array_equal(part_masks, masks[20:60, 10:40][..., [12, 0]])
     with pytest.raises(ValueError, match=r'scene.tif: bands=\[13\] must be 0-based indices below'):
         read_window(scene[0], bands=[13])
 
@@ -61,8 +62,8 @@ def test_patches_keep_their_own_georeference(scene, tmp_path):
 
 
 def test_band_statistics_stream_and_never_count_nodata(scene):
-    image, valid = read_window(scene[0])
-    pixels = image[valid].astype(np.float64)  # [valid, 13]
+    image, masks = read_window(scene[0])
+    pixels = image[masks.any(-1)].astype(np.float64)  # [valid, 13]
     stats = band_statistics([scene[0], scene[0]], block=40, percentiles=(50, ))
     assert stats['count'] == 2 * len(pixels)
     assert np.allclose(stats['mean'], pixels.mean(0)) and np.allclose(stats['std'], pixels.std(0))

@@ -16,8 +16,11 @@ class LoadGeoTIFF(BaseTransform):
     Works in mmpretrain and mmseg pipelines (registered in mmengine's root registry). With
     ``crop_size`` only a random window of that size is read from the scene, and the window is
     left in ``results['geotiff_window']`` for :class:`LoadGeoTIFFAnnotation` to read the same
-    pixels. Invalid pixels (nodata) are set to ``fill_value`` and marked in
-    ``results['valid_mask']``; standardised values are never clipped downstream.
+    pixels. Nodata follows GDAL's dataset mask (:mod:`grass_mm.datasets.raster`): a pixel is
+    invalid only where all bands are nodata (or the alpha band / internal mask says so), and is
+    marked in ``results['valid_mask']``; a band at its nodata value in a valid pixel is a hole in
+    that band only. Both are set to ``fill_value``; standardised values are never clipped
+    downstream.
 
     Args:
         bands (Sequence[int], optional): 0-based band indices to keep; all by default.
@@ -49,14 +52,14 @@ class LoadGeoTIFF(BaseTransform):
             y = np.random.randint(0, height - h + 1)
             x = np.random.randint(0, width - w + 1)
             window = (int(x), int(y), int(w), int(h))
-        img, valid = read_window(path, window, self.bands, self.nodata)
+        img, masks = read_window(path, window, self.bands, self.nodata)
         img = img.astype(np.float32)
-        img[~valid] = self.fill_value
+        img[~masks] = self.fill_value  # band holes and invalid pixels alike
         results.update(
             img=img,
             img_shape=img.shape[:2],
             ori_shape=img.shape[:2],
-            valid_mask=valid,
+            valid_mask=masks.any(-1),
             geotiff_window=window)
         return results
 
@@ -81,7 +84,8 @@ class LoadGeoTIFFAnnotation(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         path = results['seg_map_path']
-        label, valid = read_window(path, results.get('geotiff_window'), bands=[0])
+        label, masks = read_window(path, results.get('geotiff_window'), bands=[0])
+        valid = masks[..., 0]
         label = label[..., 0].astype(np.uint8)
         if label.shape != results['img'].shape[:2]:
             raise ValueError(f'{path}: label {label.shape} does not match the image '

@@ -6,13 +6,14 @@ from typing import Optional, Sequence, TextIO
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
+from grass_mm.utils.console import progress_line
+
 
 @HOOKS.register_module()
 class ConsoleProgressHook(Hook):
     """One progress line per phase on ``stream``: bar, loss (stage, box area), ETA.
 
-    On a terminal the line is redrawn in place; elsewhere (a pipe, a CI log) it is printed at
-    every tenth of the phase, so a captured console stays a screen long. Use it with
+    The line is :func:`grass_mm.utils.console.progress_line`'s. Use it with
     :func:`grass_mm.utils.quiet`, which sends mmengine's own logs to a file: pass the console
     stream captured before entering it.
 
@@ -34,16 +35,7 @@ class ConsoleProgressHook(Hook):
               start: float,
               text: str = '',
               phase: Optional[str] = None) -> None:
-        elapsed = time.time() - start
-        eta = elapsed / max(done, 1) * (total - done)
-        bar = '#' * round(20 * done / max(total, 1))
-        line = (f'  {phase or self.phase:<11} [{bar:<20}] {done}/{total} {text} '
-                f'{"ETA" if done < total else "in"} {eta if done < total else elapsed:.0f} s')
-        if self.tty:
-            self.stream.write('\r' + line.ljust(100) + ('\n' if done == total else ''))
-        elif 10 * done // total != 10 * (done - 1) // total:  # each tenth, at most 10 lines
-            self.stream.write(line + '\n')
-        self.stream.flush()
+        progress_line(self.stream, phase or self.phase, done, total, start, text)
 
     def before_train(self, runner) -> None:
         self.start = time.time()

@@ -1,0 +1,178 @@
+"""Scene inference on real rasters: nodata exactly where GDAL's dataset mask says so (all bands
+nodata, alpha, internal mask; a one-band hole is filled and predicted), the same rule in
+training's loaders, and a GIS-ready map of the public Landsat scene in ../shared/data/geotiff."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import rasterio
+import torch
+from rasterio.transform import from_origin
+
+from grass_mm.apis import NODATA, predict_windows
+from grass_mm.datasets import LoadGeoTIFF, LoadGeoTIFFAnnotation, band_statistics
+from grass_mm.datasets.synthetic import SYNTHETIC_CLASSES, SYNTHETIC_PALETTE
+from tests.helpers import REPO
+
+FCN = osp.join(REPO, 'configs', 'benchmarks', 'synthetic',
+               'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
+
+
+class PerPixel:
+    """Logits at a pixel from that pixel's bands only, so any correct stitching and filling is
+    checkable against the whole scene; ``fill`` plays the band means."""
+    fill = np.array([7., 8., 9.], np.float32)
+
+    def __call__(self, windows: np.ndarray) -> np.ndarray:
+        x = windows.transpose(0, 3, 1, 2)  # [B, 3, h, w]
+        return np.stack([x[:, 0], x[:, 1], x[:, 2]], axis=1)
+
+
+def write_case(path: str, case: str) -> np.ndarray:
+    """A 3-band uint8 scene whose masks follow ``case``; returns its RGB data [3, H, W]."""
+    rng = np.random.default_rng(0)
+    data = rng.integers(1, 255, (3, 60, 70), dtype=np.uint8)
+    profile = dict(
+        driver='GTiff',
+        width=70,
+        height=60,
+        count=3,
+        dtype='uint8',
+        crs='EPSG:32618',
+        transform=from_origin(101985, 2826915, 300, 300))
+    if case in ('all bands nodata', 'one band nodata'):
+        data[:, :, :9] = 0  # a collar: every band nodata
+        profile['nodata'] = 0
+    if case == 'one band nodata':
+        data[0, 20:30, 30:40] = 0  # one-band holes (dark water in one band)
+        data[1, 40:45, 50:60] = 0
+    if case == 'alpha':
+        profile['count'] = 4
+        alpha = np.full((60, 70), 255, np.uint8)
+        alpha[:, 60:] = 0
+        alpha[5:10, :20] = 0
+        with rasterio.open(path, 'w', photometric='RGB', alpha='YES', **profile) as dst:
+            dst.write(np.concatenate([data, alpha[None]]))
+        return data
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True):
+        with rasterio.open(path, 'w', **profile) as dst:
+            dst.write(data)
+            if case == 'internal mask':
+                mask = np.full((60, 70), 255, np.uint8)
+                mask[50:, :] = 0
+                mask[:, 33] = 0
+                dst.write_mask(mask)
+    return data
+
+
+CASES = ['all bands nodata', 'one band nodata', 'alpha', 'internal mask']
+
+
+@pytest.mark.parametrize('case', CASES)
+def test_map_nodata_is_the_dataset_mask_and_band_holes_are_filled(case, tmp_path):
+    scene, out = str(tmp_path / 'scene.tif'), str(tmp_path / 'map.tif')
+    data = write_case(scene, case)
+    with rasterio.open(scene) as src:
+        expected_valid = src.dataset_mask() > 0
+        holes = src.read_masks([1, 2, 3]) == 0  # [3, H, W]
+        profile = dict(driver='GTiff', width=70, height=60, count=1, dtype='uint8', nodata=255)
+        with rasterio.open(out, 'w', **profile) as dst:
+            predict_windows(PerPixel(), src, [0, 1, 2], dst, 32, 8, 2)
+    assert not expected_valid.all()  # each case masks something
+    filled = np.where(holes, PerPixel.fill[:, None, None], data.astype(np.float32))
+    expected = filled.argmax(0).astype(np.uint8)
+    expected[~expected_valid] = NODATA
+    with rasterio.open(out) as result:
+        labels = result.read(1)
+    assert np.array_equal(labels == NODATA, ~expected_valid)  # pixel for pixel
+    assert np.array_equal(labels, expected)
+    if case == 'one band nodata':  # the band holes are predicted, from the band mean
+        assert (labels[20:30, 30:40] != NODATA).all() and (labels[40:45, 50:60] != NODATA).all()
+
+
+@pytest.mark.parametrize('case', CASES)
+def test_training_loaders_use_the_same_rule(case, tmp_path):
+    scene, label = str(tmp_path / 'scene.tif'), str(tmp_path / 'label.tif')
+    data = write_case(scene, case)
+    with rasterio.open(
+            label, 'w', driver='GTiff', width=70, height=60, count=1, dtype='uint8') as dst:
+        dst.write(np.ones((1, 60, 70), np.uint8))
+    with rasterio.open(scene) as src:
+        expected_valid = src.dataset_mask() > 0
+        holes = (src.read_masks([1, 2, 3]) == 0).transpose(1, 2, 0)
+    results = LoadGeoTIFF(bands=[0, 1, 2], fill_value=-1)(dict(img_path=scene))
+    results = LoadGeoTIFFAnnotation()(dict(results, seg_map_path=label))
+    assert np.array_equal(results['valid_mask'], expected_valid)
+    assert np.array_equal(results['gt_seg_map'] == 255, ~expected_valid)  # ignored: no data
+    img = results['img']
+    assert (img[holes] == -1).all()
+    assert np.array_equal(img[~holes], data.transpose(1, 2, 0)[~holes].astype(np.float32))
+    # Band statistics: valid pixels only, and a band's holes left out of that band alone.
+    stats = band_statistics([scene], bands=[0, 1, 2], block=32)
+    has_data = ~holes.transpose(2, 0, 1)  # [3, H, W]
+    assert stats['count'] == expected_valid.sum()
+    assert np.allclose(stats['mean'], [band[m].mean() for band, m in zip(data, has_data)])
+
+
+@pytest.fixture(scope='module')
+def fcn_checkpoint(tmp_path_factory) -> str:
+    """The synthetic FCN with random weights, saved as a trained run saves it (a full training
+    checkpoint: meta with the dataset's classes and palette, and a message hub)."""
+    from mmengine.logging import MessageHub
+    from mmseg.apis import init_model
+    model = init_model(FCN, None, device='cpu')
+    path = str(tmp_path_factory.mktemp('fcn') / 'iter_400.pth')
+    meta = dict(dataset_meta=dict(classes=SYNTHETIC_CLASSES, palette=SYNTHETIC_PALETTE))
+    hub = MessageHub.get_instance('fcn_checkpoint')
+    hub.update_scalar('train/loss', 0.5)  # a HistoryBuffer: needs a full unpickle, as mmengine's
+    torch.save(dict(state_dict=model.state_dict(), meta=meta, message_hub=hub.state_dict()), path)
+    return path
+
+
+@pytest.mark.slow
+def test_landsat_scene_to_a_gis_ready_map(shared_data, fcn_checkpoint, tmp_path):
+    scene = osp.join(shared_data, 'geotiff', 'RGB.byte.tif')
+    if not osp.isfile(scene):
+        pytest.skip(f'{scene} not found (the public Landsat scene of ../shared/data/geotiff)')
+    out, conf = str(tmp_path / 'map.tif'), str(tmp_path / 'confidence.tif')
+    result = subprocess.run([
+        sys.executable, 'tools/predict_scene.py', FCN, fcn_checkpoint, scene, out, '--window',
+        '256', '--overlap', '64', '--confidence', conf
+    ],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            env=dict(__import__('os').environ, PYTHONPATH=REPO),
+                            timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    with rasterio.open(scene) as src:
+        valid, crs, transform = src.dataset_mask() > 0, src.crs, src.transform
+    with rasterio.open(out) as dst:
+        labels = dst.read(1)
+        assert np.array_equal(labels == NODATA, ~valid)  # 184,823 nodata, the 710 kept
+        assert dst.crs == crs and dst.transform == transform and dst.nodata == NODATA
+        assert dst.descriptions == ('class', )
+        assert json.loads(dst.tags(1)['classes']) == list(SYNTHETIC_CLASSES)
+        assert dst.tags(1)['CLASS_1'] == SYNTHETIC_CLASSES[1]
+        colours = dst.colormap(1)
+        assert all(colours[i][:3] == tuple(c) for i, c in enumerate(SYNTHETIC_PALETTE))
+        assert dst.overviews(1) == [
+            2
+        ] and dst.block_shapes[0] == (256, 256) and dst.compression.value == 'DEFLATE'
+    with rasterio.open(conf) as c:
+        probability = c.read(1)
+        assert c.nodata == 0 and c.transform == transform
+        assert np.array_equal(probability == 0, ~valid)
+        assert probability[valid].min() >= 255 // len(SYNTHETIC_CLASSES)
+    qml = open(str(tmp_path / 'map.qml')).read()
+    assert all(f'label="{name}"' in qml for name in SYNTHETIC_CLASSES)
+    # A quiet console: the plan, the note on the full checkpoint (once), progress, the summary.
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) <= 14, result.stdout
+    assert sum('full unpickle' in line for line in lines) == 1
+    assert 'pixels predicted' in lines[-1] and f'{int(valid.sum())} pixels' in lines[-1]
+    assert 'Warning' not in result.stdout + result.stderr, result.stderr[-2000:]
+    assert osp.isfile(str(tmp_path / 'map.log'))
