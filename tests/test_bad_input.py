@@ -137,7 +137,7 @@ def test_a_file_that_is_not_a_checkpoint_is_named_on_every_loading_path(
                   treshold_ratio=0.5), 'treshold_ratio'),
     (HOOKS, dict(type='GraSSStageHook', warmup=3), 'warmup'),
     (HOOKS, dict(type='GraSSVisualizationHook', every=3), 'every'),
-    (HOOKS, dict(type='KNNProbeHook', data_root='x', patchsize=3), 'patchsize'),
+    (HOOKS, dict(type='DenseProbeHook', train_split={}, test_split={}, intervl=3), 'intervl'),
     (SEG_HOOKS, dict(type='PretrainedCheckHook', module=['backbone']), 'module'),
     (METRICS, dict(type='PerClassIoUMetric', iou_metric=['mIoU']), 'iou_metric'),
     (SEG_DATASETS, dict(type='LabelFraction', dataset={}, fractoin=0.1), 'fractoin'),
@@ -159,3 +159,9 @@ def test_unknown_config_keys_of_our_components_are_named(registry, cfg, key):
 #   pretrained backbone files: test_engine/test_hooks/test_pretrained_check_hook.py
 # - unreadable, gray/RGBA/16-bit/multi-band images in make_patches:
 #   test_datasets/test_patches.py
+
+
+def test_the_removed_knn_probe_names_its_replacement():
+    with DefaultScope.overwrite_default_scope(HOOKS.scope):
+        with pytest.raises(TypeError, match=r'KNNProbeHook was removed.*DenseProbeHook\('):
+            HOOKS.build(dict(type='KNNProbeHook', data_root='data/synthetic_aerial'))

@@ -43,7 +43,9 @@ def test_simclr_twin_has_the_same_data_schedule_and_networks(path):
     assert grass.model.type == 'GraSS' and twin.model.type == 'SimCLR'
     hooks = [h.type for h in grass.custom_hooks]
     assert hooks[:2] == ['GraSSStageHook', 'GraSSVisualizationHook']
-    assert not twin.get('custom_hooks')
+    # Only the stage hooks differ: the online probe, if any, is the same for both.
+    assert [h for h in grass.custom_hooks
+            if h.type not in hooks[:2]] == twin.get('custom_hooks', [])
     assert grass.model.head.temperature == 0.5
 
 
@@ -60,7 +62,10 @@ def test_baselines_share_data_epochs_batch_and_backbone_with_grass(path):
     assert baseline.model.backbone.depth == grass.model.backbone.depth
     assert baseline.model.data_preprocessor == grass.model.data_preprocessor
     assert baseline.model.type == dict(mocov2='MoCo', byol='BYOL', densecl='DenseCL')[method]
-    assert not baseline.get('custom_hooks')
+    # No stage hooks; the same online probe as GraSS's config.
+    assert baseline.get('custom_hooks') == [
+        h for h in grass.custom_hooks if h.type not in ('GraSSStageHook', 'GraSSVisualizationHook')
+    ]
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         MODELS.build(baseline.model)
 
@@ -225,3 +230,19 @@ def test_model_index_imports_metafiles_whose_configs_exist():
             # mmpretrain's rule: a model is named after its config
             assert model['Name'] == osp.splitext(osp.basename(model['Config']))[0]
             assert set(model.get('Downstream', [])) <= names, model['Name']
+
+
+@pytest.mark.parametrize(
+    'path', [
+        c for c in CONFIGS
+        if 'dubai-aerial' in c and '/benchmarks/' not in c and '/benchmark_matrix/' not in c
+    ],
+    ids=osp.basename)
+def test_every_dubai_pretraining_config_probes_held_out_labels(path):
+    """The online dense probe on tile 7, which no pretraining config reads."""
+    cfg = Config.fromfile(path)
+    probes = [h for h in cfg.custom_hooks if h.type == 'DenseProbeHook']
+    assert len(probes) == 1
+    assert probes[0].test_split.tiles == [7] and 7 not in probes[0].train_split.tiles
+    sources = cfg.train_dataloader.dataset.dataset.datasets
+    assert not any('Tile 7' in s.data_root for s in sources)

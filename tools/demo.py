@@ -110,15 +110,21 @@ def pretrain_config(kind: str, data: str, work_dir: str, args: argparse.Namespac
         for hook in cfg.custom_hooks:
             if hook.type == 'GraSSStageHook':
                 hook.warmup_epochs = min(warm, epochs)
-    # The k-NN probe reads the labelled training images of the same data.
-    cfg.custom_hooks = [h for h in cfg.custom_hooks if h.type != 'KNNProbeHook'] + [
+    # The online dense probe: fitted on the labelled training images, scored on the validation
+    # images (never pretrained on), the splits of the fine-tuning config.
+    seg = Config.fromfile(osp.join(CONFIGS, FINETUNE[kind]))
+    splits = [
+        dict(seg[f'{s}_dataloader'].dataset.to_dict(), data_root=data) for s in ('train', 'val')
+    ]
+    for split in splits:
+        split.pop('pipeline')
+    cfg.custom_hooks = [h for h in cfg.custom_hooks if h.type != 'DenseProbeHook'] + [
         dict(
-            type='KNNProbeHook',
-            data_root=data,
-            interval=5,
-            patch_size=64 if kind == 'synthetic' else 128,
-            input_size=64,
-            resize=256 if kind == 'synthetic' else 512)
+            type='DenseProbeHook',
+            train_split=splits[0],
+            test_split=splits[1],
+            interval=max(1, cfg.train_cfg.max_epochs // 3),
+            scale=0.5 if kind == 'synthetic' else 0.25)
     ]
     cfg.work_dir = osp.join(work_dir, 'pretrain')
     cfg.randomness = dict(seed=args.seed)
@@ -191,14 +197,18 @@ def main() -> None:
     with quiet(log_path, args.verbose):
         finetune.train()
     miou = finetune.message_hub.get_scalar('val/mIoU').current()
-    knn = pretrain.message_hub.get_scalar('knn_probe/top1').data[0]
+    hub = pretrain.message_hub
+    probe = hub.get_scalar('probe/linear_mIoU').data[0]
+    knn = hub.get_scalar('probe/knn_mAcc').data[0]
+    floor = hub.get_scalar('probe/floor_mIoU').current()
 
     lines = [
         f'data         : {kind} ({data})',
         f'pretraining  : GraSS, ResNet-18, {pretrain.max_epochs} epochs / {pretrain.iter} iters'
         ' (SimCLR warm-up, then gradient-guided sampling)',
-        f'k-NN probe   : top-1 {knn[0]:.2f} before pretraining, {knn[-1]:.2f} after '
-        '(dominant-class patches of the labelled training images)',
+        f'probe        : linear mIoU {probe[0]:.2f} at random init, {probe[-1]:.2f} after '
+        f'(floor {floor:.2f}); k-NN mAcc {knn[0]:.2f} -> {knn[-1]:.2f} (held-out validation '
+        'images; curve: pretrain/probe_curve.png)',
         f'checkpoint   : {checkpoint}',
         f'backbone     : {backbone} ({count} tensors, loads with weights_only=True)',
         f'fine-tuning  : FCN (mmseg) on the pretrained backbone, {finetune.iter} iters',

@@ -21,7 +21,7 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'),
 )
 
-# Scalars (loss, stage, box_area, no_region, knn_probe/*) and GraSSVisualizationHook's grids go
+# Scalars (loss, stage, box_area, no_region, probe/*) and GraSSVisualizationHook's grids go
 # to work_dir/<timestamp>/vis_data/ and to TensorBoard (`tensorboard --logdir work_dirs`).
 vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
 visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)

@@ -6,20 +6,13 @@ _base_ = [
     '../_base_/datasets/rs_pretrain_128.py',
     '../_base_/schedules/lars_coslr_30e.py',
     '../_base_/default_runtime.py',
+    '../_base_/probes/synthetic_probe.py',
 ]
 train_dataloader = dict(
     batch_size=16, num_workers=2, dataset=dict(data_root='data/synthetic_aerial/img_dir/train'))
 custom_hooks = [
     dict(type='GraSSStageHook', warmup_epochs=3),
     dict(type='GraSSVisualizationHook', interval=50),
-    # The online quality signal: k-NN accuracy on dominant-class patches of the labelled
-    # training images, before training and every 5 epochs.
-    dict(
-        type='KNNProbeHook',
-        data_root='data/synthetic_aerial',
-        interval=5,
-        patch_size=64,
-        input_size=64,
-        resize=256),
+    _base_.dense_probe,
 ]
 default_hooks = dict(checkpoint=dict(interval=10))

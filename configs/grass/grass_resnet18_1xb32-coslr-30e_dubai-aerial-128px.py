@@ -8,5 +8,6 @@ _base_ = [
 custom_hooks = [
     dict(type='GraSSStageHook', warmup_epochs=3),
     dict(type='GraSSVisualizationHook', interval=50),
+    _base_.dense_probe,
 ]
 default_hooks = dict(checkpoint=dict(interval=5))

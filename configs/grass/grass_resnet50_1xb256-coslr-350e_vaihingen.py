@@ -3,6 +3,7 @@ _base_ = [
     '../_base_/datasets/rs_pretrain_224.py',
     '../_base_/schedules/lars_coslr_350e.py',
     '../_base_/default_runtime.py',
+    '../_base_/probes/vaihingen_probe.py',
 ]
 # Unlabelled patches cut from the vaihingen *training* tiles only (docs/en/user_guides/data.md).
 train_dataloader = dict(dataset=dict(data_root='data/vaihingen/pretrain_patches/'))
@@ -13,4 +14,5 @@ train_dataloader = dict(dataset=dict(data_root='data/vaihingen/pretrain_patches/
 custom_hooks = [
     dict(type='GraSSStageHook', warmup_epochs=35),
     dict(type='GraSSVisualizationHook', interval=2000),
+    _base_.dense_probe,
 ]

@@ -9,4 +9,5 @@ model = dict(
 custom_hooks = [
     dict(type='GraSSStageHook', warmup_epochs=3),
     dict(type='GraSSVisualizationHook', interval=50),
+    _base_.dense_probe,
 ]

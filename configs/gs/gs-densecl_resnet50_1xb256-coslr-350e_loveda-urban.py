@@ -9,4 +9,5 @@ model = dict(
 custom_hooks = [
     dict(type='GraSSStageHook', warmup_epochs=35),
     dict(type='GraSSVisualizationHook', interval=2000),
+    _base_.dense_probe,
 ]

@@ -5,6 +5,7 @@ _base_ = [
     '../_base_/datasets/rs_pretrain_128.py',
     '../_base_/schedules/lars_coslr_30e.py',
     '../_base_/default_runtime.py',
+    '../_base_/probes/synthetic_probe.py',
 ]
 train_dataloader = dict(
     batch_size=16, num_workers=2, dataset=dict(data_root='data/synthetic_aerial/img_dir/train'))

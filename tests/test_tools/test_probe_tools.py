@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from grass_mm.datasets import SYNTHETIC_CLASSES
 from tests.helpers import REPO
 from tests.test_tools.test_tools import run, tool_env
 
@@ -132,3 +133,27 @@ def test_probe_curve_reads_the_published_stage4_probe_and_applies_the_gate(tmp_p
     assert 'passes first at step 240' in lower  # GraSS (6/7 folds up) alone would not
     bad = subprocess.run(tool[:-1], capture_output=True, text=True)
     assert bad.returncode != 0 and '2 values for 3 backbones' in bad.stderr
+
+
+@pytest.mark.slow
+def test_probe_on_any_mmseg_dataset_config(synthetic_root, grass_checkpoint, tmp_path):
+    """--dataset-config: the synthetic set's mmseg train and val splits, one held-out table."""
+    seg = tmp_path / 'seg.py'
+    seg.write_text(f"_base_ = ['{REPO}/configs/benchmarks/synthetic/"
+                   "fcn_r18-d8_1xb8-400i_synthetic-128x128.py']\n"
+                   f"train_dataloader = dict(dataset=dict(data_root='{synthetic_root}'))\n"
+                   f"val_dataloader = dict(dataset=dict(data_root='{synthetic_root}'))\n")
+    out = tmp_path / 'probe'
+    log = run([
+        sys.executable, TOOL, 'random', grass_checkpoint, '--names', 'random', 'tiny', '--out-dir',
+        str(out), '--dataset-config',
+        str(seg), '--config',
+        osp.join(REPO, 'configs', 'grass', 'grass_resnet18_1xb16-coslr-30e_synthetic-128px.py'),
+        '--scale', '1', '--patch', '16', '--pixels-per-class', '300', '--stages', '3', '4'
+    ])
+    result = json.loads((out / 'probe.json').read_text())
+    assert result['classes'] == list(SYNTHETIC_CLASSES)
+    assert [b['name'] for b in result['backbones']] == ['random', 'tiny']
+    assert all(0 <= b['linear_mIoU'] <= 100 and 0 <= b['knn_mAcc'] <= 100
+               for b in result['backbones'])
+    assert '| floor (majority class) |' in log and '| tiny |' in log

@@ -51,7 +51,8 @@ def tiny_options(data_root, epochs=2, batch=4):
         f'train_dataloader.batch_size={batch}', 'train_dataloader.num_workers=0',
         'custom_hooks.0.warmup_epochs=1', 'train_dataloader.dataset.pipeline.1.transforms.0.0'
         '.scale=64', 'default_hooks.checkpoint.interval=1', 'default_hooks.logger.interval=1',
-        f'train_cfg.max_epochs={epochs}', f'custom_hooks.2.data_root={data_root}'
+        f'train_cfg.max_epochs={epochs}', f'custom_hooks.2.train_split.data_root={data_root}',
+        f'custom_hooks.2.test_split.data_root={data_root}', 'custom_hooks.2.interval=1'
     ]
 
 
@@ -139,6 +140,9 @@ def test_dist_train_two_cpu_processes(synthetic_root, tmp_path):
     # The switch is checked across ranks (an all-reduce) and logged once.
     assert 'GraSS stage: warmup -> gs (epoch 1, iter 2, all 2 ranks)' in log
     assert 'SyncBN needs GPUs: reverted to per-process BN' in log  # the config's SyncBN
+    # The online probe under gloo: rank 0 probes at each epoch, the other rank waits.
+    assert [m.group(1)
+            for m in re.finditer(r'probe at epoch (\d+): linear mIoU', log)] == ['0', '1', '2']
     # The checkpoint loads, strictly, into the model of the same config built afresh.
     from mmengine.config import Config
     from mmengine.registry import DefaultScope
@@ -222,7 +226,12 @@ def test_demo_end_to_end_and_never_overwrites(tmp_path):
     assert 'Config:' not in log and 'init_weights' not in log
     full = open(osp.join(work, 'console.log')).read()
     assert 'Config:' in full and 'Exp name' in full
-    assert re.search(r'k-NN probe   : top-1 \d+\.\d+ before pretraining, \d+\.\d+ after', log)
+    probe = re.search(
+        r'probe        : linear mIoU (\d+\.\d+) at random init, (\d+\.\d+) after '
+        r'\(floor (\d+\.\d+)\)', log)
+    assert probe and all(0 <= float(v) <= 100 for v in probe.groups())
+    assert re.search(r'pretraining \[#+ *\] \d+/\d+ .* probe \d+\.\d', log)  # latest value
+    assert osp.isfile(osp.join(work, 'pretrain', 'probe_curve.png'))
     state = torch.load(osp.join(work, 'backbone.pth'), weights_only=True)['state_dict']
     assert len(state) == 120  # every ResNet-18 tensor, buffers included
     result = subprocess.run([sys.executable, 'tools/demo.py', '--work-dir', work],

@@ -18,6 +18,11 @@ training checkpoint (its ``backbone.*`` tensors). The protocol (docs/en/user_gui
   held-out tile's (no image of a query tile is in the bank); mean class accuracy and top-1;
 - the floor: the training tiles' majority class predicted everywhere on the held-out tile.
 
+With ``--dataset-config SEG_CONFIG`` the data is any mmseg dataset instead: the read-outs are
+fitted on the config's ``train_dataloader`` dataset and scored on its ``val_dataloader`` dataset
+(their folders, label map, ``reduce_zero_label`` and ignore index; ``--scale`` resizes both),
+one held-out split rather than folds (:mod:`grass_mm.evaluation.held_out_probe`).
+
 Writes ``OUT/probe.json`` (every fold, every score) and ``OUT/probe.md`` (the fold table: the
 floor, each backbone, paired differences against the first backbone; runs that do not beat the
 floor's aAcc or mIoU are marked; "pooled" scores the confusion summed over the folds, where every
@@ -32,11 +37,15 @@ import time
 import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
+from mmengine.registry import DefaultScope
+from mmpretrain.registry import MODELS
 
 import grass_mm  # noqa: F401  (stack fixes, registration)
 from grass_mm.datasets import DUBAI_EVAL_CLASSES, load_dubai_tiles
 from grass_mm.evaluation.dense_probe import (build_backbone, cut_patches, floors, fold_table,
                                              mean_std, probe_backbone)
+from grass_mm.evaluation.held_out_probe import (DenseProbe, held_out_table, load_split,
+                                                normalise_with)
 from grass_mm.utils.cli import existing_config, file_or
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -59,6 +68,13 @@ def parse_args(argv=None) -> argparse.Namespace:
             os.environ.get('GRASS_MM_DATA', osp.join(REPO, '..', 'shared', 'data')),
             'dubai_aerial'),
         help='the Dubai aerial set in its original layout (default: $GRASS_MM_DATA/dubai_aerial)')
+    parser.add_argument(
+        '--dataset-config',
+        type=existing_config,
+        help='an mmseg config whose train/val datasets are the probe\'s splits (instead of the '
+        'Dubai tiles)')
+    parser.add_argument(
+        '--max-images', type=int, help='with --dataset-config: images read per split')
     parser.add_argument(
         '--config',
         default=osp.join(REPO, DEFAULT_CONFIG),
@@ -107,6 +123,37 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def held_out(args: argparse.Namespace, cfg: Config, names: list) -> tuple:
+    """The probe on an mmseg config's train and val datasets: ``(result, table)``."""
+    seg = Config.fromfile(args.dataset_config)
+    try:
+        train, test = (
+            load_split(seg[f'{s}_dataloader'].dataset, args.scale, args.max_images)
+            for s in ('train', 'val'))
+        probe = DenseProbe(
+            train,
+            test,
+            args.stages,
+            args.pixels_per_class,
+            args.patch,
+            args.min_purity,
+            args.k,
+            seed=args.seed)
+    except (ValueError, FileNotFoundError) as err:
+        raise SystemExit(f'--dataset-config {args.dataset_config}: {err}')
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        normalise = normalise_with(MODELS.build(cfg.model.data_preprocessor))
+    result = dict(settings=vars(args), classes=train['classes'], floor=probe.floor(), backbones=[])
+    for name, source in zip(names, args.backbones):
+        try:
+            backbone = build_backbone(cfg, source, args.seed, args.stages)
+        except ValueError as err:
+            raise SystemExit(str(err))
+        result['backbones'].append(
+            dict(name=name, source=source, **probe.evaluate(backbone, normalise)))
+    return result, held_out_table(result)
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     if osp.exists(osp.join(args.out_dir, 'probe.json')):
@@ -114,6 +161,12 @@ def main(argv=None) -> None:
                          '(nothing is overwritten)')
     MMLogger.get_instance('mmengine').setLevel('WARNING')  # no init_weights reports
     cfg = Config.fromfile(args.config)
+    names = args.names or [
+        'random' if p == 'random' else osp.splitext(osp.basename(p))[0] for p in args.backbones
+    ]
+    if args.dataset_config:
+        result, table = held_out(args, cfg, names)
+        return write(args.out_dir, result, table)
     pre = cfg.model.data_preprocessor
     norm = (torch.tensor(pre['mean']).view(-1, 1, 1), torch.tensor(pre['std']).view(-1, 1, 1),
             bool(pre.get('to_rgb', pre.get('bgr_to_rgb', False))))
@@ -125,9 +178,6 @@ def main(argv=None) -> None:
     patches = cut_patches(samples, args.patch, args.min_purity)
     print(f'{len(samples)} images, {len(patches[1])} k-NN patches '
           f'({time.time() - start:.0f} s to read)')
-    names = args.names or [
-        'random' if p == 'random' else osp.splitext(osp.basename(p))[0] for p in args.backbones
-    ]
     result = dict(
         settings=dict(vars(args), classes=list(DUBAI_EVAL_CLASSES)),
         floor={
@@ -147,11 +197,14 @@ def main(argv=None) -> None:
         knn = [f['knn']['mAcc'] for f in probed['folds'].values()]
         print(f'{name}: linear mIoU {mean_std(lin)}, k-NN mAcc {mean_std(knn)} '
               f"({probed['feature_s']:.0f} s features, {probed['total_s']:.0f} s in all)")
-    os.makedirs(args.out_dir, exist_ok=True)
-    with open(osp.join(args.out_dir, 'probe.json'), 'w') as f:
+    write(args.out_dir, result, fold_table(result))
+
+
+def write(out_dir: str, result: dict, table: str) -> None:
+    os.makedirs(out_dir, exist_ok=True)
+    with open(osp.join(out_dir, 'probe.json'), 'w') as f:
         json.dump(result, f, indent=1)
-    table = fold_table(result)
-    with open(osp.join(args.out_dir, 'probe.md'), 'w') as f:
+    with open(osp.join(out_dir, 'probe.md'), 'w') as f:
         f.write(table)
     print(table)
 

@@ -167,6 +167,12 @@ def write_configs(out_dir: str, smoke: bool) -> Dict[str, str]:
     if smoke:
         update_transforms(
             pretrain.train_dataloader.dataset.dataset.pipeline, 'RandomResizedCrop', scale=64)
+    for hook in pretrain.custom_hooks:
+        if hook.type == 'DenseProbeHook':  # the Potsdam crop for both splits: a CUDA smoke test
+            for split in (hook.train_split, hook.test_split):
+                split.update(
+                    data_root=POTSDAM, data_prefix=dict(img_path='img_dir', seg_map_path='ann_dir'))
+            hook.update(interval=1, max_images=None)
     pretrain.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2)
     pretrain.custom_hooks[0].warmup_epochs = 1
     pretrain.custom_hooks[1].interval = iters

@@ -28,3 +28,13 @@ train_dataloader = dict(
                     with_label=False,
                     pipeline=pipeline)
             ])))
+# The online dense probe (DenseProbeHook, docs/en/user_guides/training.md): held-out labels of
+# tile 7 (never in pretraining), read-outs fitted on 16 images of tiles 1-6, at 1/4 scale; at
+# random init and every 10 epochs. Every Dubai pretraining config lists it in custom_hooks.
+dense_probe = dict(
+    type='DenseProbeHook',
+    train_split=dict(type='DubaiAerialTiles', data_root=tiles, tiles=[1, 2, 3, 4, 5, 6]),
+    test_split=dict(type='DubaiAerialTiles', data_root=tiles, tiles=[7]),
+    max_images=16,
+    interval=10)
+custom_hooks = [dense_probe]

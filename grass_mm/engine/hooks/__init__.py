@@ -8,6 +8,7 @@ from ``runner.cfg``, never from the runner's private attributes.
 from .batch_digest_hook import BatchDigestHook, batch_digest
 from .checkpoint_match_hook import CheckpointMatchHook
 from .console_progress_hook import ConsoleProgressHook
+from .dense_probe_hook import DenseProbeHook
 from .grass_stage_hook import GraSSStageHook
 from .grass_visualization_hook import GraSSVisualizationHook
 from .knn_probe_hook import KNNProbeHook
@@ -16,6 +17,6 @@ from .pretrained_check_hook import PretrainedCheckHook, compare_with_checkpoint
 
 __all__ = [
     'BatchDigestHook', 'batch_digest', 'CheckpointMatchHook', 'ConsoleProgressHook',
-    'GraSSStageHook', 'GraSSVisualizationHook', 'KNNProbeHook', 'NonFiniteLossHook',
-    'PretrainedCheckHook', 'compare_with_checkpoint'
+    'DenseProbeHook', 'GraSSStageHook', 'GraSSVisualizationHook', 'KNNProbeHook',
+    'NonFiniteLossHook', 'PretrainedCheckHook', 'compare_with_checkpoint'
 ]

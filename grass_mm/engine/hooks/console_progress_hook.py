@@ -11,7 +11,8 @@ from grass_mm.utils.console import progress_line
 
 @HOOKS.register_module()
 class ConsoleProgressHook(Hook):
-    """One progress line per phase on ``stream``: bar, loss (stage, box area), ETA.
+    """One progress line per phase on ``stream``: bar, loss (stage, box area, the latest
+    ``DenseProbeHook`` linear mIoU), ETA.
 
     The line is :func:`grass_mm.utils.console.progress_line`'s. Use it with
     :func:`grass_mm.utils.quiet`, which sends mmengine's own logs to a file: pass the console
@@ -55,6 +56,8 @@ class ConsoleProgressHook(Hook):
         if stage is not None:
             text = (f"{'gs' if float(stage) else 'warm-up'}  {text}" +
                     (f"  box {float(outputs['box_area']):.2f}" if 'box_area' in outputs else ''))
+        if 'probe/linear_mIoU' in runner.message_hub.log_scalars:  # DenseProbeHook's latest
+            text += f"  probe {runner.message_hub.get_scalar('probe/linear_mIoU').current():.1f}"
         self._line(runner.iter + 1, runner.max_iters, self.start, text)
 
     def before_val(self, runner) -> None:

@@ -1,4 +1,5 @@
-"""GraSSVisualizationHook and KNNProbeHook with real Runners; scalars and images in TensorBoard."""
+"""GraSSVisualizationHook and DenseProbeHook with real Runners; scalars and images in
+TensorBoard."""
 import glob
 import os.path as osp
 import tempfile
@@ -69,23 +70,31 @@ class TestSamplingSignals(RunnerTestCase):
         runner = self.train([], '_plain', max_epochs=2, warmup_epochs=0)
         assert runner.model.keep_samples == 0 and runner.model.last_samples is None
 
-    def test_knn_probe_is_logged_before_and_during_training(self):
-        runner = self.train([
-            dict(
-                type='KNNProbeHook',
-                data_root=self.data_dir.name,
-                patch_size=32,
-                input_size=32,
-                resize=96,
-                k=5)
-        ],
-                            max_epochs=2)
-        top1 = runner.message_hub.get_scalar('knn_probe/top1').data[0]
-        assert len(top1) == 3  # before training, after epoch 1, after epoch 2
-        assert all(0 <= v <= 100 for v in top1)
+    def test_the_dense_probe_reaches_tensorboard_from_random_init_on(self):
+        split = dict(
+            type='SyntheticAerialDataset',
+            data_root=self.data_dir.name,
+            data_prefix=dict(img_path='img_dir/train', seg_map_path='ann_dir/train'))
+        runner = self.train(
+            [
+                dict(
+                    type='DenseProbeHook',
+                    train_split=split,
+                    test_split=split,  # this class has no val images; the split is not the point
+                    interval=1,
+                    scale=0.5,
+                    patch=8,
+                    pixels_per_class=300)
+            ],
+            max_epochs=2)
+        knn = runner.message_hub.get_scalar('probe/knn_mAcc').data[0]
+        assert len(knn) == 3  # random init, after epoch 1, after epoch 2
+        assert all(0 <= v <= 100 for v in knn)
         events = EventAccumulator(glob.glob(osp.join(runner.log_dir, 'vis_data', 'events*'))[0])
         events.Reload()
-        assert [e.step for e in events.Scalars('knn_probe/top1')] == [0, 2, 4]
+        for key in ('probe/linear_mIoU', 'probe/linear_aAcc', 'probe/knn_mAcc'):
+            assert [e.step for e in events.Scalars(key)] == [0, 2, 4]
+        assert [e.step for e in events.Scalars('probe/floor_mIoU')] == [0]
 
     def test_the_hooks_refuse_a_model_without_sampling(self):
         cfg = tiny_grass_cfg(self.data_dir.name, self.temp_dir.name)

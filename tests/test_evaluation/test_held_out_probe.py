@@ -1,0 +1,60 @@
+"""The held-out probe's splits from mmseg dataset configs (label map, reduce_zero_label, ignore
+index), the Dubai preset, and its read-outs on known features."""
+import os.path as osp
+
+import numpy as np
+import torch
+from mmpretrain.models import ResNet
+
+from grass_mm.datasets import SYNTHETIC_CLASSES
+from grass_mm.evaluation.held_out_probe import DenseProbe, load_split, stage_features
+
+
+def test_a_split_from_an_mmseg_dataset_keeps_its_classes_and_scale(synthetic_root):
+    split = load_split(
+        dict(
+            type='SyntheticAerialDataset',
+            data_root=synthetic_root,
+            data_prefix=dict(img_path='img_dir/val', seg_map_path='ann_dir/val')),
+        scale=0.5)
+    assert split['classes'] == list(SYNTHETIC_CLASSES) and len(split['images']) == 4
+    assert split['images'][0].shape == (48, 48, 3) and split['labels'][0].shape == (48, 48)
+    assert set(np.unique(np.concatenate([lab.ravel() for lab in split['labels']
+                                         ]))) <= set(range(len(SYNTHETIC_CLASSES)))
+
+
+def test_potsdam_layout_reduces_the_zero_label(shared_data):
+    root = osp.join(shared_data, 'rs_benchmark_crops', 'pseudo_potsdam_dataset')
+    split = load_split(
+        dict(
+            type='PotsdamDataset',
+            data_root=root,
+            data_prefix=dict(img_path='img_dir', seg_map_path='ann_dir')),
+        scale=0.25)
+    assert len(split['classes']) == 6 and split['ignore_index'] == 255
+    values = set(np.unique(split['labels'][0]).tolist())
+    assert values <= set(range(6)) | {255} and len(values - {255}) > 1
+    probe = DenseProbe(split, split, patch=16, min_purity=0.5, pixels_per_class=200)
+    backbone = ResNet(depth=18)
+    backbone.eval()  # (mmpretrain's ResNet.train returns None)
+    scores = probe.evaluate(backbone, lambda x: (x.float() - 120) / 60)
+    assert all(0 <= v <= 100 for v in scores.values())
+
+
+def test_the_dubai_preset_reads_the_original_layout(shared_data):
+    split = load_split(
+        dict(type='DubaiAerialTiles', data_root=osp.join(shared_data, 'dubai_aerial'), tiles=[7]),
+        scale=0.25,
+        max_images=3)
+    assert len(split['images']) == 3 and len(split['classes']) == 5
+
+
+def test_stage_features_match_the_backbones_own_outputs():
+    backbone = ResNet(depth=18, out_indices=(1, 3))
+    backbone.eval()
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        own = backbone(x)
+    caught = stage_features(backbone, x, [2, 4])
+    assert all(torch.equal(a, b) for a, b in zip(own, caught))
+    assert not backbone.layer2._forward_hooks  # the hooks are removed
