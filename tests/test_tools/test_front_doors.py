@@ -44,6 +44,7 @@ MISSPELT = {
                                                   'out'], 'no_such_dir: no such folder'),
     'tools/dataset_converters/prepare_rs_benchmark.py': (['potsdam', 'no_such_dir'],
                                                          'no_such_dir: no such folder'),
+    'tools/analysis_tools/probe_cost.py': (['configs/grass/nope.py'], 'no such config'),
     'tools/predict_scene.py':
     (['configs/benchmarks/synthetic/nope.py', 'x.pth', 'in.tif', 'out.tif'], 'no such config'),
     'tools/model_converters/extract_backbone.py': (['nope.pth', 'o.pth'], 'nope.pth: no such file'),

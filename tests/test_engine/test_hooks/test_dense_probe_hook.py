@@ -102,3 +102,13 @@ def test_bad_settings_are_named():
         DenseProbeHook(dict(type='X'), dict(type='X'), interval=0)
     with pytest.raises(TypeError, match='test_split must be a dataset config dict'):
         DenseProbeHook(dict(type='X'), 'data/val')
+
+
+def test_probe_cost_counts_the_schedules_probes(synthetic_root, tmp_path):
+    from grass_mm.benchmark.probe_cost import probe_cost
+    runner = Runner.from_cfg(probed_cfg(synthetic_root, str(tmp_path), interval=2))
+    cost = probe_cost(runner, steps=2, probes=1)
+    assert cost['steps'] == 6 and cost['probes'] == 3  # epochs 0, 2 and the end (3)
+    assert cost['step_s'] > 0 and cost['probe_s'] > 0 and 0 < cost['share'] < 1
+    expected = 3 * cost['probe_s'] / (6 * cost['step_s'] + 3 * cost['probe_s'])
+    assert cost['share'] == pytest.approx(expected)
