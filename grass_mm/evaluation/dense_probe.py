@@ -1,8 +1,10 @@
 """Dense read-outs of frozen backbones: the stage-wise linear probe, the k-NN window probe and
 the majority floor, fold by fold (``tools/analysis_tools/linear_probe.py`` is their front door).
+Images are normalised by the pretraining config's own ``data_preprocessor``.
 """
 import time
-from typing import Sequence
+from dataclasses import dataclass, field
+from typing import Callable, List, Sequence
 
 import numpy as np
 import torch
@@ -14,10 +16,39 @@ from mmpretrain.registry import MODELS
 from grass_mm.datasets import DUBAI_EVAL_CLASSES
 from grass_mm.datasets.probe_patches import dominant_windows
 from grass_mm.utils.checkpoint import load_backbone_state
+from .held_out_probe import DenseProbe, held_out_table, load_split, normalise_with
 from .probes import (balanced_indices, confusion_matrix, fit_linear_probe, knn_predict,
                      majority_floor, pooled_embeddings, scores)
 
 STRIDE = 8
+
+
+@dataclass
+class FoldSettings:
+    """The fold probe's settings (``linear_probe.py``'s options of the same names).
+
+    Args:
+        folds: Held-out tiles, one fold each.
+        stages: ResNet stages of the linear read-out.
+        pixels_per_class: Linear-probe training pixels per class per fold.
+        k: k-NN neighbours.
+        seed: Seed of the pixel draw (plus the fold).
+        fractions: Shares of each fold's training images also fitted on (1.0 always runs).
+        subset_seed: Seed of the ``fractions`` image subsets.
+    """
+    folds: Sequence[int]
+    stages: Sequence[int] = (2, 3, 4)
+    pixels_per_class: int = 10000
+    k: int = 20
+    seed: int = 0
+    fractions: Sequence[float] = field(default_factory=lambda: [1.0])
+    subset_seed: int = 0
+
+
+def config_normalise(cfg: Config) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The normalisation of ``cfg``'s model: its ``data_preprocessor``, built."""
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return normalise_with(MODELS.build(cfg.model.data_preprocessor))
 
 
 def build_backbone(cfg: Config, source: str, seed: int,
@@ -50,17 +81,13 @@ def build_backbone(cfg: Config, source: str, seed: int,
 @torch.no_grad()
 def dense_features(backbone: torch.nn.Module,
                    images: list,
-                   mean: torch.Tensor,
-                   std: torch.Tensor,
-                   to_rgb: bool,
+                   normalise: Callable,
                    stages: Sequence[int] = (2, 3, 4)) -> list:
     """``stages`` upsampled to stride 8 and concatenated: one ``[C, h, w]`` fp16 per image."""
     feats = []
     out = sorted({*stages, 4})
     for image in images:
-        x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float()
-        x = x.flip(0) if to_rgb else x
-        x = ((x - mean) / std)[None]
+        x = normalise(torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None])
         outs = [o for s, o in zip(out, backbone(x)) if s in stages]
         size = (-(-x.shape[-2] // STRIDE), -(-x.shape[-1] // STRIDE))  # stride 8, rounded up
         outs = [F.interpolate(o, size=size, mode='bilinear', align_corners=False) for o in outs]
@@ -87,10 +114,9 @@ def cut_patches(samples: list, patch: int, min_purity: float = 0.75):
 
 
 @torch.no_grad()
-def patch_embeddings(backbone, patches: np.ndarray, mean, std, to_rgb: bool) -> torch.Tensor:
-    x = torch.from_numpy(patches).permute(0, 3, 1, 2).float()
-    x = x.flip(1) if to_rgb else x
-    return pooled_embeddings(backbone, (x - mean) / std)
+def patch_embeddings(backbone, patches: np.ndarray,
+                     normalise: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    return pooled_embeddings(backbone, normalise(torch.from_numpy(patches).permute(0, 3, 1, 2)))
 
 
 def linear_fold(feats, grids, samples, train, test, pixels_per_class: int,
@@ -111,18 +137,18 @@ def linear_fold(feats, grids, samples, train, test, pixels_per_class: int,
     return conf, int(len(keep))
 
 
-def probe_backbone(backbone, samples, patches, args, norm) -> dict:
+def probe_backbone(backbone, samples: List[dict], patches: tuple, args: FoldSettings,
+                   normalise: Callable[[torch.Tensor], torch.Tensor]) -> dict:
     """Every fold's linear and k-NN scores of one backbone."""
-    mean, std, to_rgb = norm
     start = time.time()
-    feats = dense_features(backbone, [s['img'] for s in samples], mean, std, to_rgb, args.stages)
+    feats = dense_features(backbone, [s['img'] for s in samples], normalise, args.stages)
     grids = [grid_labels(s['label'], f.shape[-2:]) for s, f in zip(samples, feats)]
-    embed = patch_embeddings(backbone, patches[0], mean, std, to_rgb)
+    embed = patch_embeddings(backbone, patches[0], normalise)
     feature_s = time.time() - start
     num_classes = len(DUBAI_EVAL_CLASSES)
     tiles = np.array([s['tile'] for s in samples])
     folds = {}
-    fractions = sorted(set(getattr(args, 'fractions', [1.0])) - {1.0})
+    fractions = sorted(set(args.fractions) - {1.0})
     for fold in args.folds:
         train = np.flatnonzero(tiles != fold)
         conf, train_pixels = linear_fold(feats, grids, samples, train, tiles == fold,
@@ -130,7 +156,7 @@ def probe_backbone(backbone, samples, patches, args, norm) -> dict:
         subsets = {}
         for fraction in fractions:
             # The same images for every backbone: the subset depends on the fold and seed only.
-            rng = np.random.default_rng(getattr(args, 'subset_seed', 0) * 1000 + fold)
+            rng = np.random.default_rng(args.subset_seed * 1000 + fold)
             count = max(1, int(round(fraction * len(train))))
             subset = np.sort(rng.choice(train, count, replace=False))
             sub_conf, _ = linear_fold(feats, grids, samples, subset, tiles == fold,
@@ -159,6 +185,85 @@ def probe_backbone(backbone, samples, patches, args, norm) -> dict:
         pooled=pooled,
         feature_s=round(feature_s, 1),
         total_s=round(time.time() - start, 1))
+
+
+def probe_folds(cfg: Config,
+                sources: Sequence[str],
+                names: Sequence[str],
+                samples: List[dict],
+                settings: FoldSettings,
+                patch: int = 32,
+                min_purity: float = 0.6,
+                log: Callable[[str], None] = print) -> dict:
+    """The floor and every backbone's folds: ``linear_probe.py``'s ``probe.json``.
+
+    Args:
+        cfg: The pretraining config (its backbone and ``data_preprocessor``).
+        sources: ``'random'``, exported backbones or training checkpoints.
+        names: One table name per source.
+        samples: The tiles (:func:`~grass_mm.datasets.load_dubai_tiles`).
+        settings: The folds and read-out settings.
+        patch: k-NN window side. min_purity: Share of a window its class covers.
+        log: Where each backbone's summary line goes.
+
+    Raises:
+        ValueError: A source that is not a checkpoint or does not fit the backbone (named).
+    """
+    patches = cut_patches(samples, patch, min_purity)
+    normalise = config_normalise(cfg)
+    result = dict(
+        floor={
+            str(k): v
+            for k, v in floors(samples, settings.folds).items()
+        }, backbones=[])
+    for name, source in zip(names, sources):
+        backbone = build_backbone(cfg, source, settings.seed, settings.stages)
+        probed = probe_backbone(backbone, samples, patches, settings, normalise)
+        probed['folds'] = {str(k): v for k, v in probed['folds'].items()}
+        result['backbones'].append(dict(name=name, source=source, **probed))
+        lin = [f['linear']['mIoU'] for f in probed['folds'].values()]
+        knn = [f['knn']['mAcc'] for f in probed['folds'].values()]
+        log(f'{name}: linear mIoU {mean_std(lin)}, k-NN mAcc {mean_std(knn)} '
+            f"({probed['feature_s']:.0f} s features, {probed['total_s']:.0f} s in all)")
+    return result
+
+
+def probe_held_out(cfg: Config,
+                   seg: Config,
+                   sources: Sequence[str],
+                   names: Sequence[str],
+                   scale: float = 0.5,
+                   max_images: int = None,
+                   seed: int = 0,
+                   **probe_args) -> tuple:
+    """The held-out probe on an mmseg config's train and val datasets.
+
+    Args:
+        cfg: The pretraining config (its backbone and ``data_preprocessor``).
+        seg: An mmseg config; its ``train_dataloader`` and ``val_dataloader`` datasets are the
+            training and held-out splits.
+        sources: ``'random'``, exported backbones or training checkpoints.
+        names: One table name per source.
+        scale: One resize factor. max_images: Images read per split.
+        seed: Random init and pixel draw.
+        **probe_args: :class:`~grass_mm.evaluation.held_out_probe.DenseProbe`'s settings.
+
+    Returns:
+        ``(result, markdown table)``.
+
+    Raises:
+        ValueError: An empty split, labels outside the classes, or a source that does not fit.
+    """
+    train, test = (
+        load_split(seg[f'{s}_dataloader'].dataset, scale, max_images) for s in ('train', 'val'))
+    probe = DenseProbe(train, test, seed=seed, **probe_args)
+    normalise = config_normalise(cfg)
+    result = dict(classes=train['classes'], floor=probe.floor(), backbones=[])
+    for name, source in zip(names, sources):
+        backbone = build_backbone(cfg, source, seed, probe_args.get('stages', (4, )))
+        result['backbones'].append(
+            dict(name=name, source=source, **probe.evaluate(backbone, normalise)))
+    return result, held_out_table(result)
 
 
 def floors(samples, folds) -> dict:

@@ -34,18 +34,12 @@ import os
 import os.path as osp
 import time
 
-import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
-from mmengine.registry import DefaultScope
-from mmpretrain.registry import MODELS
 
 import grass_mm  # noqa: F401  (stack fixes, registration)
 from grass_mm.datasets import DUBAI_EVAL_CLASSES, load_dubai_tiles
-from grass_mm.evaluation.dense_probe import (build_backbone, cut_patches, floors, fold_table,
-                                             mean_std, probe_backbone)
-from grass_mm.evaluation.held_out_probe import (DenseProbe, held_out_table, load_split,
-                                                normalise_with)
+from grass_mm.evaluation.dense_probe import FoldSettings, fold_table, probe_folds, probe_held_out
 from grass_mm.utils.cli import existing_config, file_or
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -123,37 +117,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def held_out(args: argparse.Namespace, cfg: Config, names: list) -> tuple:
-    """The probe on an mmseg config's train and val datasets: ``(result, table)``."""
-    seg = Config.fromfile(args.dataset_config)
-    try:
-        train, test = (
-            load_split(seg[f'{s}_dataloader'].dataset, args.scale, args.max_images)
-            for s in ('train', 'val'))
-        probe = DenseProbe(
-            train,
-            test,
-            args.stages,
-            args.pixels_per_class,
-            args.patch,
-            args.min_purity,
-            args.k,
-            seed=args.seed)
-    except (ValueError, FileNotFoundError) as err:
-        raise SystemExit(f'--dataset-config {args.dataset_config}: {err}')
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        normalise = normalise_with(MODELS.build(cfg.model.data_preprocessor))
-    result = dict(settings=vars(args), classes=train['classes'], floor=probe.floor(), backbones=[])
-    for name, source in zip(names, args.backbones):
-        try:
-            backbone = build_backbone(cfg, source, args.seed, args.stages)
-        except ValueError as err:
-            raise SystemExit(str(err))
-        result['backbones'].append(
-            dict(name=name, source=source, **probe.evaluate(backbone, normalise)))
-    return result, held_out_table(result)
-
-
 def main(argv=None) -> None:
     args = parse_args(argv)
     if osp.exists(osp.join(args.out_dir, 'probe.json')):
@@ -165,38 +128,37 @@ def main(argv=None) -> None:
         'random' if p == 'random' else osp.splitext(osp.basename(p))[0] for p in args.backbones
     ]
     if args.dataset_config:
-        result, table = held_out(args, cfg, names)
-        return write(args.out_dir, result, table)
-    pre = cfg.model.data_preprocessor
-    norm = (torch.tensor(pre['mean']).view(-1, 1, 1), torch.tensor(pre['std']).view(-1, 1, 1),
-            bool(pre.get('to_rgb', pre.get('bgr_to_rgb', False))))
+        try:
+            result, table = probe_held_out(
+                cfg,
+                Config.fromfile(args.dataset_config),
+                args.backbones,
+                names,
+                args.scale,
+                args.max_images,
+                args.seed,
+                stages=args.stages,
+                pixels_per_class=args.pixels_per_class,
+                patch=args.patch,
+                min_purity=args.min_purity,
+                k=args.k)
+        except (ValueError, FileNotFoundError) as err:
+            raise SystemExit(f'--dataset-config {args.dataset_config}: {err}')
+        return write(args.out_dir, dict(result, settings=vars(args)), table)
     start = time.time()
     try:
         samples = load_dubai_tiles(args.data_root, tiles=args.tiles, scale=args.scale)
     except FileNotFoundError as e:
         raise SystemExit(f'--data-root: {e}')
-    patches = cut_patches(samples, args.patch, args.min_purity)
-    print(f'{len(samples)} images, {len(patches[1])} k-NN patches '
-          f'({time.time() - start:.0f} s to read)')
-    result = dict(
-        settings=dict(vars(args), classes=list(DUBAI_EVAL_CLASSES)),
-        floor={
-            str(k): v
-            for k, v in floors(samples, args.folds).items()
-        },
-        backbones=[])
-    for name, source in zip(names, args.backbones):
-        try:
-            backbone = build_backbone(cfg, source, args.seed, args.stages)
-        except ValueError as err:
-            raise SystemExit(str(err))
-        probed = probe_backbone(backbone, samples, patches, args, norm)
-        probed['folds'] = {str(k): v for k, v in probed['folds'].items()}
-        result['backbones'].append(dict(name=name, source=source, **probed))
-        lin = [f['linear']['mIoU'] for f in probed['folds'].values()]
-        knn = [f['knn']['mAcc'] for f in probed['folds'].values()]
-        print(f'{name}: linear mIoU {mean_std(lin)}, k-NN mAcc {mean_std(knn)} '
-              f"({probed['feature_s']:.0f} s features, {probed['total_s']:.0f} s in all)")
+    print(f'{len(samples)} images ({time.time() - start:.0f} s to read)')
+    settings = FoldSettings(args.folds, args.stages, args.pixels_per_class, args.k, args.seed,
+                            args.fractions, args.subset_seed)
+    try:
+        result = probe_folds(cfg, args.backbones, names, samples, settings, args.patch,
+                             args.min_purity)
+    except ValueError as err:
+        raise SystemExit(str(err))
+    result['settings'] = dict(vars(args), classes=list(DUBAI_EVAL_CLASSES))
     write(args.out_dir, result, fold_table(result))
 
 
