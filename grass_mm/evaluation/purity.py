@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from grass_mm.models.utils.regions import place_boxes
+from .held_out_probe import normalise_with
 
 
 def box_purity(labels: Tensor, boxes: Tensor, ignore_index: int = 255) -> Tensor:
@@ -164,9 +165,8 @@ def measure_purity(model,
                 img, lab = make_view(image, label, size, area, rng)
                 images.append(np.ascontiguousarray(img))
                 labels.append(np.ascontiguousarray(lab))
-        x = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float()
-        x = x.flip(1) if getattr(pre, '_channel_conversion', False) else x
-        views = (x - pre.mean.cpu()) / pre.std.cpu()  # [2B, C, H, W]
+        # The model's own preprocessing (channel order, mean, std): [2B, C, H, W].
+        views = normalise_with(pre)(torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2))
         target = torch.from_numpy(np.stack(labels)).long()  # [2B, H, W]
         target[torch.isin(target, ignore)] = 255
         sampled = model.sample(views)
