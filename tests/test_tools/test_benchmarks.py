@@ -379,7 +379,7 @@ def test_smoke_matrix_derives_a_tiny_run_of_a_gpu_preset_on_a_real_crop(shared_d
 def test_smoke_matrix_cuts_every_grass_warmup_to_fit_its_two_epochs():
     """Methods and ablations alike, from their config and options: a warm-up of 3 or 15 epochs
     (longer than the smoke's 2 would be an error) becomes 1, a warm-up of 0 stays 0, and a
-    method without GraSSStageHook is left as it is."""
+    method without GraSSStageHook keeps its warm-up; the online probe is dropped from all."""
     import grass_mm.benchmark.smoke as smoke
     grass = 'configs/grass/grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'  # warm-up 3
     hooks = smoke.short_warmup(grass)['cfg_options']['custom_hooks']
@@ -398,7 +398,9 @@ def test_smoke_matrix_cuts_every_grass_warmup_to_fit_its_two_epochs():
             model=dict(guide_scale=0.5),
             custom_hooks=[dict(type='GraSSStageHook', warmup_epochs=expected)])
     simclr = 'configs/simclr/simclr_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'
-    assert smoke.short_warmup(simclr) == dict(config=simclr)
+    assert smoke.short_warmup(simclr) == dict(config=simclr, cfg_options=dict(custom_hooks=[]))
+    plain = 'configs/simclr/simclr_resnet18_1xb16-coslr-30e_synthetic-ms4-128px.py'  # no hooks
+    assert smoke.short_warmup(plain) == dict(config=plain)
     assert smoke.short_warmup(None) is None
 
 
