@@ -282,21 +282,36 @@ def purity_table(cells: List[dict]) -> str:
 
 
 def digest_check(cells: List[dict], matrix: Config) -> str:
-    """Whether the continuation arms of each seed saw byte-identical first batches."""
+    """Whether the continuation arms of each seed saw byte-identical first batches.
+
+    Digests are compared at the same iterations; an arm whose recorded batches start later (its
+    run resumed after an interruption, which records the batches it resumed with) is named as
+    not checked rather than counted as different.
+    """
     lines = []
     arms = [a for a, s in matrix.arms.items() if s.from_ == 'warmup']
     for seed in sorted({c['pretrain_seed'] for c in cells if c['kind'] == 'digest'}):
         got = {
-            c['name']: [b['digest'] for b in c['metrics']['batches']]
+            c['name']: c['metrics']['batches']
             for c in cells if c['kind'] == 'digest' and c['pretrain_seed'] == seed
         }
-        present = [a for a in arms if a in got]
+        present = [a for a in arms if a in got and got[a]]
         if not present:
             continue  # no continuation has started yet
-        same = len({tuple(got[a]) for a in present}) == 1
-        lines.append(f'- seed {seed}: the first {len(got[present[0]])} batches of '
-                     f"{', '.join(present)} are {'byte-identical' if same else 'NOT identical'}"
-                     f' (sha256 of the first: {got[present[0]][0][:12]}…)')
+        first = min(got[a][0].get('iter', 0) for a in present)
+        checked = [a for a in present if got[a][0].get('iter', 0) == first]
+        later = [a for a in present if a not in checked]
+        count = min(len(got[a]) for a in checked)  # a resumed run may have recorded more
+        same = len({tuple(b['digest'] for b in got[a][:count]) for a in checked}) == 1
+        line = (f'- seed {seed}: the first {count} batches (from iteration '
+                f"{first}) of {', '.join(checked)} are "
+                f"{'byte-identical' if same else 'NOT identical'} (sha256 of the first: "
+                f"{got[checked[0]][0]['digest'][:12]}…)")
+        if later:
+            line += (f"; {', '.join(later)} resumed after an interruption and recorded the "
+                     f"batches from iteration {got[later[0]][0].get('iter')} on, so its first "
+                     'batches are not in this record')
+        lines.append(line)
     return '\n'.join(lines) + '\n'
 
 

@@ -40,3 +40,21 @@ def test_paired_diffs_use_only_what_both_arms_have():
     a = {0: {1: 10.0, 2: 12.0}, 1: {1: 11.0}}
     b = {0: {1: 9.0, 2: 13.0, 3: 1.0}, 2: {1: 0.0}}
     assert paired_diffs(a, b) == {0: [1.0, -1.0]}
+
+
+def test_digest_check_compares_the_same_iterations_and_names_resumed_arms():
+    from mmengine.config import Config
+
+    from grass_mm.benchmark.record import digest_check
+    matrix = Config(
+        dict(arms=dict(a=dict(from_='warmup'), b=dict(from_='warmup'), c=dict(from_='warmup'))))
+
+    def cell(name, start, digest):
+        batches = [dict(iter=start, digest=digest), dict(iter=start + 1, digest=digest + 'x')]
+        return dict(kind='digest', name=name, pretrain_seed=0, metrics=dict(batches=batches))
+
+    text = digest_check([cell('a', 24, 'aa'), cell('b', 24, 'aa'), cell('c', 216, 'zz')], matrix)
+    assert 'of a, b are byte-identical' in text
+    assert 'c resumed after an interruption' in text and 'iteration 216' in text
+    text = digest_check([cell('a', 24, 'aa'), cell('b', 24, 'bb')], matrix)
+    assert 'of a, b are NOT identical' in text

@@ -26,7 +26,8 @@ class BatchDigestHook(Hook):
     Paired pretraining arms that continue one checkpoint (the same data order and augmentation
     draws) must see byte-identical batches; comparing the arms' ``batch_digests.json`` shows it.
     The digests are taken before the data preprocessor, and count from the iteration the run
-    started or resumed at, so a resumed run records its own first batches.
+    started or resumed at. A resumed run adds its batches to the file and keeps the ones an
+    earlier run of the work dir recorded, so the first batches of the arm stay on record.
 
     Args:
         num_batches (int): Batches to digest. Defaults to 2.
@@ -48,5 +49,12 @@ class BatchDigestHook(Hook):
             return
         self.digests.append(dict(iter=runner.iter, digest=batch_digest(data_batch)))
         if len(self.digests) == self.num_batches and is_main_process():
-            with open(osp.join(runner.work_dir, self.filename), 'w') as f:
-                json.dump(self.digests, f, indent=1)
+            path = osp.join(runner.work_dir, self.filename)
+            earlier = []
+            if osp.isfile(path):
+                with open(path) as f:
+                    earlier = json.load(f)
+            ours = {d['iter'] for d in self.digests}
+            merged = [d for d in earlier if d['iter'] not in ours] + self.digests
+            with open(path, 'w') as f:
+                json.dump(sorted(merged, key=lambda d: d['iter']), f, indent=1)
