@@ -67,6 +67,11 @@ def main() -> None:
                 lambda done, total: progress_line(console, 'windows', done, total, phase_start))
     except ValueError as err:
         raise SystemExit(f'predict_scene: {err}')
+    if not summary['georeferenced']:  # said here too: the library's warning is in the log
+        print(
+            f'predict_scene: {args.input} has no georeference (no CRS): {args.output} is '
+            'written without one',
+            file=sys.stderr)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
     written = [args.output] + [p for p in (args.confidence, args.preview) if p]
     print(f'predict_scene: wrote {", ".join(written)} in {time.time() - start:.0f} s, peak RSS '

@@ -242,7 +242,8 @@ def predict_scene(model: SceneModel,
         progress: Called with ``(windows done, windows in all)``.
 
     Returns:
-        dict: ``valid`` and ``nodata`` pixel counts and the ``classes``.
+        dict: ``valid`` and ``nodata`` pixel counts, the ``classes`` and ``georeferenced``
+        (False: the input has no CRS and the map is written without one, with a warning).
 
     Raises:
         ValueError: bad window settings, a band count the model does not take, an unreadable
@@ -319,4 +320,8 @@ def predict_scene(model: SceneModel,
         write_qgis_style(outputs[-1], classes, model.palette)
     if preview:
         write_preview(preview, labels, model.palette)
-    return dict(valid=profile['height'] * profile['width'] - nodata, nodata=nodata, classes=classes)
+    return dict(
+        valid=profile['height'] * profile['width'] - nodata,
+        nodata=nodata,
+        classes=classes,
+        georeferenced='crs' in profile)
