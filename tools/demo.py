@@ -21,9 +21,9 @@ from mmengine.config import Config
 from mmengine.runner import Runner, find_latest_checkpoint
 
 import grass_mm  # noqa: F401  (registration and stack fixes)
-from grass_mm.datasets import convert_dubai_aerial, generate_synthetic_aerial
+from grass_mm.datasets import prepare_labelled_data
 from grass_mm.engine import ConsoleProgressHook
-from grass_mm.utils import extract_backbone, quiet
+from grass_mm.utils import extract_backbone, quiet, scale_schedule
 
 CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs')
 PRETRAIN = {
@@ -55,26 +55,6 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def prepare_data(data_root: str, work_dir: str, seed: int) -> tuple:
-    """Return ``(kind, mmseg-layout folder, what was done)``, writing synthetic or converted
-    data if needed."""
-    if data_root is None:
-        return 'synthetic', generate_synthetic_aerial(
-            osp.join(work_dir, 'data', 'synthetic_aerial'), seed=seed), 'rendered'
-    if not osp.isdir(data_root):
-        raise FileNotFoundError(f'--data-root {data_root} is not a folder')
-    if osp.isfile(osp.join(data_root, 'synthetic_aerial.json')):
-        return 'synthetic', data_root, 'as given'
-    for tiles in (data_root, osp.join(data_root, 'Semantic segmentation dataset')):
-        if osp.isdir(osp.join(tiles, 'Tile 1')):
-            out = osp.join(work_dir, 'data', 'dubai_aerial')
-            counts = convert_dubai_aerial(data_root, out)
-            return 'dubai', out, f'converted from {data_root}: {counts} images'
-    raise ValueError(f'--data-root {data_root}: expected the Dubai aerial original layout '
-                     "('Tile 1' ... 'Tile 7' folders, or them under 'Semantic segmentation "
-                     "dataset') or a folder holding synthetic_aerial.json")
-
-
 def pretrain_config(kind: str, data: str, work_dir: str, args: argparse.Namespace) -> Config:
     cfg = Config.fromfile(osp.join(CONFIGS, PRETRAIN[kind]))
     pipeline = cfg.train_dataloader.dataset.get('pipeline') or cfg.train_pipeline
@@ -88,28 +68,7 @@ def pretrain_config(kind: str, data: str, work_dir: str, args: argparse.Namespac
             with_label=False,
             pipeline=pipeline))
     if args.pretrain_epochs is not None:
-        epochs, warm = args.pretrain_epochs, max(1, args.pretrain_epochs // 10)
-        cfg.train_cfg.max_epochs = epochs
-        cfg.param_scheduler = [
-            dict(
-                type='LinearLR',
-                start_factor=0.125,
-                by_epoch=True,
-                begin=0,
-                end=warm,
-                convert_to_iter_based=True),
-            dict(
-                type='CosineAnnealingLR',
-                T_max=max(1, epochs - warm),
-                eta_min=0.003,
-                by_epoch=True,
-                begin=warm,
-                end=max(epochs, warm + 1),
-                convert_to_iter_based=True)
-        ]
-        for hook in cfg.custom_hooks:
-            if hook.type == 'GraSSStageHook':
-                hook.warmup_epochs = min(warm, epochs)
+        scale_schedule(cfg, args.pretrain_epochs)
     # The online dense probe: fitted on the labelled training images, scored on the validation
     # images (never pretrained on), the splits of the fine-tuning config.
     seg = Config.fromfile(osp.join(CONFIGS, FINETUNE[kind]))
@@ -171,7 +130,11 @@ def main() -> None:
     os.makedirs(work_dir, exist_ok=True)
     log_path = osp.join(work_dir, 'console.log')
     with quiet(log_path, args.verbose):
-        kind, data, how = prepare_data(args.data_root, work_dir, args.seed)
+        try:
+            kind, data, how = prepare_labelled_data(args.data_root, osp.join(work_dir, 'data'),
+                                                    args.seed)
+        except (FileNotFoundError, ValueError) as err:
+            raise SystemExit(f'demo: --data-root {err}')
         pre_cfg = pretrain_config(kind, data, work_dir, args)
     print(
         f'grass_mm demo: GraSS pretraining -> backbone export -> FCN fine-tuning -> mIoU\n'

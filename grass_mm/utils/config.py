@@ -44,3 +44,34 @@ def _types(node: Any) -> List[str]:
     if isinstance(node, dict):
         return [node.get('type', '?')] + _types(node.get('transforms', []))
     return []
+
+
+def scale_schedule(cfg, epochs: int) -> None:
+    """Shorten (or lengthen) an epoch-based pretraining config to ``epochs``, in place.
+
+    Every epoch-based scheduler's ``begin``/``end`` and GraSS's warm-up scale by
+    ``epochs / max_epochs`` (a non-zero point stays at least 1, so a warm-up never vanishes;
+    the warm-up stays shorter than the run, so GS is reached); a cosine's ``T_max`` follows its
+    new span. The shape of the schedule is kept, whatever its schedulers are.
+
+    Args:
+        cfg: An mmengine config with ``train_cfg.max_epochs``.
+        epochs: The new length.
+    """
+    factor = epochs / cfg.train_cfg.max_epochs
+
+    def scaled(value: int) -> int:
+        return 0 if value == 0 else max(1, round(value * factor))
+
+    cfg.train_cfg.max_epochs = epochs
+    for scheduler in cfg.get('param_scheduler', []):
+        if not scheduler.get('by_epoch', True):
+            continue
+        for key in ('begin', 'end'):
+            if key in scheduler:
+                scheduler[key] = min(scaled(scheduler[key]), epochs)
+        if 'T_max' in scheduler:
+            scheduler['T_max'] = max(1, scheduler.get('end', epochs) - scheduler.get('begin', 0))
+    for hook in cfg.get('custom_hooks', []):
+        if hook.get('type') == 'GraSSStageHook' and hook.get('warmup_epochs'):
+            hook['warmup_epochs'] = min(scaled(hook['warmup_epochs']), max(epochs - 1, 0))

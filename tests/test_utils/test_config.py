@@ -45,3 +45,17 @@ def test_the_named_view_pipeline_is_the_one_the_data_uses(path):
     assert views and all(v == [cfg.view_pipeline] for v in views)
     crops = [t for t in cfg.view_pipeline if t.type == 'RandomResizedCrop']
     assert [c.scale for c in crops] == [cfg.view_size]
+
+
+def test_scale_schedule_keeps_the_shape_and_a_warm_up_before_gs():
+    from grass_mm.utils import scale_schedule
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs', 'grass', 'grass_resnet18_1xb16-coslr-30e_synthetic-128px.py'))
+    scale_schedule(cfg, 2)
+    linear, cosine = cfg.param_scheduler
+    assert (linear.begin, linear.end) == (0, 1) and (cosine.begin, cosine.end) == (1, 2)
+    assert cosine.T_max == 1 and cfg.train_cfg.max_epochs == 2
+    stage = next(h for h in cfg.custom_hooks if h.type == 'GraSSStageHook')
+    assert stage.warmup_epochs == 1  # one warm-up epoch, one GS epoch
+    scale_schedule(cfg, 20)
+    assert (cfg.param_scheduler[1].begin, cfg.param_scheduler[1].end) == (10, 20)
