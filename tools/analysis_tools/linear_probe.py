@@ -2,31 +2,17 @@
 
     python tools/analysis_tools/linear_probe.py BACKBONE [BACKBONE ...] --out-dir OUT
         [--names NAME ...] [--data-root DIR] [--config CFG] [--folds 1 2 ...] [--seed 0]
+        [--dataset-config SEG_CONFIG]
 
-BACKBONE is ``random`` (the config's backbone, initialised by its own ``init_weights`` from
-``--seed``), an exported backbone file (``tools/model_converters/extract_backbone.py``) or a full
-training checkpoint (its ``backbone.*`` tensors). The protocol (docs/en/user_guides/benchmark.md):
-
-- the Dubai tiles 1-7, every image resized by one factor (0.5), 5 classes ('unlabeled' ignored);
-- features of ``--stages`` (default 2-4) upsampled to stride 8 and concatenated, computed once
-  per backbone (BN in eval mode, no gradient) and reused by every fold;
-- 7 folds, each tile the test set once: a linear classifier per fold, trained to convergence
-  (full-batch L-BFGS, class-weighted) on up to ``--pixels-per-class`` pixels of each class of the
-  other tiles; logits upsampled to the label map; mIoU / aAcc on the held-out tile;
-- the k-NN patch probe: ``--patch`` px windows one class covers >= ``--min-purity`` of, embedded
-  by the backbone (pooled last stage); the bank is the training tiles', the queries the
-  held-out tile's (no image of a query tile is in the bank); mean class accuracy and top-1;
-- the floor: the training tiles' majority class predicted everywhere on the held-out tile.
-
-With ``--dataset-config SEG_CONFIG`` the data is any mmseg dataset instead: the read-outs are
-fitted on the config's ``train_dataloader`` dataset and scored on its ``val_dataloader`` dataset
-(their folders, label map, ``reduce_zero_label`` and ignore index; ``--scale`` resizes both),
-one held-out split rather than folds (:mod:`grass_mm.evaluation.held_out_probe`).
-
-Writes ``OUT/probe.json`` (every fold, every score) and ``OUT/probe.md`` (the fold table: the
-floor, each backbone, paired differences against the first backbone; runs that do not beat the
-floor's aAcc or mIoU are marked; "pooled" scores the confusion summed over the folds, where every
-pixel and patch is tested once). Deterministic for a seed.
+BACKBONE is ``random`` (the config's own initialisation from ``--seed``), an exported backbone
+or a training checkpoint. By default the Dubai tiles, one fold per held-out tile
+(:func:`grass_mm.evaluation.dense_probe.probe_folds`; the protocol is in
+docs/en/user_guides/benchmark.md, "Read-outs"); with ``--dataset-config`` any mmseg config's
+train and val datasets, one held-out split (:func:`~grass_mm.evaluation.dense_probe.
+probe_held_out`). Writes ``OUT/probe.json`` (every score) and ``OUT/probe.md`` (the table: the
+floor, each backbone, paired differences against the first; † marks runs not above the floor;
+"pooled" scores the confusion summed over folds). Deterministic for a seed; nothing is
+overwritten.
 """
 import argparse
 import json
