@@ -10,4 +10,6 @@ PYTHON=${PYTHON:-python}
 if [ -x "$(dirname "$0")/../.venv/bin/python" ] && [ -z "$VIRTUAL_ENV" ]; then
   PYTHON="$(dirname "$0")/../.venv/bin/python"  # the install_cpu.sh venv, when not activated
 fi
+# The checkout first on PYTHONPATH (as dist_train.sh does): its grass_mm, installed or not.
+export PYTHONPATH="$(cd "$(dirname "$0")/.." && pwd)${PYTHONPATH:+:$PYTHONPATH}"
 exec "$PYTHON" "$(dirname "$0")/misc/gpu_acceptance.py" "$@"

@@ -18,14 +18,13 @@ Writes OUT_DIR/summary.json and OUT_DIR/summary.md (each step: status, seconds, 
 measured). Exits 0 on a machine without CUDA after saying so in one line (unless --cpu-smoke).
 """
 import argparse
-import json
 import os
 import os.path as osp
-import re
-import subprocess
 import sys
-import time
-from typing import Callable, Dict, List, Optional
+from typing import Dict
+
+from grass_mm.benchmark.acceptance import (Steps, bench_check, finetune_check, pytest_check,
+                                           stage_check, write_summary)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATA = os.environ.get('GRASS_MM_DATA', osp.join(REPO, '..', 'shared', 'data'))
@@ -47,105 +46,6 @@ def parse_args() -> argparse.Namespace:
         help='run every step tiny on the CPU (checks the script, not CUDA)')
     parser.add_argument('--budget', type=float, default=480, help='seconds for all steps')
     return parser.parse_args()
-
-
-class Steps:
-    """Runs steps as subprocesses under one deadline and records what each showed."""
-
-    def __init__(self, out_dir: str, budget: float) -> None:
-        self.out_dir = out_dir
-        self.logs = osp.join(out_dir, 'logs')
-        os.makedirs(self.logs, exist_ok=True)
-        self.deadline = time.monotonic() + budget
-        self.results: List[dict] = []
-
-    def run(self,
-            name: str,
-            cmd: List[str],
-            limit: float,
-            check: Optional[Callable[[str], Dict]] = None,
-            env: Optional[dict] = None) -> str:
-        """Run ``cmd``; the step fails on a non-zero exit, a timeout or a failed ``check``."""
-        limit = min(limit, self.deadline - time.monotonic())
-        log_path = osp.join(self.logs, f'{name}.log')
-        result = dict(step=name, command=' '.join(cmd), log=osp.relpath(log_path, self.out_dir))
-        if limit < 10:
-            result.update(status='skipped', seconds=0.0, detail='no time left in the budget')
-            self.results.append(result)
-            return ''
-        start = time.monotonic()
-        # The checkout first on PYTHONPATH, this interpreter's bin/ (torchrun) first on PATH, and
-        # unbuffered output so that a step killed at its limit still leaves its log.
-        run_env = dict(
-            os.environ,
-            PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''),
-            PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''),
-            PYTHONUNBUFFERED='1')
-        run_env.update(env or {})
-        try:
-            proc = subprocess.run(
-                cmd,
-                cwd=REPO,
-                env=run_env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                timeout=limit)
-            output, code = proc.stdout, proc.returncode
-        except subprocess.TimeoutExpired as err:
-            output, code = (err.stdout or b'').decode() if isinstance(err.stdout, bytes) else \
-                (err.stdout or ''), 'timeout'
-        with open(log_path, 'w') as f:
-            f.write(output)
-        result['seconds'] = round(time.monotonic() - start, 1)
-        if code == 'timeout':
-            result.update(status='fail', detail=f'timed out after {limit:.0f} s')
-        elif code != 0:
-            tail = output.strip().splitlines()[-1:] or ['']
-            result.update(status='fail', detail=f'exit {code}: {tail[0][:300]}')
-        else:
-            result['status'] = 'pass'
-            if check is not None:
-                try:
-                    result.update(check(output))
-                except AssertionError as err:
-                    result.update(status='fail', detail=f'check: {err}')
-        self.results.append(result)
-        print(
-            f"[{result['status']}] {name} ({result['seconds']} s)"
-            f"{': ' + result['detail'] if result.get('detail') else ''}",
-            flush=True)
-        return output
-
-
-def pytest_check(output: str) -> dict:
-    summary = output.strip().splitlines()[-1] if output.strip() else ''
-    assert re.search(r'\d+ passed', summary) and 'failed' not in summary, summary
-    return dict(detail=summary.strip('= '))
-
-
-def bench_check(output: str) -> dict:
-    rows = [line for line in output.splitlines() if line.startswith('| ResNet-')]
-    assert rows, 'no table rows'
-    return dict(
-        detail=f'{len(rows)} rows',
-        table=[line for line in output.splitlines() if line.startswith(('|', '#'))])
-
-
-def stage_check(output: str) -> dict:
-    switch = re.search(r'GraSS stage: warmup -> gs \([^)]*\)', output)
-    assert switch, 'no stage switch in the log'
-    gs_rows = re.findall(r'stage: 1\.0000', output)
-    assert gs_rows, 'no logged GS iteration'
-    assert not re.search(r'loss: (nan|inf)', output), 'non-finite loss'
-    return dict(detail=f'{switch.group(0)}; {len(gs_rows)} GS iterations logged')
-
-
-def finetune_check(output: str) -> dict:
-    loaded = re.search(r'PretrainedCheckHook: all \d+ tensors of backbone equal[^\n]*', output)
-    assert loaded, 'the exported backbone did not load'
-    miou = re.search(r'mIoU: (\d+\.\d+)', output)
-    return dict(detail=f'{loaded.group(0)}; mIoU {miou.group(1) if miou else "n/a"}')
 
 
 def write_configs(out_dir: str, smoke: bool) -> Dict[str, str]:
@@ -203,38 +103,6 @@ def write_configs(out_dir: str, smoke: bool) -> Dict[str, str]:
     return paths
 
 
-def write_summary(out_dir: str, steps: Steps, device: str, smoke: bool) -> bool:
-    ok = all(r['status'] == 'pass' for r in steps.results)
-    summary = dict(
-        device=device,
-        cpu_smoke=smoke,
-        passed=ok,
-        seconds=round(sum(r.get('seconds', 0) for r in steps.results), 1),
-        targets=TARGETS,
-        steps=steps.results)
-    with open(osp.join(out_dir, 'summary.json'), 'w') as f:
-        json.dump(summary, f, indent=2)
-    lines = [
-        f"# GPU acceptance: {'PASSED' if ok else 'FAILED'}", '',
-        f'{device}; {summary["seconds"]} s of steps; '
-        f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}', '',
-        '| step | status | seconds | detail |', '|---|---|---|---|'
-    ]
-    for r in steps.results:
-        lines.append(f"| {r['step']} | {r['status']} | {r.get('seconds', '')} | "
-                     f"{r.get('detail', '')} |")
-    for r in steps.results:
-        if r.get('table'):
-            lines += ['', f"## {r['step']}", ''] + r['table']
-    lines += [
-        '', 'Targets: efficient GraSS <= 1.35x a SimCLR step at ResNet-50/224 px with AMP; '
-        'selection + cropping <= 2 % of the step; peak memory <= 1.10x. Logs: logs/.'
-    ]
-    with open(osp.join(out_dir, 'summary.md'), 'w') as f:
-        f.write('\n'.join(lines) + '\n')
-    return ok
-
-
 def main() -> int:
     args = parse_args()
     import torch
@@ -255,7 +123,7 @@ def main() -> int:
     device = 'CPU smoke run (no CUDA checked)' if smoke else \
         f'{torch.cuda.get_device_name()}, torch {torch.__version__}, CUDA {torch.version.cuda}'
     print(f'gpu_acceptance: {device}; writing {out_dir}', flush=True)
-    steps = Steps(out_dir, 3 * args.budget if smoke else args.budget)
+    steps = Steps(out_dir, 3 * args.budget if smoke else args.budget, REPO)
     py = sys.executable
     configs = write_configs(out_dir, smoke)
 
@@ -326,7 +194,7 @@ def main() -> int:
         limit=90,
         check=stage_check,
         env=dict(PORT=os.environ.get('PORT', '29517')))
-    ok = write_summary(out_dir, steps, device, smoke)
+    ok = write_summary(out_dir, steps, device, smoke, TARGETS)
     print(f"gpu_acceptance: {'PASSED' if ok else 'FAILED'}; {osp.join(out_dir, 'summary.md')}")
     return 0 if ok else 1
 

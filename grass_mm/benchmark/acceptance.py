@@ -1,0 +1,143 @@
+"""The GPU acceptance run's plumbing: steps as subprocesses under one deadline, the checks that
+read what each step printed, and the summary (``tools/misc/gpu_acceptance.py`` holds the
+configs and the calls)."""
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+import time
+from typing import Callable, Dict, List, Optional
+
+
+class Steps:
+    """Runs steps as subprocesses under one deadline and records what each showed."""
+
+    def __init__(self, out_dir: str, budget: float, repo: str) -> None:
+        self.repo = repo
+        self.out_dir = out_dir
+        self.logs = osp.join(out_dir, 'logs')
+        os.makedirs(self.logs, exist_ok=True)
+        self.deadline = time.monotonic() + budget
+        self.results: List[dict] = []
+
+    def run(self,
+            name: str,
+            cmd: List[str],
+            limit: float,
+            check: Optional[Callable[[str], Dict]] = None,
+            env: Optional[dict] = None) -> str:
+        """Run ``cmd``; the step fails on a non-zero exit, a timeout or a failed ``check``."""
+        limit = min(limit, self.deadline - time.monotonic())
+        log_path = osp.join(self.logs, f'{name}.log')
+        result = dict(step=name, command=' '.join(cmd), log=osp.relpath(log_path, self.out_dir))
+        if limit < 10:
+            result.update(status='skipped', seconds=0.0, detail='no time left in the budget')
+            self.results.append(result)
+            return ''
+        start = time.monotonic()
+        # The checkout first on PYTHONPATH, this interpreter's bin/ (torchrun) first on PATH, and
+        # unbuffered output so that a step killed at its limit still leaves its log.
+        run_env = dict(
+            os.environ,
+            PYTHONPATH=self.repo + os.pathsep + os.environ.get('PYTHONPATH', ''),
+            PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''),
+            PYTHONUNBUFFERED='1')
+        run_env.update(env or {})
+        try:
+            proc = subprocess.run(
+                cmd,
+                cwd=self.repo,
+                env=run_env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                timeout=limit)
+            output, code = proc.stdout, proc.returncode
+        except subprocess.TimeoutExpired as err:
+            output, code = (err.stdout or b'').decode() if isinstance(err.stdout, bytes) else \
+                (err.stdout or ''), 'timeout'
+        with open(log_path, 'w') as f:
+            f.write(output)
+        result['seconds'] = round(time.monotonic() - start, 1)
+        if code == 'timeout':
+            result.update(status='fail', detail=f'timed out after {limit:.0f} s')
+        elif code != 0:
+            tail = output.strip().splitlines()[-1:] or ['']
+            result.update(status='fail', detail=f'exit {code}: {tail[0][:300]}')
+        else:
+            result['status'] = 'pass'
+            if check is not None:
+                try:
+                    result.update(check(output))
+                except AssertionError as err:
+                    result.update(status='fail', detail=f'check: {err}')
+        self.results.append(result)
+        print(
+            f"[{result['status']}] {name} ({result['seconds']} s)"
+            f"{': ' + result['detail'] if result.get('detail') else ''}",
+            flush=True)
+        return output
+
+
+def pytest_check(output: str) -> dict:
+    summary = output.strip().splitlines()[-1] if output.strip() else ''
+    assert re.search(r'\d+ passed', summary) and 'failed' not in summary, summary
+    return dict(detail=summary.strip('= '))
+
+
+def bench_check(output: str) -> dict:
+    rows = [line for line in output.splitlines() if line.startswith('| ResNet-')]
+    assert rows, 'no table rows'
+    return dict(
+        detail=f'{len(rows)} rows',
+        table=[line for line in output.splitlines() if line.startswith(('|', '#'))])
+
+
+def stage_check(output: str) -> dict:
+    switch = re.search(r'GraSS stage: warmup -> gs \([^)]*\)', output)
+    assert switch, 'no stage switch in the log'
+    gs_rows = re.findall(r'stage: 1\.0000', output)
+    assert gs_rows, 'no logged GS iteration'
+    assert not re.search(r'loss: (nan|inf)', output), 'non-finite loss'
+    return dict(detail=f'{switch.group(0)}; {len(gs_rows)} GS iterations logged')
+
+
+def finetune_check(output: str) -> dict:
+    loaded = re.search(r'PretrainedCheckHook: all \d+ tensors of backbone equal[^\n]*', output)
+    assert loaded, 'the exported backbone did not load'
+    miou = re.search(r'mIoU: (\d+\.\d+)', output)
+    return dict(detail=f'{loaded.group(0)}; mIoU {miou.group(1) if miou else "n/a"}')
+
+
+def write_summary(out_dir: str, steps: Steps, device: str, smoke: bool, targets: dict) -> bool:
+    ok = all(r['status'] == 'pass' for r in steps.results)
+    summary = dict(
+        device=device,
+        cpu_smoke=smoke,
+        passed=ok,
+        seconds=round(sum(r.get('seconds', 0) for r in steps.results), 1),
+        targets=targets,
+        steps=steps.results)
+    with open(osp.join(out_dir, 'summary.json'), 'w') as f:
+        json.dump(summary, f, indent=2)
+    lines = [
+        f"# GPU acceptance: {'PASSED' if ok else 'FAILED'}", '',
+        f'{device}; {summary["seconds"]} s of steps; '
+        f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}', '',
+        '| step | status | seconds | detail |', '|---|---|---|---|'
+    ]
+    for r in steps.results:
+        lines.append(f"| {r['step']} | {r['status']} | {r.get('seconds', '')} | "
+                     f"{r.get('detail', '')} |")
+    for r in steps.results:
+        if r.get('table'):
+            lines += ['', f"## {r['step']}", ''] + r['table']
+    lines += [
+        '', 'Targets: efficient GraSS <= 1.35x a SimCLR step at ResNet-50/224 px with AMP; '
+        'selection + cropping <= 2 % of the step; peak memory <= 1.10x. Logs: logs/.'
+    ]
+    with open(osp.join(out_dir, 'summary.md'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    return ok
