@@ -23,7 +23,7 @@ from mmengine.runner import Runner, find_latest_checkpoint
 import grass_mm  # noqa: F401  (registration and stack fixes)
 from grass_mm.datasets import prepare_labelled_data
 from grass_mm.engine import ConsoleProgressHook
-from grass_mm.utils import extract_backbone, quiet, scale_schedule
+from grass_mm.utils import extract_backbone, quiet, scale_iters, scale_schedule, set_workers
 
 CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs')
 PRETRAIN = {
@@ -70,24 +70,19 @@ def pretrain_config(kind: str, data: str, work_dir: str, args: argparse.Namespac
     if args.pretrain_epochs is not None:
         scale_schedule(cfg, args.pretrain_epochs)
     # The online dense probe: fitted on the labelled training images, scored on the validation
-    # images (never pretrained on), the splits of the fine-tuning config.
+    # images (never pretrained on): the fine-tuning config's splits.
     seg = Config.fromfile(osp.join(CONFIGS, FINETUNE[kind]))
-    splits = [
-        dict(seg[f'{s}_dataloader'].dataset.to_dict(), data_root=data) for s in ('train', 'val')
-    ]
-    for split in splits:
-        split.pop('pipeline')
     cfg.custom_hooks = [h for h in cfg.custom_hooks if h.type != 'DenseProbeHook'] + [
         dict(
             type='DenseProbeHook',
-            train_split=splits[0],
-            test_split=splits[1],
+            train_split=dict(seg.train_dataloader.dataset, data_root=data),
+            test_split=dict(seg.val_dataloader.dataset, data_root=data),
             interval=max(1, cfg.train_cfg.max_epochs // 3),
             scale=0.5 if kind == 'synthetic' else 0.25)
     ]
     cfg.work_dir = osp.join(work_dir, 'pretrain')
     cfg.randomness = dict(seed=args.seed)
-    _set_workers(cfg, args.num_workers)
+    set_workers(cfg, args.num_workers)
     return cfg
 
 
@@ -98,25 +93,11 @@ def finetune_config(kind: str, data: str, backbone: str, work_dir: str,
         loader.dataset.data_root = data
     cfg.model.backbone.init_cfg.checkpoint = backbone
     if args.finetune_iters is not None:
-        iters = args.finetune_iters
-        cfg.train_cfg.max_iters = cfg.train_cfg.val_interval = iters
-        cfg.param_scheduler[0].end = iters
-        cfg.default_hooks.checkpoint.interval = iters
-        cfg.default_hooks.logger.interval = min(50, iters)
+        scale_iters(cfg, args.finetune_iters)
     cfg.work_dir = osp.join(work_dir, 'finetune')
     cfg.randomness = dict(seed=args.seed)
-    _set_workers(cfg, args.num_workers)
+    set_workers(cfg, args.num_workers)
     return cfg
-
-
-def _set_workers(cfg: Config, num_workers: int) -> None:
-    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        loader = cfg.get(name)
-        if loader is None:
-            continue
-        if num_workers is not None:
-            loader.num_workers = num_workers
-        loader.persistent_workers = loader.get('num_workers', 0) > 0
 
 
 def main() -> None:

@@ -6,12 +6,13 @@ from .compat import (WEIGHTS_ONLY_ENV, declare_torchvision_ops, load_local_check
 compat.apply()
 
 from .checkpoint import extract_backbone, load_backbone_state, weights_sha256  # noqa: E402
-from .config import scale_schedule, update_transforms  # noqa: E402
+from .config import scale_iters, scale_schedule, set_workers, update_transforms  # noqa: E402
 from .console import quiet  # noqa: E402
 from .dist import CPUDistributedDataParallel, setup_cpu_distributed  # noqa: E402
 
 __all__ = [
     'CPUDistributedDataParallel', 'WEIGHTS_ONLY_ENV', 'declare_torchvision_ops', 'extract_backbone',
-    'load_backbone_state', 'load_local_checkpoint', 'quiet', 'scale_schedule',
-    'setup_cpu_distributed', 'update_transforms', 'weights_only_enforced', 'weights_sha256'
+    'load_backbone_state', 'load_local_checkpoint', 'quiet', 'scale_iters', 'scale_schedule',
+    'set_workers', 'setup_cpu_distributed', 'update_transforms', 'weights_only_enforced',
+    'weights_sha256'
 ]

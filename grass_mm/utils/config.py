@@ -1,5 +1,6 @@
-"""Config edits by name: change a transform wherever a pipeline nests it."""
-from typing import Any, List, Union
+"""Config edits by name: a transform wherever a pipeline nests it, a schedule's length, the
+workers of every dataloader."""
+from typing import Any, List, Optional, Union
 
 
 def update_transforms(pipeline: Union[dict, List], transform_type: str, **changes: Any) -> int:
@@ -75,3 +76,25 @@ def scale_schedule(cfg, epochs: int) -> None:
     for hook in cfg.get('custom_hooks', []):
         if hook.get('type') == 'GraSSStageHook' and hook.get('warmup_epochs'):
             hook['warmup_epochs'] = min(scaled(hook['warmup_epochs']), max(epochs - 1, 0))
+
+
+def scale_iters(cfg, iters: int) -> None:
+    """Set an iteration-based (fine-tuning) config's length to ``iters``, in place: one
+    validation and one checkpoint at the end, the first scheduler ending there."""
+    cfg.train_cfg.max_iters = cfg.train_cfg.val_interval = iters
+    cfg.param_scheduler[0].end = iters
+    cfg.default_hooks.checkpoint.interval = iters
+    cfg.default_hooks.logger.interval = min(50, iters)
+
+
+def set_workers(cfg, num_workers: Optional[int]) -> None:
+    """Give every dataloader of ``cfg`` ``num_workers`` workers (``None``: keep the config's);
+    workers persist only where there are any (mmengine refuses ``persistent_workers`` with
+    none)."""
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(name)
+        if loader is None:
+            continue
+        if num_workers is not None:
+            loader.num_workers = num_workers
+        loader.persistent_workers = loader.get('num_workers', 0) > 0

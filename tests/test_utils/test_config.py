@@ -59,3 +59,29 @@ def test_scale_schedule_keeps_the_shape_and_a_warm_up_before_gs():
     assert stage.warmup_epochs == 1  # one warm-up epoch, one GS epoch
     scale_schedule(cfg, 20)
     assert (cfg.param_scheduler[1].begin, cfg.param_scheduler[1].end) == (10, 20)
+
+
+def test_scale_iters_ends_schedule_validation_and_checkpoint_together():
+    from grass_mm.utils import scale_iters
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs', 'benchmarks', 'synthetic',
+                 'fcn_r18-d8_1xb8-400i_synthetic-128x128.py'))
+    scale_iters(cfg, 4)
+    assert cfg.train_cfg.max_iters == cfg.train_cfg.val_interval == 4
+    assert cfg.param_scheduler[0].end == 4 and cfg.default_hooks.checkpoint.interval == 4
+    assert cfg.default_hooks.logger.interval == 4
+
+
+def test_set_workers_persists_only_with_workers():
+    from grass_mm.utils import set_workers
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs', 'benchmarks', 'synthetic',
+                 'fcn_r18-d8_1xb8-400i_synthetic-128x128.py'))
+    set_workers(cfg, 0)
+    loaders = [cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader]
+    assert all(d.num_workers == 0 and not d.persistent_workers for d in loaders)
+    set_workers(cfg, 2)
+    assert all(d.num_workers == 2 and d.persistent_workers for d in loaders)
+    cfg.val_dataloader.num_workers = 0
+    set_workers(cfg, None)  # the config's own counts kept
+    assert cfg.train_dataloader.persistent_workers and not cfg.val_dataloader.persistent_workers
