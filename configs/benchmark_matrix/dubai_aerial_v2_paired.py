@@ -40,3 +40,16 @@ purity = dict(
     ignore_labels=[5, 255],
     num_images=256,
     seed=0)
+# A real mmseg head, run because a probe's GraSS - SimCLR interval excluded 0 (the k-NN one
+# did, the linear one did not): one frozen-backbone FCN per arm at epoch 30 (and the shared
+# init), pretraining seed 0, fold "test tile 7", the 1200-iteration schedule of part 1.
+segmentation = dict(
+    config='configs/benchmarks/dubai_aerial/'
+    'fcn_r18-d8_1xb8-1200i-frozen_dubai-aerial-loto-128x128.py',
+    arms=['random', 'simclr', 'grass', 'grass_random_boxes', 'simclr_rscolor'],
+    pretrain_seeds=[0],
+    epoch=30,
+    fold=7,
+    seed=0,
+    convert_dubai_aerial=f'{_data}/dubai_aerial',
+    data_root='work_dirs/benchmark/dubai_aerial_v2_paired/data/dubai_aerial_all')

@@ -13,7 +13,10 @@ Per pretraining seed:
 4. full runs from the same init (``from_='init'``);
 5. the probes (``tools/analysis_tools/linear_probe.py``) of the init and every arm at
    ``probe_epochs``, and the sampling purity (``sampling_purity.py``) of ``purity.arms`` at
-   ``purity.epochs``.
+   ``purity.epochs``;
+6. where the matrix has ``segmentation``: one mmseg fine-tuning per arm (its config, one
+   leave-one-tile-out fold, one seed) of the init and the arms' checkpoints at ``epoch``, for
+   the pretraining seeds it names (``seg/<arm>_ep<epoch>/result.json``).
 
 Every step is skipped when its output exists, and an interrupted training resumes from its own
 last checkpoint, so rerunning the same command continues where a run stopped.
@@ -207,6 +210,70 @@ class PairedPlan:
         self.log(f'seed {self.seed}: purity of {arm} at epoch {epoch}')
         self._write_timing(f'purity/{arm}_ep{epoch}', self._call(argv, out + '.log'))
 
+    def segmentation_config(self, backbone: str) -> Config:
+        """``matrix.segmentation.config`` on ``backbone``, its fold, seed and ``cfg_options``."""
+        s = self.matrix.segmentation
+        cfg = Config.fromfile(s.config)
+        tiles = sorted({*cfg.train_dataloader.dataset.tiles, *cfg.val_dataloader.dataset.tiles})
+        if s.fold not in tiles:
+            raise ValueError(f'segmentation.fold={s.fold} is not one of the tiles {tiles}')
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+            cfg[loader].dataset.data_root = osp.abspath(s.data_root)
+            cfg[loader].dataset.tiles = ([t for t in tiles if t != s.fold]
+                                         if loader == 'train_dataloader' else [s.fold])
+        cfg.model.backbone.init_cfg = dict(type='Pretrained', checkpoint=backbone)
+        cfg.randomness = dict(seed=s.seed)
+        cfg.merge_from_dict(s.get('cfg_options', {}))
+        # A checkpoint at every validation, so an interrupted fine-tuning resumes.
+        cfg.default_hooks.checkpoint.update(interval=cfg.train_cfg.val_interval, max_keep_ckpts=1)
+        return cfg
+
+    def segment(self, arm: str) -> None:
+        """Fine-tune ``matrix.segmentation.config`` on ``arm``'s backbone (``'random'``: the
+        init) and write the last validation's scalars to ``result.json``."""
+        from grass_mm.benchmark.matrix import last_scalars
+        from grass_mm.utils.checkpoint import extract_backbone
+        s = self.matrix.segmentation
+        epoch = 0 if arm == 'random' else s.epoch
+        wd = osp.join(self.dir, 'seg', f'{arm}_ep{epoch}')
+        result = osp.join(wd, 'result.json')
+        if osp.isfile(result):
+            return
+        os.makedirs(wd, exist_ok=True)
+        backbone = osp.join(wd, 'backbone.pth')
+        if not osp.isfile(backbone):
+            extract_backbone(self.init if arm == 'random' else self.checkpoint(arm, epoch),
+                             backbone)
+        cfg = self.segmentation_config(backbone)
+        run_config = osp.join(wd, 'run_config.py')
+        cfg.dump(run_config)
+        argv = [
+            sys.executable,
+            osp.join(self.repo, 'tools', 'train.py'), run_config, '--work-dir', wd
+        ] + (['--resume'] if find_latest_checkpoint(wd) else [])
+        self.log(f'seed {self.seed}: fine-tuning {osp.basename(s.config)} on {arm} '
+                 f'(fold {s.fold})')
+        timing = self._call(argv, osp.join(wd, 'stdout.log'))
+        self._write_timing(f'seg/{arm}_ep{epoch}', timing)
+        scalars = last_scalars(wd, 'mIoU')
+        if scalars is None:
+            raise RuntimeError(f'{wd}: the fine-tuning logged no mIoU')
+        with open(osp.join(osp.dirname(scalars['log']), 'vis_data', 'scalars.json')) as f:
+            curve = [[r['step'], r['mIoU']] for r in map(json.loads, f) if 'mIoU' in r]
+        with open(result + '.tmp', 'w') as f:
+            json.dump(
+                dict(
+                    scalars,
+                    curve=curve,
+                    config=s.config,
+                    fold=s.fold,
+                    seed=s.seed,
+                    epoch=epoch,
+                    **timing),
+                f,
+                indent=1)
+        os.replace(result + '.tmp', result)
+
     def run(self, arms: Optional[List[str]] = None) -> None:
         os.makedirs(self.dir, exist_ok=True)
         if not osp.isfile(self.init):
@@ -239,6 +306,13 @@ class PairedPlan:
             for arm in m.purity.arms:
                 for epoch in m.purity.epochs:
                     self.purity(arm, epoch)
+        seg = m.get('segmentation')
+        if seg and self.seed in seg.pretrain_seeds:
+            if not osp.isdir(osp.join(seg.data_root, 'img_dir', 'all')):
+                from grass_mm.datasets import convert_dubai_aerial
+                convert_dubai_aerial(seg.convert_dubai_aerial, seg.data_root, all_tiles=True)
+            for arm in seg.arms:
+                self.segment(arm)
 
 
 def run_paired_seed(matrix: Config,

@@ -2,7 +2,8 @@
 
 One cell per probe result: ``kind`` (``'probe'``), ``method``, ``pretrain_seed``, ``epoch``,
 ``fold``, ``fraction``, ``readout`` (``'linear'`` / ``'knn'``) and ``metrics``; the floor of each
-fold is a cell with ``method='floor'``. Purity results are ``kind='purity'`` cells, wall times
+fold is a cell with ``method='floor'``. mmseg fine-tunings are ``kind='segmentation'`` cells
+(``name``: the config). Purity results are ``kind='purity'`` cells, wall times
 ``kind='timing'`` and the batch digests ``kind='digest'``. A collection replaces the cells it
 measured again and keeps the others, so a session whose work dir is gone still publishes what
 earlier sessions measured.
@@ -92,6 +93,21 @@ def seed_cells(matrix: Config, seed_dir: str, seed: int) -> List[dict]:
                 epoch=int(epoch),
                 metrics={k: s[k]
                          for k in keep if k in s}))
+    for path in sorted(glob.glob(osp.join(seed_dir, 'seg', '*', 'result.json'))):
+        arm, _, epoch = osp.basename(osp.dirname(path)).rpartition('_ep')
+        with open(path) as f:
+            r = json.load(f)
+        keep = [k for k in r if k in ('mIoU', 'aAcc', 'mAcc') or k.startswith('IoU.')]
+        cells.append(
+            dict(
+                kind='segmentation',
+                method=method_name(arm),
+                pretrain_seed=seed,
+                epoch=int(epoch),
+                fold=r['fold'],
+                name=osp.splitext(osp.basename(r['config']))[0],
+                metrics=dict({k: r[k]
+                              for k in keep}, curve=r['curve'], seed=r['seed'])))
     timings = osp.join(seed_dir, 'timings.json')
     if osp.isfile(timings):
         with open(timings) as f:
@@ -281,6 +297,33 @@ def purity_table(cells: List[dict]) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def segmentation_table(cells: List[dict]) -> str:
+    """The mmseg fine-tunings: final scores, the difference to SimCLR, the validation curve."""
+    seg = [c for c in cells if c['kind'] == 'segmentation']
+    if not seg:
+        return 'None in the record.\n'
+    order = ['random', 'simclr', 'simclr-rscolor', 'grass', 'grass-random-boxes']
+    seg.sort(key=lambda c: (c['name'], c['pretrain_seed'], c['fold'], order.index(c['method'])
+                            if c['method'] in order else 99))
+    classes = sorted(k for k in seg[0]['metrics'] if k.startswith('IoU.'))
+    steps = [s for s, _ in seg[0]['metrics']['curve']]
+    lines = [
+        '| config | seed | fold | method | epoch | mIoU | − SimCLR | aAcc | ' +
+        ' | '.join(k[4:] for k in classes) + ' | mIoU at ' + ' / '.join(map(str, steps)) + ' |',
+        '|---' * (9 + len(classes)) + '|'
+    ]
+    for c in seg:
+        m = c['metrics']
+        ref = next((r for r in seg if r['method'] == 'simclr' and r['name'] == c['name']
+                    and r['pretrain_seed'] == c['pretrain_seed'] and r['fold'] == c['fold']), None)
+        diff = '' if ref is None or ref is c else f"{m['mIoU'] - ref['metrics']['mIoU']:+.2f}"
+        lines.append(f"| {c['name']} | {c['pretrain_seed']} | {c['fold']} | {c['method']} | "
+                     f"{c['epoch']} | {m['mIoU']:.2f} | {diff} | {m['aAcc']:.2f} | " +
+                     ' | '.join(f'{m[k]:.2f}' for k in classes) + ' | ' +
+                     ' / '.join(f'{v:.2f}' for _, v in m['curve']) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
 def digest_check(cells: List[dict], matrix: Config) -> str:
     """Whether the continuation arms of each seed saw byte-identical first batches.
 
@@ -384,7 +427,10 @@ def write_tables(cells: List[dict], matrix: Config, out: str, draws: int = 10000
         comparison_table(rows, seeds), '\n## Curves (mean over seeds and folds)\n',
         curve_table(cells, list(matrix.probe_epochs)),
         '\n![read-outs against epochs](curves.png)\n', '\n## Sampling purity (held-out tile 7)\n',
-        purity_table(cells), '\n## Paired batches\n',
+        purity_table(cells), '\n## A real mmseg head (one fine-tuning per arm)\n',
+        'One pretraining seed, one fold, one fine-tuning seed: no interval; a difference here '
+        'is to be read against the probes\' seed-to-seed spread, not on its own.\n',
+        segmentation_table(cells), '\n## Paired batches\n',
         digest_check(cells, matrix), '\n## Wall times (this machine)\n',
         timing_table(cells)
     ]

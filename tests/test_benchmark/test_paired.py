@@ -5,6 +5,7 @@ import os.path as osp
 
 import pytest
 import torch
+from mmengine.config import Config
 
 from grass_mm.benchmark import PairedPlan, load_paired_matrix
 from grass_mm.benchmark.record import merge_cells, seed_cells, write_tables
@@ -64,6 +65,17 @@ probe_epochs = [1, 2]
 probe = dict(stages=[4], fractions=[1.0, 0.5], subset_seed=0, seed=0,
              extra_args=['--tiles', '6', '7', '--scale', '0.15', '--pixels-per-class', '200',
                          '--data-root', {osp.join(shared_data, 'dubai_aerial')!r}])
+# A real mmseg fine-tuning per arm, two iterations on the tile with the smallest images.
+segmentation = dict(
+    config='configs/benchmarks/dubai_aerial/fcn_r18-d8_1xb8-1200i-frozen_dubai-aerial-loto-128x128.py',
+    arms=['random', 'grass'], pretrain_seeds=[0], epoch=2, fold=2, seed=0,
+    convert_dubai_aerial={osp.join(shared_data, 'dubai_aerial')!r},
+    data_root={str(tmp_path / 'seg_data')!r},
+    cfg_options=dict(
+        train_cfg=dict(max_iters=2, val_interval=2),
+        train_dataloader=dict(batch_size=2, num_workers=0, persistent_workers=False),
+        val_dataloader=dict(num_workers=0, persistent_workers=False),
+        test_dataloader=dict(num_workers=0, persistent_workers=False)))
 """)
     matrix = load_paired_matrix(str(matrix_file))
     lines = []
@@ -89,6 +101,17 @@ probe = dict(stages=[4], fractions=[1.0, 0.5], subset_seed=0, seed=0,
         path, = glob.glob(osp.join(plan.arm_dir(arm), '*', 'vis_data', 'scalars.json'))
         scalars = open(path).read()
         assert '"stage": 1.0' in scalars
+    # The fine-tunings: the fold held out, each arm's own backbone in, a curve out.
+    for arm, source in (('random', plan.init), ('grass', plan.checkpoint('grass', 2))):
+        wd = osp.join(plan.dir, 'seg', f"{arm}_ep{0 if arm == 'random' else 2}")
+        result = json.load(open(osp.join(wd, 'result.json')))
+        assert 0 <= result['mIoU'] <= 100 and result['curve'][-1] == [2, result['mIoU']]
+        run = Config.fromfile(osp.join(wd, 'run_config.py'))
+        assert run.train_dataloader.dataset.tiles == [1, 3, 4, 5, 6, 7]
+        assert run.val_dataloader.dataset.tiles == [2]
+        backbone = torch.load(osp.join(wd, 'backbone.pth'), weights_only=True)['state_dict']
+        trained = torch.load(source, map_location='cpu', weights_only=False)['state_dict']
+        assert torch.equal(backbone['conv1.weight'], trained['backbone.conv1.weight'])
     # A rerun does nothing: every output exists.
     lines.clear()
     plan.run()
@@ -107,3 +130,6 @@ probe = dict(stages=[4], fractions=[1.0, 0.5], subset_seed=0, seed=0,
     text = write_tables(cells, matrix, str(tmp_path / 'record'), draws=200)
     assert '| floor (majority class) |' in text and '| grass − simclr | linear mIoU |' in text
     assert 'byte-identical' in text and (tmp_path / 'record' / 'curves.png').is_file()
+    seg = {c['method']: c for c in cells if c['kind'] == 'segmentation'}
+    assert set(seg) == {'random', 'grass'} and seg['grass']['fold'] == 2
+    assert '| fcn_r18-d8_1xb8-1200i-frozen_dubai-aerial-loto-128x128 | 0 | 2 | grass | 2 |' in text
