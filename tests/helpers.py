@@ -1,4 +1,6 @@
 """Small real configs for Runner-based tests (tiny synthetic data, ResNet-18, 64 px views)."""
+import copy
+import functools
 import os.path as osp
 
 from mmengine.config import Config
@@ -8,6 +10,17 @@ from grass_mm.utils import update_transforms
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 GRASS_SYNTHETIC = osp.join(REPO, 'configs', 'grass',
                            'grass_resnet18_1xb16-coslr-30e_synthetic-128px.py')
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed(path: str) -> Config:
+    return Config.fromfile(path)
+
+
+def load_config(path: str) -> Config:
+    """A repo config parsed once per test session (the config tests read every config several
+    times), copied so that a test's edits stay its own."""
+    return copy.deepcopy(_parsed(path))
 
 
 def tiny_grass_cfg(data_root: str,

@@ -6,7 +6,7 @@ import pytest
 from mmengine.config import Config
 
 from grass_mm.utils import update_transforms
-from tests.helpers import REPO
+from tests.helpers import REPO, load_config
 
 
 def test_update_transforms_finds_nested_transforms_by_type():
@@ -38,7 +38,7 @@ PRETRAIN = sorted(
 def test_the_named_view_pipeline_is_the_one_the_data_uses(path):
     """A config that changes a view transform by name changes what training sees, and its
     ``view_pipeline`` variable says so (no stale variable beside an edited dataset)."""
-    cfg = Config.fromfile(path)
+    cfg = load_config(path)
     if 'view_pipeline' not in cfg:
         pytest.skip('no named view pipeline')
     views = _multiview_views(cfg.train_dataloader.dataset)
