@@ -97,7 +97,7 @@ def seed_cells(matrix: Config, seed_dir: str, seed: int) -> List[dict]:
         arm, _, epoch = osp.basename(osp.dirname(path)).rpartition('_ep')
         with open(path) as f:
             r = json.load(f)
-        keep = [k for k in r if k in ('mIoU', 'aAcc', 'mAcc') or k.startswith('IoU.')]
+        keep = [k for k in r if k in ('mIoU', 'aAcc', 'mAcc') or k.startswith(('IoU.', 'floor.'))]
         cells.append(
             dict(
                 kind='segmentation',
@@ -312,8 +312,11 @@ def segmentation_table(cells: List[dict]) -> str:
         ' | '.join(k[4:] for k in classes) + ' | mIoU at ' + ' / '.join(map(str, steps)) + ' |',
         '|---' * (9 + len(classes)) + '|'
     ]
+    floors = {}
     for c in seg:
         m = c['metrics']
+        if 'floor.mIoU' in m:
+            floors[(c['name'], c['pretrain_seed'], c['fold'])] = m
         ref = next((r for r in seg if r['method'] == 'simclr' and r['name'] == c['name']
                     and r['pretrain_seed'] == c['pretrain_seed'] and r['fold'] == c['fold']), None)
         diff = '' if ref is None or ref is c else f"{m['mIoU'] - ref['metrics']['mIoU']:+.2f}"
@@ -321,6 +324,10 @@ def segmentation_table(cells: List[dict]) -> str:
                      f"{c['epoch']} | {m['mIoU']:.2f} | {diff} | {m['aAcc']:.2f} | " +
                      ' | '.join(f'{m[k]:.2f}' for k in classes) + ' | ' +
                      ' / '.join(f'{v:.2f}' for _, v in m['curve']) + ' |')
+    for (name, seed, fold), m in floors.items():
+        lines.append(f"| {name} | {seed} | {fold} | floor (majority class) | | "
+                     f"{m['floor.mIoU']:.2f} | | {m['floor.aAcc']:.2f} |" + ' |' *
+                     (len(classes) + 1))
     return '\n'.join(lines) + '\n'
 
 
