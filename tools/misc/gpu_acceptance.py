@@ -21,15 +21,15 @@ import argparse
 import os
 import os.path as osp
 import sys
-from typing import Dict
 
 from grass_mm.benchmark.acceptance import (Steps, bench_check, finetune_check, pytest_check,
-                                           stage_check, write_summary)
+                                           short_potsdam_configs, stage_check, write_summary)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATA = os.environ.get('GRASS_MM_DATA', osp.join(REPO, '..', 'shared', 'data'))
 POTSDAM = osp.join(DATA, 'rs_benchmark_crops', 'pseudo_potsdam_dataset')
 PRETRAIN = osp.join(REPO, 'configs', 'grass', 'grass_resnet50_1xb256-coslr-350e_potsdam.py')
+# The fine-tuning config of the pretrained depth (ResNet-18 in the CPU smoke run).
 FINETUNE = osp.join(REPO, 'configs', 'benchmarks', 'potsdam',
                     'fcn_r{}-d8_4xb4-80k_potsdam-512x512.py')
 # Targets of the GPU table (issue: efficient GraSS <= 1.35x SimCLR with AMP, selection <= 2 %,
@@ -46,61 +46,6 @@ def parse_args() -> argparse.Namespace:
         help='run every step tiny on the CPU (checks the script, not CUDA)')
     parser.add_argument('--budget', type=float, default=480, help='seconds for all steps')
     return parser.parse_args()
-
-
-def write_configs(out_dir: str, smoke: bool) -> Dict[str, str]:
-    """Short-run copies of the Potsdam presets reading the Potsdam crop, in OUT_DIR/configs."""
-    from mmengine.config import Config
-
-    from grass_mm.utils import update_transforms
-    folder = osp.join(out_dir, 'configs')
-    os.makedirs(folder, exist_ok=True)
-    batch, iters = (4, 3) if smoke else (256, 12)  # per epoch; two epochs, GS in the second
-    pretrain = Config.fromfile(PRETRAIN)
-    source = pretrain.train_dataloader.dataset
-    source.data_root = osp.join(POTSDAM, 'img_dir')
-    pretrain.train_dataloader.update(
-        batch_size=batch, num_workers=2 if smoke else 8, persistent_workers=False)
-    # One 512 px tile, repeated: every view a fresh random crop of it, as in the preset.
-    pretrain.train_dataloader.dataset = dict(
-        type='RepeatDataset', times=batch * iters, dataset=source.to_dict())
-    if smoke:
-        update_transforms(
-            pretrain.train_dataloader.dataset.dataset.pipeline, 'RandomResizedCrop', scale=64)
-    for hook in pretrain.custom_hooks:
-        if hook.type == 'DenseProbeHook':  # the Potsdam crop for both splits: a CUDA smoke test
-            for split in (hook.train_split, hook.test_split):
-                split.update(
-                    data_root=POTSDAM, data_prefix=dict(img_path='img_dir', seg_map_path='ann_dir'))
-            hook.update(interval=1, max_images=None)
-    pretrain.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2)
-    pretrain.custom_hooks[0].warmup_epochs = 1
-    pretrain.custom_hooks[1].interval = iters
-    pretrain.default_hooks.logger.interval = 1
-    pretrain.default_hooks.checkpoint.interval = 2
-    paths = dict(pretrain=osp.join(folder, 'pretrain.py'))
-    pretrain.dump(paths['pretrain'])
-    dist = Config.fromfile(paths['pretrain'])
-    dist.train_dataloader.batch_size = 4 if smoke else 64
-    dist.train_dataloader.dataset.times = dist.train_dataloader.batch_size * (3 if smoke else 6)
-    paths['dist'] = osp.join(folder, 'dist.py')
-    dist.dump(paths['dist'])
-
-    finetune = Config.fromfile(FINETUNE.format(18 if smoke else 50))  # the pretrained depth
-    for split in ('train', 'val', 'test'):
-        loader = finetune[f'{split}_dataloader']
-        loader.dataset.data_root = POTSDAM
-        loader.dataset.data_prefix = dict(img_path='img_dir', seg_map_path='ann_dir')
-        loader.num_workers = 2
-        loader.persistent_workers = False
-    finetune.train_dataloader.batch_size = 2 if smoke else 4
-    n = 2 if smoke else 20
-    finetune.train_cfg = dict(type='IterBasedTrainLoop', max_iters=n, val_interval=n)
-    finetune.default_hooks.checkpoint.interval = n
-    finetune.default_hooks.logger.interval = 1
-    paths['finetune'] = osp.join(folder, 'finetune.py')
-    finetune.dump(paths['finetune'])
-    return paths
 
 
 def main() -> int:
@@ -125,7 +70,8 @@ def main() -> int:
     print(f'gpu_acceptance: {device}; writing {out_dir}', flush=True)
     steps = Steps(out_dir, 3 * args.budget if smoke else args.budget, REPO)
     py = sys.executable
-    configs = write_configs(out_dir, smoke)
+    configs = short_potsdam_configs(out_dir, POTSDAM, PRETRAIN,
+                                    FINETUNE.format(18 if smoke else 50), smoke)
 
     env = dict(GRASS_MM_CUDA_TEST_DEVICE='cpu') if smoke else {}
     tests = ['tests/test_models/test_cuda.py', '-k', 'selection and 7 or bf16'
