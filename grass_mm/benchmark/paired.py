@@ -231,7 +231,7 @@ class PairedPlan:
     def segment(self, arm: str) -> None:
         """Fine-tune ``matrix.segmentation.config`` on ``arm``'s backbone (``'random'``: the
         init) and write the last validation's scalars to ``result.json``."""
-        from grass_mm.benchmark.matrix import last_scalars
+        from grass_mm.benchmark.matrix import last_scalars, scalar_curve
         from grass_mm.utils.checkpoint import extract_backbone
         s = self.matrix.segmentation
         epoch = 0 if arm == 'random' else s.epoch
@@ -258,13 +258,11 @@ class PairedPlan:
         scalars = last_scalars(wd, 'mIoU')
         if scalars is None:
             raise RuntimeError(f'{wd}: the fine-tuning logged no mIoU')
-        with open(osp.join(osp.dirname(scalars['log']), 'vis_data', 'scalars.json')) as f:
-            curve = [[r['step'], r['mIoU']] for r in map(json.loads, f) if 'mIoU' in r]
         with open(result + '.tmp', 'w') as f:
             json.dump(
                 dict(
                     scalars,
-                    curve=curve,
+                    curve=scalar_curve(wd, 'mIoU'),
                     config=s.config,
                     fold=s.fold,
                     seed=s.seed,

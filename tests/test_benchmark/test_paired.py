@@ -41,6 +41,21 @@ def write_configs(synthetic_root: str, tmp) -> dict:
     return paths
 
 
+def test_a_resumed_fine_tuning_keeps_its_whole_validation_curve(tmp_path):
+    from grass_mm.benchmark.matrix import last_scalars, scalar_curve
+
+    # Two runs of one work dir, as mmengine writes them when a training resumes.
+    for run, records in (('20261203_100000', [dict(step=300, mIoU=30.0),
+                                              dict(step=310, loss=1)]),
+                         ('20261203_110000', [dict(step=600, mIoU=35.0),
+                                              dict(step=900, mIoU=33.0)])):
+        (tmp_path / run / 'vis_data').mkdir(parents=True)
+        (tmp_path / run / 'vis_data' / 'scalars.json').write_text(''.join(
+            json.dumps(r) + '\n' for r in records))
+    assert scalar_curve(str(tmp_path), 'mIoU') == [[300, 30.0], [600, 35.0], [900, 33.0]]
+    assert last_scalars(str(tmp_path), 'mIoU')['mIoU'] == 33.0
+
+
 def test_bad_matrix_names_the_key(tmp_path):
     path = tmp_path / 'matrix.py'
     path.write_text("work_dir = 'x'\npretrain_seeds = [0]\n")
