@@ -13,12 +13,13 @@ import json
 import os
 import os.path as osp
 from collections import defaultdict
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config
 
-from .stats import hierarchical_bootstrap, variance_split
+from .stats import (MIN_SEEDS, hierarchical_bootstrap, seed_means, seeds_needed, t_interval,
+                    variance_split, verdict)
 
 KEY_FIELDS = ('kind', 'method', 'pretrain_seed', 'epoch', 'fold', 'fraction', 'readout', 'name')
 
@@ -206,12 +207,17 @@ def summary_table(cells: List[dict], epoch: int) -> str:
     return '\n'.join(rows) + '\n'
 
 
-COMPARISONS = (('grass', 'simclr'), ('grass', 'grass-random-boxes'), ('simclr', 'random'),
-               ('grass', 'random'), ('simclr-rscolor', 'simclr'), ('simclr-rscolor', 'random'))
+COMPARISONS = (('grass', 'simclr'), ('grass', 'grass-random-boxes'),
+               ('grass-random-boxes', 'simclr'), ('simclr', 'random'), ('grass', 'random'),
+               ('simclr-rscolor', 'simclr'), ('simclr-rscolor', 'random'))
 
 
 def comparison_rows(cells: List[dict], epoch: int, draws: int = 10000) -> List[dict]:
-    """Every paired difference at ``epoch``: per seed, overall, intervals and the variance split."""
+    """Every paired difference at ``epoch``: per seed, overall, both intervals, the verdict.
+
+    ``ci`` is the seeds-then-folds bootstrap, ``t_ci`` the t-interval over the seed means (None
+    with one seed); ``verdict`` reads ``t_ci`` only (:func:`grass_mm.benchmark.stats.verdict`).
+    """
     rows = []
     for a, b in COMPARISONS:
         for readout, fraction, metric, label in READOUTS:
@@ -233,8 +239,11 @@ def comparison_rows(cells: List[dict], epoch: int, draws: int = 10000) -> List[d
                 folds_up=sum(v > 0 for v in values),
                 folds=len(values),
                 seeds=len(diffs),
-                ci=hierarchical_bootstrap(diffs, 'both', draws))
+                ci=hierarchical_bootstrap(diffs, 'both', draws),
+                t_ci=t_interval(diffs))
+            row['verdict'] = verdict(len(diffs), row['t_ci'])
             if len(diffs) > 1:
+                row['seed_sd'] = float(seed_means(diffs).std(ddof=1))
                 row['ci_seeds'] = hierarchical_bootstrap(diffs, 'seeds', draws)
                 row['ci_folds'] = hierarchical_bootstrap(diffs, 'folds', draws)
                 row['variance'] = variance_split(diffs)
@@ -242,10 +251,15 @@ def comparison_rows(cells: List[dict], epoch: int, draws: int = 10000) -> List[d
     return rows
 
 
+def _ci(ci: Optional[Tuple[float, float]]) -> str:
+    return '–' if ci is None else f'{ci[0]:+.2f} .. {ci[1]:+.2f}'
+
+
 def comparison_table(rows: List[dict], seeds: List[int]) -> str:
     head = ('| difference | read-out | ' + ' | '.join(f'seed {s}' for s in seeds) +
-            ' | mean | folds > 0 | 95 % CI (seeds, then folds) | dominant level |\n'
-            '|---|---|' + '---|' * (len(seeds) + 4))
+            ' | mean | folds > 0 | bootstrap 95 % (seeds, then folds) | t 95 % (seed means) | '
+            'verdict | dominant level |\n'
+            '|---|---|' + '---|' * (len(seeds) + 6))
     lines = [head]
     for r in rows:
         per = ' | '.join(f"{r['per_seed'][s]:+.2f}" if s in r['per_seed'] else '–' for s in seeds)
@@ -255,9 +269,38 @@ def comparison_table(rows: List[dict], seeds: List[int]) -> str:
             level += f" ({v['between_seeds']:.2f} vs {v['within_seeds']:.2f})"
         else:
             level = 'one seed: folds only'
+        word = f"**{r['verdict']}**" if r['verdict'] == 'established' else r['verdict']
         lines.append(f"| {r['a']} − {r['b']} | {r['readout']} | {per} | {r['mean']:+.2f} | "
-                     f"{r['folds_up']}/{r['folds']} | {r['ci'][0]:+.2f} .. {r['ci'][1]:+.2f} | "
-                     f'{level} |')
+                     f"{r['folds_up']}/{r['folds']} | {_ci(r['ci'])} | {_ci(r.get('t_ci'))} | "
+                     f'{word} | {level} |')
+    return '\n'.join(lines) + '\n'
+
+
+#: Effects the seeds-needed table is computed for: the paper's mean and largest GraSS gains
+#: (mIoU) and a half point.
+EFFECTS = (0.5, 1.57, 3.58)
+
+
+def seeds_needed_table(rows: List[dict], effects: Sequence[float] = EFFECTS) -> str:
+    """Seeds a t-test over seed means needs (80 % power, 95 %) for each effect, per difference.
+
+    The spread is each difference's measured between-seed standard deviation of seed means (it
+    holds the folds' noise too, as each seed mean does).
+    """
+    lines = [
+        '| difference | read-out | sd of seed means | ' + ' | '.join(f'seeds for {e:+.2f}'
+                                                                     for e in effects) + ' |',
+        '|---|---|---|' + '---|' * len(effects)
+    ]
+    for r in rows:
+        if 'seed_sd' not in r:
+            continue
+        cols = []
+        for e in effects:
+            n = seeds_needed(e, r['seed_sd'])
+            cols.append('> 1000' if n is None else str(n))
+        lines.append(f"| {r['a']} − {r['b']} | {r['readout']} | {r['seed_sd']:.2f} | " +
+                     ' | '.join(cols) + ' |')
     return '\n'.join(lines) + '\n'
 
 
@@ -428,10 +471,18 @@ def write_tables(cells: List[dict], matrix: Config, out: str, draws: int = 10000
         'each fold\'s training images) and k-NN probe, 7 leave-one-tile-out folds.\n',
         f'## Epoch {epoch}: mean ± std over folds and seeds\n',
         summary_table(cells, epoch), f'\n## Paired differences at epoch {epoch}\n',
-        'Per seed: the mean over folds. Interval: bootstrap resampling seeds, then folds within '
-        'each drawn seed (10,000 draws). Dominant level: the larger of the between-seed '
-        'variance of seed means and the within-seed fold variance / folds.\n',
-        comparison_table(rows, seeds), '\n## Curves (mean over seeds and folds)\n',
+        'Per seed: the mean over folds. Bootstrap: resampling seeds, then folds within each '
+        'drawn seed (10,000 draws); with few seeds its seed level cannot be wider than the range '
+        'of the seed means. t: the Student-t interval over the seed means (seeds − 1 degrees '
+        'of freedom), the one the verdict reads: **established** only when it excludes 0 with '
+        f'at least {MIN_SEEDS} seeds; with fewer seeds no verdict is given. Dominant level: the '
+        'larger of the between-seed variance of seed means and the within-seed fold variance / '
+        'folds.\n',
+        comparison_table(rows, seeds), '\n## Seeds needed\n',
+        'Pretraining seeds for which a t-test over seed means at 95 % finds a true difference '
+        'of the given size with 80 % power, if the seed means spread as measured here '
+        '(noncentral t; the sd has itself only seeds − 1 degrees of freedom).\n',
+        seeds_needed_table(rows), '\n## Curves (mean over seeds and folds)\n',
         curve_table(cells, list(matrix.probe_epochs)),
         '\n![read-outs against epochs](curves.png)\n', '\n## Sampling purity (held-out tile 7)\n',
         purity_table(cells), '\n## A real mmseg head (one fine-tuning per arm)\n',

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from grass_mm.benchmark.record import paired_diffs
-from grass_mm.benchmark.stats import hierarchical_bootstrap, variance_split
+from grass_mm.benchmark.stats import (hierarchical_bootstrap, seeds_needed, t_interval,
+                                      variance_split, verdict)
 
 
 def test_constant_differences_give_a_point_interval():
@@ -58,3 +59,76 @@ def test_digest_check_compares_the_same_iterations_and_names_resumed_arms():
     assert 'c resumed after an interruption' in text and 'iteration 216' in text
     text = digest_check([cell('a', 24, 'aa'), cell('b', 24, 'bb')], matrix)
     assert 'of a, b are NOT identical' in text
+
+
+# -- the t-interval over seed means and the verdict ------------------------------------------
+def test_t_interval_matches_a_hand_computation():
+    # Part 2's GraSS - SimCLR linear seed means; t(0.975, 2) = 4.303 from the printed tables.
+    diffs = {0: [-0.15, -0.15], 1: [-0.66], 2: [0.56, 0.56, 0.56]}
+    means = np.array([-0.15, -0.66, 0.56])
+    half = 4.303 * means.std(ddof=1) / np.sqrt(3)
+    low, high = t_interval(diffs)
+    assert low == pytest.approx(means.mean() - half, abs=1e-3)
+    assert high == pytest.approx(means.mean() + half, abs=1e-3)
+    # Two seeds: t(0.975, 1) = 12.706.
+    low, high = t_interval({0: [1.0], 1: [3.0]})
+    assert high - 2.0 == pytest.approx(12.706 * np.std([1.0, 3.0], ddof=1) / np.sqrt(2), abs=1e-3)
+    assert t_interval({0: [1.0, 2.0]}) is None
+
+
+def test_the_t_interval_is_wider_than_the_bootstrap_with_three_seeds():
+    # The bootstrap's seed level cannot leave the range of the seed means; the t-interval can.
+    diffs = {0: [0.73] * 7, 1: [3.00] * 7, 2: [2.11] * 7}
+    boot = hierarchical_bootstrap(diffs, draws=2000)
+    low, high = t_interval(diffs)
+    assert 0.73 - 1e-9 <= boot[0] and boot[1] <= 3.00 + 1e-9
+    assert low < 0 < high and low < boot[0] and high > boot[1]
+
+
+def test_verdict_reads_the_t_interval_and_needs_three_seeds():
+    assert verdict(3, (0.1, 2.0)) == 'established'
+    assert verdict(4, (-3.0, -0.2)) == 'established'
+    assert verdict(3, (-0.1, 2.0)) == 'not established'
+    assert verdict(2, (0.5, 1.0)) == 'two seeds'
+    assert verdict(1, None) == 'one seed'
+
+
+@pytest.mark.parametrize('effect, n', [(1.0, 10), (0.5, 34), (0.8, 15)])
+def test_seeds_needed_matches_tabulated_one_sample_t_test_sizes(effect, n):
+    # Cohen's d = effect / sd, two-sided 5 %, 80 % power: the sizes power tables print.
+    assert seeds_needed(effect, 1.0) == n
+    assert seeds_needed(2 * effect, 2.0) == n
+
+
+def test_seeds_needed_never_says_fewer_than_a_verdict_needs():
+    assert seeds_needed(3.58, 0.336) == 3  # a huge effect: still three seeds
+    assert seeds_needed(0.01, 5.0, most=50) is None
+
+
+def test_comparison_rows_carry_both_intervals_and_the_verdict():
+    from grass_mm.benchmark.record import comparison_rows, comparison_table
+
+    def cell(method, seed, fold, value):
+        return dict(
+            kind='probe',
+            method=method,
+            readout='linear',
+            fraction=1.0,
+            epoch=30,
+            pretrain_seed=seed,
+            fold=fold,
+            metrics=dict(mIoU=value))
+
+    gains = {0: 1.0, 1: 1.2, 2: 0.9}
+    cells = [cell('simclr', s, f, 30.0 + f) for s in gains for f in range(3)]
+    cells += [cell('grass', s, f, 30.0 + f + g) for s, g in gains.items() for f in range(3)]
+    rows = comparison_rows(cells, epoch=30, draws=100)
+    (row, ) = [r for r in rows if (r['a'], r['b']) == ('grass', 'simclr')]
+    assert row['t_ci'] == pytest.approx(t_interval({s: [g] for s, g in gains.items()}))
+    assert row['verdict'] == 'established'
+    text = comparison_table(rows, [0, 1, 2])
+    assert 't 95 % (seed means)' in text and '**established**' in text
+    # Two seeds: the row keeps its intervals but gives no verdict.
+    two = [c for c in cells if c['pretrain_seed'] < 2]
+    (row, ) = [r for r in comparison_rows(two, 30, 100) if r['a'] == 'grass']
+    assert row['verdict'] == 'two seeds'
