@@ -18,6 +18,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.config import Config
 
+from .reproduce import checkpoint_cells, reproduction_lines
 from .stats import (MIN_SEEDS, hierarchical_bootstrap, seed_means, seeds_needed, t_interval,
                     variance_split, verdict)
 
@@ -114,6 +115,7 @@ def seed_cells(matrix: Config, seed_dir: str, seed: int) -> List[dict]:
         with open(timings) as f:
             for name, t in json.load(f).items():
                 cells.append(dict(kind='timing', name=name, pretrain_seed=seed, metrics=t))
+    cells += checkpoint_cells(seed_dir, seed, matrix.warmup.epochs)
     for path in sorted(glob.glob(osp.join(seed_dir, 'pretrain', '*', 'batch_digests.json'))):
         with open(path) as f:
             cells.append(
@@ -179,7 +181,10 @@ def _pm(values) -> str:
 
 
 def _methods(cells: List[dict]) -> List[str]:
-    order = ['random', 'simclr', 'simclr-rscolor', 'grass', 'grass-random-boxes']
+    order = [
+        'random', 'simclr', 'simclr-rscolor', 'grass', 'grass-random-boxes', 'oracle-place',
+        'oracle-single', 'oracle-single-random'
+    ]
     found = {c['method'] for c in cells if c['kind'] == 'probe'} - {'floor'}
     return [m for m in order if m in found] + sorted(found - set(order))
 
@@ -212,14 +217,17 @@ COMPARISONS = (('grass', 'simclr'), ('grass', 'grass-random-boxes'),
                ('simclr-rscolor', 'simclr'), ('simclr-rscolor', 'random'))
 
 
-def comparison_rows(cells: List[dict], epoch: int, draws: int = 10000) -> List[dict]:
+def comparison_rows(cells: List[dict],
+                    epoch: int,
+                    draws: int = 10000,
+                    comparisons: Sequence[Sequence[str]] = COMPARISONS) -> List[dict]:
     """Every paired difference at ``epoch``: per seed, overall, both intervals, the verdict.
 
     ``ci`` is the seeds-then-folds bootstrap, ``t_ci`` the t-interval over the seed means (None
     with one seed); ``verdict`` reads ``t_ci`` only (:func:`grass_mm.benchmark.stats.verdict`).
     """
     rows = []
-    for a, b in COMPARISONS:
+    for a, b in comparisons:
         for readout, fraction, metric, label in READOUTS:
             sa = scores(cells, a, 0 if a == 'random' else epoch, readout, fraction, metric)
             sb = scores(cells, b, 0 if b == 'random' else epoch, readout, fraction, metric)
@@ -460,11 +468,38 @@ def plot_curves(cells: List[dict], epochs: List[int], path: str) -> None:
     plt.close(fig)
 
 
+def earlier_cells(matrix: Config) -> List[dict]:
+    """The probe and purity cells of ``matrix.compare_with.methods`` in the earlier record
+    ``matrix.compare_with.cells`` (none without ``compare_with``)."""
+    spec = matrix.get('compare_with')
+    if not spec:
+        return []
+    with open(spec.cells) as f:
+        earlier = json.load(f)
+    return [
+        c for c in earlier if c.get('method') in (*spec.methods, 'floor') or c['kind'] == 'digest'
+    ]
+
+
 def write_tables(cells: List[dict], matrix: Config, out: str, draws: int = 10000) -> str:
-    """``results.md`` from the record: summary, paired differences, curve, purity, digests."""
+    """``results.md`` from the record: summary, paired differences, curve, purity, digests.
+
+    With ``matrix.compare_with``, the earlier record's cells of the methods it names join the
+    tables (not this record's ``cells.json``), and a section says whether this record's init,
+    warm-up and first batches reproduced that record's.
+    """
     epoch = max(matrix.probe_epochs)
+    earlier = earlier_cells(matrix)
+    own = cells
+    if earlier:
+        mine = {(c['method'], c['pretrain_seed']) for c in own if c['kind'] == 'probe'}
+        cells = own + [
+            c for c in earlier
+            if c['kind'] in ('probe', 'purity') and (c['method'], c['pretrain_seed']) not in mine
+        ]
     seeds = sorted({c['pretrain_seed'] for c in cells if c['kind'] == 'probe'})
-    rows = comparison_rows(cells, epoch, draws)
+    rows = comparison_rows(cells, epoch, draws,
+                           [tuple(c) for c in matrix.get('comparisons', COMPARISONS)])
     text = [
         f'# {osp.basename(out)}: generated from cells.json (do not edit)\n',
         f'Pretraining seeds in the record: {seeds}. Stage-4 linear probe (100 % and 10 % of '
@@ -489,9 +524,18 @@ def write_tables(cells: List[dict], matrix: Config, out: str, draws: int = 10000
         'One pretraining seed, one fold, one fine-tuning seed: no interval; a difference here '
         'is to be read against the probes\' seed-to-seed spread, not on its own.\n',
         segmentation_table(cells), '\n## Paired batches\n',
-        digest_check(cells, matrix), '\n## Wall times (this machine)\n',
-        timing_table(cells)
+        digest_check(own, matrix), '\n## Wall times (this machine)\n',
+        timing_table(own)
     ]
+    if earlier:
+        arms = [a for a, spec in matrix.arms.items() if spec.from_ == 'warmup']
+        text[-4:-4] = [
+            '\n## Reproduced from the earlier record\n',
+            f'Earlier record: `{matrix.compare_with.cells}` (methods '
+            f"{', '.join(matrix.compare_with.methods)}). Its arms are this record's comparison "
+            'only where the init, the warm-up and the first batches are the same.\n',
+            reproduction_lines(own, earlier, f'warmup_ep{matrix.warmup.epochs}', arms)
+        ]
     text = '\n'.join(text)
     with open(osp.join(out, 'results.md'), 'w') as f:
         f.write(text)

@@ -26,7 +26,7 @@ def _multiview_views(dataset):
         return [v for d in dataset.datasets for v in _multiview_views(d)]
     if 'dataset' in dataset:
         return _multiview_views(dataset.dataset)
-    return [t.transforms for t in dataset.pipeline if t.type == 'MultiView']
+    return [t.transforms for t in dataset.pipeline if t.type in ('MultiView', 'LabelledMultiView')]
 
 
 PRETRAIN = sorted(
@@ -43,7 +43,9 @@ def test_the_named_view_pipeline_is_the_one_the_data_uses(path):
         pytest.skip('no named view pipeline')
     views = _multiview_views(cfg.train_dataloader.dataset)
     assert views and all(v == [cfg.view_pipeline] for v in views)
-    crops = [t for t in cfg.view_pipeline if t.type == 'RandomResizedCrop']
+    crops = [
+        t for t in cfg.view_pipeline if t.type in ('RandomResizedCrop', 'LabelledRandomResizedCrop')
+    ]
     assert [c.scale for c in crops] == [cfg.view_size]
 
 

@@ -1,5 +1,9 @@
 """Data transforms (mmengine's root ``TRANSFORMS``, reachable from mmpretrain and mmseg)."""
 from .loading import LoadGeoTIFF, LoadGeoTIFFAnnotation
 from .processing import RGBOnly
+from .view_labels import LabelledMultiView, LabelledRandomResizedCrop, LoadViewLabel
 
-__all__ = ['LoadGeoTIFF', 'LoadGeoTIFFAnnotation', 'RGBOnly']
+__all__ = [
+    'LabelledMultiView', 'LabelledRandomResizedCrop', 'LoadGeoTIFF', 'LoadGeoTIFFAnnotation',
+    'LoadViewLabel', 'RGBOnly'
+]

@@ -134,7 +134,10 @@ class GradientGuidedMixin:
             return dict(losses, stage=inputs[0].new_zeros(()))
 
         views = torch.stack(inputs, 1).flatten(0, 1)  # [2N, C, H, W], pairs interleaved
-        sampled = self.sample(views)
+        labels = None
+        if self.reads_labels:  # an oracle sampler (a diagnostic): the views' label maps
+            labels = view_labels(data_samples, type(self.box_sampler).__name__)
+        sampled = self.sample(views, labels)
         crops = list(sampled.crops.unflatten(0, (-1, 2)).unbind(1))  # 2 x [N, C, H, W]
         losses = super().loss(crops, data_samples, **kwargs)
         if self.keep_samples:
@@ -146,23 +149,37 @@ class GradientGuidedMixin:
                 crops=sampled.crops[:k].detach())
         boxes = sampled.boxes
         area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])  # [2N] pixels
+        extra = {}
+        if labels is not None:  # the share of views the oracle could not read (no labels)
+            extra['unlabelled'] = (labels == 255).flatten(1).all(1).float().mean()
         return dict(
             losses,
             stage=views.new_ones(()),
             box_area=area.float().mean() / (views.size(2) * views.size(3)),
-            no_region=1 - sampled.found.float().mean())
+            no_region=1 - sampled.found.float().mean(),
+            **extra)
 
-    def sample(self, views: Tensor) -> Sampling:
+    @property
+    def reads_labels(self) -> bool:
+        """Whether the sampler is an oracle that places boxes by the views' label maps."""
+        return getattr(self.box_sampler, 'reads_labels', False)
+
+    def sample(self, views: Tensor, labels: Optional[Tensor] = None) -> Sampling:
         """The sampling of a GS step: guide pass → maps → boxes → crops.
 
         Args:
             views (Tensor): ``[2N, C, H, W]``, the two views interleaved.
+            labels (Tensor, optional): ``[2N, H, W]`` label maps of the views, for an oracle
+                sampler (:mod:`grass_mm.models.utils.oracle`); ignored by the others.
 
         Returns:
             Sampling: maps, boxes, found and crops (with the random-box sampler, the
             gradient boxes' sizes moved to random views and places).
         """
-        return self.box_sampler(views, self.gradient_maps(views))
+        maps = self.gradient_maps(views)
+        if self.reads_labels:
+            return self.box_sampler(views, maps, labels)
+        return self.box_sampler(views, maps)
 
     def gradient_maps(self, views: Tensor) -> Tensor:
         """Guide pass: one normalised gradient map per view (detached).
@@ -200,6 +217,16 @@ class GradientGuidedMixin:
     def guide_loss(self, feats: List[Tensor], targets: Optional[list]) -> Tensor:
         """The algorithm's loss from the online last feature maps of :meth:`guide_batches`."""
         raise NotImplementedError
+
+
+def view_labels(data_samples: List[DataSample], sampler: str) -> Tensor:
+    """The views' label maps ``[2N, H, W]`` in the interleaved view order."""
+    if not data_samples or 'view_labels' not in data_samples[0]:
+        raise ValueError(
+            f'{sampler} reads label maps, but the data samples carry no view_labels: the '
+            'pretraining pipeline must load them (LoadViewLabel, LabelledMultiView, '
+            "PackInputs(algorithm_keys=['view_labels'])), as the grass-oracle-* configs do")
+    return torch.stack([ds.view_labels for ds in data_samples]).flatten(0, 1)  # [N, 2, H, W]
 
 
 def at_least_fp32(x: Tensor) -> Tensor:
