@@ -8,7 +8,7 @@ the model's own boxes.
 """
 import os
 import os.path as osp
-from typing import Callable, Dict, Optional, Sequence, Tuple
+from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 
 import cv2
 import mmcv
@@ -70,10 +70,11 @@ def bootstrap_mean(values: np.ndarray, resamples: int = 2000, seed: int = 0) -> 
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.tif', '.tiff')
 
 
-def find_transform(node, name: str):
-    """The first transform of type ``name`` anywhere in a config node."""
+def find_transform(node, name: Union[str, Sequence[str]]):
+    """The first transform of type ``name`` (or of any of the names) anywhere in a config node."""
+    names = (name, ) if isinstance(name, str) else tuple(name)
     if isinstance(node, dict):
-        if node.get('type') == name:
+        if node.get('type') in names:
             return node
         node = list(node.values())
     if isinstance(node, (list, tuple)):

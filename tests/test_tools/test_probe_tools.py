@@ -95,6 +95,22 @@ def test_sampling_purity_at_random_init_and_from_a_checkpoint(synthetic_root, gr
     assert refused.returncode != 0 and 'exists' in refused.stderr
 
 
+@pytest.mark.slow
+def test_sampling_purity_feeds_an_oracle_its_labels(synthetic_root, tmp_path):
+    # The oracle configs cut views with LabelledRandomResizedCrop; the tool finds it and hands
+    # the views' labels to the sampler, whose boxes are then the purest of their size.
+    config = osp.join(REPO, 'configs', 'grass',
+                      'grass-oracle-place_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py')
+    run([
+        sys.executable, PURITY, config, '--img-dir', f'{synthetic_root}/img_dir/train', '--ann-dir',
+        f'{synthetic_root}/ann_dir/train', '--num-images', '8', '--batch', '4', '--out-dir',
+        str(tmp_path / 'place')
+    ])
+    summary = json.loads((tmp_path / 'place' / 'summary.json').read_text())
+    assert summary['views_used'] > 0
+    assert summary['gs_minus_random']['ci95'][0] >= 0  # never below a box of the same size
+
+
 def test_plot_scalars_draws_training_and_validation_keys(tmp_path):
     scalars = tmp_path / 'scalars.json'
     lines = [{'lr': 0.01, 'loss': 1.0 / i, 'iter': 50 * i, 'step': 50 * i} for i in range(1, 7)]

@@ -94,8 +94,10 @@ def main(argv=None) -> None:
                          '(nothing is overwritten)')
     MMLogger.get_instance('mmengine').setLevel('WARNING')  # no init_weights reports
     cfg = Config.fromfile(args.config)
-    crop = find_transform(cfg.get('train_dataloader', {}), 'RandomResizedCrop') or \
-        find_transform(cfg.get('train_pipeline', []), 'RandomResizedCrop')
+    # The oracle configs cut their views with LabelledRandomResizedCrop (the same crop rule).
+    crops = ('RandomResizedCrop', 'LabelledRandomResizedCrop')
+    crop = find_transform(cfg.get('train_dataloader', {}), crops) or \
+        find_transform(cfg.get('train_pipeline', []), crops)
     if crop is None:
         raise SystemExit(f'{args.config}: no RandomResizedCrop in its training pipeline')
     size, area = int(crop['scale']), tuple(crop.get('crop_ratio_range', (0.08, 1.0)))
