@@ -8,7 +8,7 @@ the model's own boxes.
 """
 import os
 import os.path as osp
-from typing import Callable, Dict, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, Iterator, Optional, Sequence, Tuple, Union
 
 import cv2
 import mmcv
@@ -121,36 +121,22 @@ def make_view(image: np.ndarray, label: np.ndarray, size: int, area: tuple,
     return img, lab
 
 
-def measure_purity(model,
-                   pairs: list,
-                   size: int,
-                   area: tuple,
-                   num_images: int = 128,
-                   batch: int = 32,
-                   draws: int = 8,
-                   ignore_labels: Sequence[int] = (255, ),
-                   seed: int = 0,
-                   log: Callable[[str], None] = print) -> Tuple[dict, dict]:
-    """Purity of a GS model's boxes, of random boxes of the same size, and of the whole views.
+def purity_batches(model, pairs: list, size: int, area: tuple, num_images: int, batch: int,
+                   ignore_labels: Sequence[int], seed: int,
+                   log: Callable[[str], None]) -> Iterator[Tuple[Tensor, Tensor]]:
+    """Batches of labelled views as a pretraining step cuts them: ``(views, labels)``.
 
-    Two views per drawn image (:func:`make_view`), in SimCLR's interleaved order, go through
-    ``model.sample`` in train mode, as in a training step.
-
-    Returns:
-        tuple: the summary (views, found share, box area, mean purities, single-object shares,
-        ``gs_minus_random`` with its bootstrap interval) and the per-view arrays behind it
-        (``gs``, ``random`` ``[V, draws]``, ``whole``, ``use``).
+    Two views per drawn image (:func:`make_view`), in SimCLR's interleaved order, normalised by
+    the model's own data preprocessor; labels ``[2B, H, W]`` with ``ignore_labels`` as 255. The
+    same ``seed`` gives the same views, so measurements of several guides are paired.
 
     Raises:
         ValueError: a label map that does not fit its image (named).
     """
-    model.train()  # as in a training step (BN batch statistics)
     pre = model.data_preprocessor
     rng = np.random.default_rng(seed)
-    gen = torch.Generator().manual_seed(seed)
     chosen = rng.choice(len(pairs), num_images, replace=num_images > len(pairs))
     ignore = torch.tensor(list(ignore_labels))
-    records = dict(gs=[], random=[], whole=[], area=[], found=[])
     for start in range(0, len(chosen), batch):
         part = chosen[start:start + batch]
         if len(part) < 2:
@@ -170,34 +156,77 @@ def measure_purity(model,
         views = normalise_with(pre)(torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2))
         target = torch.from_numpy(np.stack(labels)).long()  # [2B, H, W]
         target[torch.isin(target, ignore)] = 255
+        yield views, target
+        log(f'{min(start + batch, len(chosen))}/{len(chosen)} images')
+
+
+class PurityRecord:
+    """Per-view purities of one sampler's boxes, of random boxes of their sizes, of whole views."""
+
+    def __init__(self, size: int, draws: int, generator: torch.Generator) -> None:
+        self.size, self.draws, self.generator = size, draws, generator
+        self.parts = dict(gs=[], random=[], whole=[], area=[], found=[])
+
+    def add(self, target: Tensor, boxes: Tensor, found: Tensor) -> None:
+        size = self.size
+        boxes, found = boxes.cpu(), found.cpu()
+        whole = torch.tensor([[0, 0, size, size]]).expand(len(boxes), 4)
+        self.parts['gs'].append(box_purity(target, boxes))
+        self.parts['random'].append(
+            box_purity(target, random_boxes_like(boxes, (size, size), self.draws, self.generator)))
+        self.parts['whole'].append(box_purity(target, whole))
+        self.parts['area'].append(
+            ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])) / size**2)
+        self.parts['found'].append(found)
+
+    def summary(self, seed: int) -> Tuple[dict, dict]:
+        """The summary (see :func:`measure_purity`) and the per-view arrays behind it."""
+        gs, rand, whole, found, area = (
+            torch.cat(self.parts[k]).numpy() for k in ('gs', 'random', 'whole', 'found', 'area'))
+        use = found & ~np.isnan(gs) & ~np.isnan(rand).all(1)
+        rand_mean = np.nanmean(rand[use], axis=1)
+        summary = dict(
+            views=int(len(gs)),
+            views_used=int(use.sum()),
+            found_share=float(found.mean()),
+            mean_box_area=float(area[found].mean()) if found.any() else None,
+            purity_gs=float(gs[use].mean()),
+            purity_random=float(rand_mean.mean()),
+            purity_whole=float(np.nanmean(whole[use])),
+            single_object_share=float((gs[use] >= 0.9).mean()),
+            single_object_share_random=float((rand[use] >= 0.9).mean()),
+            gs_minus_random=bootstrap_mean(gs[use] - rand_mean, seed=seed))
+        return summary, dict(gs=gs, random=rand, whole=whole, use=use)
+
+
+def measure_purity(model,
+                   pairs: list,
+                   size: int,
+                   area: tuple,
+                   num_images: int = 128,
+                   batch: int = 32,
+                   draws: int = 8,
+                   ignore_labels: Sequence[int] = (255, ),
+                   seed: int = 0,
+                   log: Callable[[str], None] = print) -> Tuple[dict, dict]:
+    """Purity of a GS model's boxes, of random boxes of the same size, and of the whole views.
+
+    The views (:func:`purity_batches`) go through ``model.sample`` in train mode, as in a
+    training step; an oracle sampler gets the views' labels.
+
+    Returns:
+        tuple: the summary (views, found share, box area, mean purities, single-object shares,
+        ``gs_minus_random`` with its bootstrap interval) and the per-view arrays behind it
+        (``gs``, ``random`` ``[V, draws]``, ``whole``, ``use``).
+
+    Raises:
+        ValueError: a label map that does not fit its image (named).
+    """
+    model.train()  # as in a training step (BN batch statistics)
+    record = PurityRecord(size, draws, torch.Generator().manual_seed(seed))
+    for views, target in purity_batches(model, pairs, size, area, num_images, batch, ignore_labels,
+                                        seed, log):
         # An oracle sampler (a diagnostic) places its boxes by these same labels.
         sampled = model.sample(views, target if getattr(model, 'reads_labels', False) else None)
-        boxes, found = sampled.boxes.cpu(), sampled.found.cpu()
-        whole = torch.tensor([[0, 0, size, size]]).expand(len(boxes), 4)
-        records['gs'].append(box_purity(target, boxes))
-        records['random'].append(
-            box_purity(target, random_boxes_like(boxes, (size, size), draws, gen)))
-        records['whole'].append(box_purity(target, whole))
-        records['area'].append(
-            ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])) / size**2)
-        records['found'].append(found)
-        log(f'{min(start + batch, len(chosen))}/{len(chosen)} images')
-    gs = torch.cat(records['gs']).numpy()
-    rand = torch.cat(records['random']).numpy()  # [V, draws]
-    whole = torch.cat(records['whole']).numpy()
-    found = torch.cat(records['found']).numpy()
-    area = torch.cat(records['area']).numpy()
-    use = found & ~np.isnan(gs) & ~np.isnan(rand).all(1)
-    rand_mean = np.nanmean(rand[use], axis=1)
-    summary = dict(
-        views=int(len(gs)),
-        views_used=int(use.sum()),
-        found_share=float(found.mean()),
-        mean_box_area=float(area[found].mean()) if found.any() else None,
-        purity_gs=float(gs[use].mean()),
-        purity_random=float(rand_mean.mean()),
-        purity_whole=float(np.nanmean(whole[use])),
-        single_object_share=float((gs[use] >= 0.9).mean()),
-        single_object_share_random=float((rand[use] >= 0.9).mean()),
-        gs_minus_random=bootstrap_mean(gs[use] - rand_mean, seed=seed))
-    return summary, dict(gs=gs, random=rand, whole=whole, use=use)
+        record.add(target, sampled.boxes, sampled.found)
+    return record.summary(seed)

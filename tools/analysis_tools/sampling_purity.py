@@ -20,6 +20,11 @@ Writes ``OUT/summary.json`` (means, ``single_object_share``: GS boxes with purit
 ``gs_minus_random``: mean and 95 % bootstrap interval over views) and ``OUT/purity.png``.
 Without ``--checkpoint`` the model is at random init: the null case, where the difference
 should be near 0.
+
+With ``--guides`` (and ``--thresholds``) the model's sampler is replaced by candidate guides
+(``grass_mm.evaluation.guides``: Grad-CAM with and without ReLU, negated, at stage 3, the input
+gradient, the activation map), each read at every threshold on the same views; the rows go to
+``OUT/screen.json`` and the console.
 """
 import argparse
 import json
@@ -36,6 +41,7 @@ from mmengine.runner import load_checkpoint
 from mmpretrain.registry import MODELS
 
 import grass_mm  # noqa: F401  (stack fixes, registration)
+from grass_mm.evaluation.guides import GUIDES, screen_guides
 from grass_mm.evaluation.purity import find_transform, labelled_pairs, measure_purity
 from grass_mm.utils.cli import existing_config, existing_dir, existing_file
 
@@ -62,6 +68,18 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=[255],
         help='label values that are not a class (default: 255)')
     parser.add_argument('--seed', type=int, default=0, help='seed of images, views and draws')
+    parser.add_argument(
+        '--guides',
+        nargs='+',
+        choices=GUIDES,
+        help='screen these candidate guides instead of the model\'s own sampler '
+        '(grass_mm.evaluation.guides; writes screen.json)')
+    parser.add_argument(
+        '--thresholds',
+        type=float,
+        nargs='+',
+        default=[0.5],
+        help='region thresholds each screened guide is read at (default: 0.5)')
     args = parser.parse_args(argv)
     if args.batch < 2:
         parser.error('--batch must be >= 2 (the contrastive loss needs negatives)')
@@ -89,8 +107,9 @@ def plot(arrays: dict, summary: dict, path: str) -> None:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    if osp.exists(osp.join(args.out_dir, 'summary.json')):
-        raise SystemExit(f'{args.out_dir}/summary.json exists; choose another --out-dir '
+    out_name = 'screen.json' if args.guides else 'summary.json'
+    if osp.exists(osp.join(args.out_dir, out_name)):
+        raise SystemExit(f'{args.out_dir}/{out_name} exists; choose another --out-dir '
                          '(nothing is overwritten)')
     MMLogger.get_instance('mmengine').setLevel('WARNING')  # no init_weights reports
     cfg = Config.fromfile(args.config)
@@ -112,11 +131,30 @@ def main(argv=None) -> None:
             load_checkpoint(model, args.checkpoint, map_location='cpu', logger='silent')
         except RuntimeError as err:  # names the file: not a checkpoint, truncated, ...
             raise SystemExit(str(err))
+    log = lambda line: print(line, flush=True)  # noqa: E731
+    if args.guides:
+        try:
+            rows = screen_guides(model, labelled_pairs(args.img_dir, args.ann_dir), size, area,
+                                 args.guides, args.thresholds, args.num_images, args.batch,
+                                 args.draws, args.ignore_labels, args.seed, log)
+        except (FileNotFoundError, ValueError) as err:
+            raise SystemExit(str(err))
+        os.makedirs(args.out_dir, exist_ok=True)
+        with open(osp.join(args.out_dir, 'screen.json'), 'w') as f:
+            json.dump(
+                dict(config=args.config, checkpoint=args.checkpoint, seed=args.seed, rows=rows),
+                f,
+                indent=1)
+        for r in rows:
+            d = r['gs_minus_random']
+            print(f"{r['guide']:15s} t={r['threshold']:.2f} area {r['mean_box_area'] or 0:.2f} "
+                  f"purity {r['purity_gs']:.3f} - random {d['mean']:+.3f} "
+                  f"({d['ci95'][0]:+.3f} .. {d['ci95'][1]:+.3f})")
+        return
     try:
         pairs = labelled_pairs(args.img_dir, args.ann_dir)
         summary, arrays = measure_purity(model, pairs, size, area, args.num_images, args.batch,
-                                         args.draws, args.ignore_labels, args.seed,
-                                         lambda line: print(line, flush=True))
+                                         args.draws, args.ignore_labels, args.seed, log)
     except (FileNotFoundError, ValueError) as err:
         raise SystemExit(str(err))
     summary = dict(
