@@ -8,7 +8,8 @@ Windows blend their logits with tent weights; memory stays bounded by one row of
 map has the input's CRS, transform and size, class indices as uint8 and 255 (nodata) exactly
 where the input's dataset mask says there is no data; it carries the class names, the palette
 as colour table, overviews and a QGIS style (``OUTPUT.qml``). ``--confidence`` writes the top
-class's probability (uint8, 1-255; 0 is nodata). No output file may exist. The console shows
+class's probability (uint8, 1-255; 0 is nodata). No output file may exist, and no two may share a
+path; each is written under a hidden temporary name and renamed when complete. The console shows
 one line per phase and the summary; library messages go to ``OUTPUT.log`` (``--verbose``: to
 the console). The library form: ``grass_mm.apis.predict_scene``.
 """
@@ -21,7 +22,7 @@ import time
 import torch
 
 import grass_mm  # noqa: F401  (stack fixes, registration)
-from grass_mm.apis import SceneModel, predict_scene
+from grass_mm.apis import SceneModel, check_outputs, predict_scene
 from grass_mm.utils import quiet
 from grass_mm.utils.cli import existing_config, existing_file
 from grass_mm.utils.compat import FULL_UNPICKLED, WEIGHTS_ONLY_ENV
@@ -50,6 +51,14 @@ def main() -> None:
     start = time.time()
     args = parse_args()
     console, log = sys.stdout, osp.splitext(args.output)[0] + '.log'
+    outputs = dict(map=args.output, confidence=args.confidence, preview=args.preview)
+    try:  # before the log is opened or any work is done
+        check_outputs(args.input, **outputs, style=osp.splitext(args.output)[0] + '.qml')
+        if osp.abspath(log) in {osp.abspath(p) for p in outputs.values() if p}:
+            raise ValueError(f'{log}: an output would replace the run\'s log; give it another '
+                             'name')
+    except ValueError as err:
+        raise SystemExit(f'predict_scene: {err}')
     print(f'predict_scene: {args.input} -> {args.output} (window {args.window}, overlap '
           f'{args.overlap}; messages: {"console" if args.verbose else log})')
     try:

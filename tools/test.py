@@ -58,6 +58,12 @@ def main() -> None:
         cfg.test_evaluator = [cfg.test_evaluator] if isinstance(cfg.test_evaluator, dict) \
             else list(cfg.test_evaluator)
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.out))
+    # A checkpoint that does not fit is an error, also for a config without our runtime hooks
+    # (mmengine loads with strict=False and only logs the differences).
+    hooks = [h.get('type') for h in cfg.get('custom_hooks', [])]
+    hooks += [h.get('type') for h in (cfg.get('default_hooks') or {}).values() if h]
+    if 'CheckpointMatchHook' not in hooks:
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(type='CheckpointMatchHook')]
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.test()

@@ -1,7 +1,10 @@
 """Train with an mmengine Runner (self-supervised pretraining or segmentation).
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT] | --new-run] [--amp]
                           [--cfg-options KEY=VALUE ...] [--launcher none|pytorch|slurm|mpi]
+
+The work dir is guarded (grass_mm.utils.workdir): a second run into a live one is refused, and
+one that holds checkpoints needs --resume (continue) or --new-run (a fresh run in a subfolder).
 """
 import argparse
 import os
@@ -14,6 +17,8 @@ from mmengine.runner import Runner
 import grass_mm  # noqa: F401  (registration and stack fixes, also in spawned workers)
 from grass_mm.utils import setup_cpu_distributed
 from grass_mm.utils.cli import existing_config
+from grass_mm.utils.config import check_stage_switch
+from grass_mm.utils.workdir import claim_work_dir
 
 
 def parse_args() -> argparse.Namespace:
@@ -39,6 +44,11 @@ def parse_args() -> argparse.Namespace:
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    parser.add_argument(
+        '--new-run',
+        action='store_true',
+        help='the work dir holds checkpoints of an earlier run: start a fresh run in a new '
+        'subfolder of it (run_<timestamp>) instead of refusing; nothing is overwritten')
     # torch.distributed.launch (used by `mim train --launcher pytorch`) passes --local-rank.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
@@ -74,12 +84,37 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
+def claim(cfg: Config, args: argparse.Namespace) -> None:
+    """One run per work dir, no checkpoint overwritten, a resume that finds its file
+    (grass_mm.utils.workdir); rank 0 of a distributed run checks for all ranks."""
+    if int(os.environ.get('RANK', '0')) != 0:
+        return
+    if args.new_run and args.launcher != 'none':
+        raise SystemExit('--new-run picks a new subfolder per process; with --launcher, give a '
+                         'new --work-dir instead')
+    try:
+        claimed = claim_work_dir(cfg.work_dir, bool(cfg.get('resume')),
+                                 cfg.get('load_from') if cfg.get('resume') else None, args.new_run)
+    except (FileExistsError, FileNotFoundError, RuntimeError) as err:
+        raise SystemExit(f'train.py: {err}')
+    if claimed['work_dir'] != cfg.work_dir:
+        print(f'train.py: a fresh run in {claimed["work_dir"]}', flush=True)
+    cfg.work_dir = claimed['work_dir']
+    if cfg.get('resume') and claimed['load_from'] is not None:
+        cfg.load_from = claimed['load_from']
+
+
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg = merge_args(cfg, args)
+    try:
+        check_stage_switch(cfg)
+    except ValueError as err:
+        raise SystemExit(f'train.py: {args.config}: {err}')
+    claim(cfg, args)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()

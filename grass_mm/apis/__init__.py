@@ -1,4 +1,4 @@
 """The library form of what the tools do (mmseg's and mmpretrain's ``apis``)."""
-from .scene_inference import NODATA, SceneModel, predict_scene, predict_windows, tent
+from .scene_inference import NODATA, SceneModel, check_outputs, predict_scene, predict_windows, tent
 
-__all__ = ['NODATA', 'SceneModel', 'predict_scene', 'predict_windows', 'tent']
+__all__ = ['NODATA', 'SceneModel', 'check_outputs', 'predict_scene', 'predict_windows', 'tent']

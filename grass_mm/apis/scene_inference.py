@@ -25,6 +25,7 @@ import torch
 
 from grass_mm.datasets.raster import band_masks, check_bands, open_geotiff
 from grass_mm.datasets.windows import window_starts
+from grass_mm.utils.checkpoint import state_mismatches
 
 NODATA = 255
 
@@ -51,8 +52,21 @@ class SceneModel:
     """
 
     def __init__(self, config: str, checkpoint: str, device: str = 'cpu') -> None:
+        from mmengine.runner.checkpoint import _load_checkpoint
         from mmseg.apis import init_model
         self.model = init_model(config, checkpoint, device=device)
+        # init_model loads with strict=False and only logs what does not fit: a checkpoint of
+        # another depth, or a pretraining checkpoint without a decode head, would map noise.
+        state = _load_checkpoint(checkpoint, map_location='cpu')
+        problems = state_mismatches(self.model.state_dict(), state.get('state_dict', state))
+        if problems:
+            hint = (' It holds no decode head: a pretraining checkpoint? Fine-tune it first '
+                    '(tools/train.py with a segmentation config).' if
+                    not any(k.startswith('decode_head.') for k in state.get('state_dict', state))
+                    else ' Is it from another config (depth, head, classes)?')
+            raise ValueError(f'{checkpoint} does not fit the model of {config}: '
+                             f'{len(problems)} differences, e.g. ' + '; '.join(problems[:5]) + '.' +
+                             hint)
         pre = self.model.data_preprocessor
         self.flip = bool(getattr(pre, 'channel_conversion', False))
         # The preprocessor's mean is in the order it normalises in: RGB after its conversion,
@@ -245,19 +259,80 @@ def predict_scene(model: SceneModel,
         dict: ``valid`` and ``nodata`` pixel counts, the ``classes`` and ``georeferenced``
         (False: the input has no CRS and the map is written without one, with a warning).
 
+    Every output is written under a temporary name in its folder (:func:`partial_name`) and
+    renamed when complete; on an error the partial files are removed, and a killed run leaves
+    only hidden ``.partial`` files.
+
     Raises:
         ValueError: bad window settings, a band count the model does not take, an unreadable
-            input, or an existing output; the message names the file or argument.
+            input, or an output that exists, collides with another or with the input, or has
+            no folder (:func:`check_outputs`); the message names the file or argument.
     """
-    import rasterio
-    from rasterio.enums import Resampling
     if window < 16 or not 0 <= overlap < window:
         raise ValueError(f'need window >= 16 and 0 <= overlap < window, got {window}, {overlap}')
-    outputs = [dst_path] + [p for p in (confidence, preview) if p]
-    outputs.append(os.path.splitext(dst_path)[0] + '.qml')
-    for path in outputs:
+    style = os.path.splitext(dst_path)[0] + '.qml'
+    check_outputs(src_path, map=dst_path, confidence=confidence, preview=preview, style=style)
+    # Every output is written under a temporary name beside it and renamed when complete: a
+    # killed run leaves only .partial files, never a map that looks real, and blocks no rerun.
+    final = dict(map=dst_path, confidence=confidence, preview=preview, style=style)
+    tmp = {k: partial_name(v) for k, v in final.items() if v}
+    try:
+        summary = _predict(model, src_path, tmp['map'], window, overlap, bands, batch,
+                           tmp.get('preview'), tmp.get('confidence'), tmp['style'], progress)
+    except BaseException:
+        for path in tmp.values():
+            if os.path.exists(path):
+                os.remove(path)  # our own partial outputs, never a user's file
+        raise
+    for key, path in tmp.items():
         if os.path.exists(path):
+            if os.path.exists(final[key]):  # appeared while we ran: keep both, say so
+                raise ValueError(f'{final[key]} appeared while predicting; the result is in {path}')
+            os.replace(path, final[key])
+    return summary
+
+
+def partial_name(path: str) -> str:
+    """The temporary name an output is written under: hidden, beside it, same extension."""
+    folder, name = os.path.split(path)
+    stem, ext = os.path.splitext(name)
+    return os.path.join(folder, f'.{stem}.partial-{os.getpid()}{ext}')
+
+
+def check_outputs(src_path: str, **outputs: Optional[str]) -> None:
+    """Refuse, before any work, outputs that exist, collide with each other or with the input,
+    or go to a folder that does not exist.
+
+    Args:
+        src_path: The input (never written).
+        **outputs: Role -> path (None: not written), e.g. ``map=..., preview=...``.
+
+    Raises:
+        ValueError: naming the path and what is wrong.
+    """
+    seen = {os.path.abspath(src_path): 'the input'}
+    for role, path in outputs.items():
+        if not path:
+            continue
+        full = os.path.abspath(path)
+        if full in seen:
+            raise ValueError(f'{path}: the {role} output would replace {seen[full]}; give '
+                             'each output its own path')
+        seen[full] = f'the {role} output'
+        folder = os.path.dirname(full)
+        if not os.path.isdir(folder):
+            raise ValueError(f'{path}: the folder {folder} does not exist (create it first)')
+        if os.path.exists(full):
             raise ValueError(f'{path} exists; give a new output path (nothing is overwritten)')
+
+
+def _predict(model: SceneModel, src_path: str, dst_path: str, window: int, overlap: int,
+             bands: Optional[List[int]], batch: int, preview: Optional[str],
+             confidence: Optional[str], style: str, progress: Optional[Callable[[int, int],
+                                                                                None]]) -> dict:
+    """:func:`predict_scene`'s work, into the (temporary) paths given."""
+    import rasterio
+    from rasterio.enums import Resampling
     with open_geotiff(src_path) as src:
         chosen = check_bands(src_path, src.count, bands)
         if len(chosen) != model.in_channels or len(model.mean) != len(chosen):
@@ -281,20 +356,15 @@ def predict_scene(model: SceneModel,
                           'without one')
         else:
             profile.update(crs=src.crs, transform=src.transform)
-        written = []
         try:
             with rasterio.open(dst_path, 'w', **profile) as dst, contextlib.ExitStack() as stack:
-                written.append(dst_path)
                 conf = None
                 if confidence:
                     conf = stack.enter_context(
                         rasterio.open(confidence, 'w', **dict(profile, nodata=0)))
-                    written.append(confidence)
                 labels = predict_windows(model, src, chosen, dst, window, overlap, batch, conf,
                                          progress)
         except rasterio.errors.RasterioIOError as err:
-            for path in written:
-                os.remove(path)  # our own partial outputs, never a user's file
             raise ValueError(f'reading {src_path} failed (corrupt or truncated GeoTIFF?): '
                              f'{err}') from None
     classes = list(model.classes or [])
@@ -317,7 +387,7 @@ def predict_scene(model: SceneModel,
             conf.set_band_description(1, 'top-class probability x 255')
             conf.build_overviews(factors, Resampling.average)
     if classes and model.palette:
-        write_qgis_style(outputs[-1], classes, model.palette)
+        write_qgis_style(style, classes, model.palette)
     if preview:
         write_preview(preview, labels, model.palette)
     return dict(

@@ -6,25 +6,10 @@ shared warm-up. Its new arms are paired with the record's old ones only if those
 the same: the weights' digests (``kind='checkpoint'`` cells), the init's and the warm-up's probe
 figures, and the first batches of the continuations.
 """
-import hashlib
 import os.path as osp
 from typing import Dict, List, Optional
 
-import torch
-
-
-def state_digest(path: str) -> str:
-    """SHA-256 over a checkpoint's ``state_dict`` (names, shapes, dtypes and bytes, in name
-    order): equal digests mean bit-identical weights, whatever else the file holds."""
-    state = torch.load(path, map_location='cpu', weights_only=False)
-    state = state.get('state_dict', state)
-    digest = hashlib.sha256()
-    for name in sorted(state):
-        tensor = state[name].detach().contiguous().cpu()
-        digest.update(f'{name}{tuple(tensor.shape)}{tensor.dtype}'.encode())
-        digest.update(
-            tensor.view(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b'')
-    return digest.hexdigest()
+from grass_mm.utils.checkpoint import weights_sha256
 
 
 def checkpoint_cells(seed_dir: str, seed: int, warmup_epochs: int) -> List[dict]:
@@ -41,7 +26,7 @@ def checkpoint_cells(seed_dir: str, seed: int, warmup_epochs: int) -> List[dict]
                     name=name,
                     pretrain_seed=seed,
                     metrics=dict(
-                        sha256=state_digest(path), epoch=0 if name == 'init' else warmup_epochs)))
+                        sha256=weights_sha256(path), epoch=0 if name == 'init' else warmup_epochs)))
     return cells
 
 

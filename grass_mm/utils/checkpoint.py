@@ -1,7 +1,8 @@
-"""Export the pretrained backbone of a training checkpoint as a plain-tensor file."""
+"""Checkpoint files: the backbone as a plain-tensor file, weight digests, fit to a model."""
 import hashlib
 import os
 import os.path as osp
+from typing import List, Mapping
 
 import torch
 from mmengine.runner.checkpoint import CheckpointLoader
@@ -88,3 +89,25 @@ def weights_sha256(path: str) -> str:
         digest.update(f'{name}:{tensor.dtype}:{tuple(state[name].shape)};'.encode())
         digest.update(tensor.view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()
+
+
+def state_mismatches(ours: Mapping, theirs: Mapping) -> List[str]:
+    """How a checkpoint's tensors fail to fit a model, one line per key (empty: they fit).
+
+    Args:
+        ours: The model's ``state_dict()``.
+        theirs: The checkpoint's ``state_dict`` (a ``module.`` prefix, from DDP, is dropped).
+
+    Returns:
+        ``missing <key>``, ``unexpected <key>`` and ``<key>: checkpoint (shape) vs model
+        (shape)`` lines, in that order.
+    """
+    theirs = {k[7:] if k.startswith('module.') else k: v for k, v in theirs.items()}
+    problems = [f'missing {k}' for k in ours if k not in theirs]
+    problems += [f'unexpected {k}' for k in theirs if k not in ours]
+    problems += [
+        f'{k}: checkpoint {tuple(theirs[k].shape)} vs model {tuple(v.shape)}'
+        for k, v in ours.items()
+        if k in theirs and hasattr(theirs[k], 'shape') and tuple(theirs[k].shape) != tuple(v.shape)
+    ]
+    return problems

@@ -98,3 +98,31 @@ def set_workers(cfg, num_workers: Optional[int]) -> None:
         if num_workers is not None:
             loader.num_workers = num_workers
         loader.persistent_workers = loader.get('num_workers', 0) > 0
+
+
+#: The algorithms with GraSS's two stages (they start in ``stage='warmup'``).
+GS_MODELS = ('GraSS', 'GSMoCoV2', 'GSBYOL', 'GSDenseCL')
+
+
+def check_stage_switch(cfg) -> None:
+    """Refuse a GS config that can never leave the warm-up (a GraSS run that is SimCLR).
+
+    A GS model starts in ``'warmup'``; only :class:`~grass_mm.engine.hooks.GraSSStageHook`
+    switches it to gradient-guided sampling. A config that overrides ``custom_hooks`` and drops
+    the hook would train the base method for the whole run and exit 0. ``warmup_only = True``
+    in the config says such a run is meant.
+
+    Raises:
+        ValueError: naming the model, the hooks found and the line to add.
+    """
+    model = cfg.get('model') or {}
+    if model.get('type') not in GS_MODELS or model.get('stage', 'warmup') == 'gs':
+        return
+    hooks = [h.get('type') for h in cfg.get('custom_hooks', None) or []]
+    if 'GraSSStageHook' in hooks or cfg.get('warmup_only', False):
+        return
+    raise ValueError(
+        f"model.type={model.get('type')} starts in stage 'warmup' and nothing switches it to "
+        f'gradient-guided sampling: custom_hooks has no GraSSStageHook ({hooks or "none"}). '
+        "Add dict(type='GraSSStageHook', warmup_epochs=N) (or warmup_iters=N) to custom_hooks, "
+        'or set warmup_only = True in the config if a warm-up-only run is meant')

@@ -176,3 +176,110 @@ def test_landsat_scene_to_a_gis_ready_map(shared_data, fcn_checkpoint, tmp_path)
     assert 'pixels predicted' in lines[-1] and f'{int(valid.sum())} pixels' in lines[-1]
     assert 'Warning' not in result.stdout + result.stderr, result.stderr[-2000:]
     assert osp.isfile(str(tmp_path / 'map.log'))
+
+
+# -- bad input: checkpoints that do not fit, outputs that would replace each other ------------
+def test_a_checkpoint_that_does_not_fit_the_model_is_refused(fcn_checkpoint, tmp_path):
+    from grass_mm.apis import SceneModel
+    state = torch.load(fcn_checkpoint, map_location='cpu', weights_only=False)['state_dict']
+    # A pretraining checkpoint: a backbone and a projection neck, no decode head.
+    pretrain = str(tmp_path / 'grass_epoch_30.pth')
+    torch.save(
+        dict(
+            state_dict={
+                **{
+                    k: v
+                    for k, v in state.items() if k.startswith('backbone.')
+                }, 'neck.fc0.weight': torch.zeros(2, 2)
+            },
+            meta={}), pretrain)
+    with pytest.raises(
+            ValueError,
+            match=r'grass_epoch_30\.pth does not fit the model.*missing '
+            r'decode_head\..*pretraining checkpoint\? Fine-tune it first'):
+        SceneModel(FCN, pretrain)
+    # Another depth: shapes differ.
+    shrunk = str(tmp_path / 'other_depth.pth')
+    other = dict(state)
+    key = next(k for k in other if k.startswith('backbone.') and other[k].dim() == 4)
+    other[key] = torch.zeros(1, *other[key].shape[1:])
+    torch.save(dict(state_dict=other, meta={}), shrunk)
+    with pytest.raises(ValueError, match=rf'other_depth\.pth does not fit.*{key}: checkpoint'):
+        SceneModel(FCN, shrunk)
+
+
+def test_colliding_missing_or_existing_outputs_are_refused_before_any_work(tmp_path):
+    from grass_mm.apis import check_outputs
+    scene = str(tmp_path / 'scene.tif')
+    write_case(scene, 'alpha')
+    out = str(tmp_path / 'map.tif')
+    with pytest.raises(ValueError, match='the preview output would replace the map output'):
+        check_outputs(scene, map=out, preview=out)
+    with pytest.raises(ValueError, match='would replace the input'):
+        check_outputs(scene, map=scene)
+    with pytest.raises(ValueError, match=r'the folder .*nowhere does not exist'):
+        check_outputs(scene, map=str(tmp_path / 'nowhere' / 'map.tif'))
+    open(out, 'w').close()
+    with pytest.raises(ValueError, match='map.tif exists'):
+        check_outputs(scene, map=out)
+
+
+def test_outputs_appear_only_when_complete_and_a_failure_leaves_nothing(tmp_path, monkeypatch):
+    import grass_mm.apis.scene_inference as si
+
+    class Model(PerPixel):
+        in_channels, mean, classes, palette = 3, np.zeros(3, np.float32), ['a', 'b',
+                                                                           'c'], [[0, 0, 0],
+                                                                                  [255, 0, 0],
+                                                                                  [0, 255, 0]]
+
+    scene = str(tmp_path / 'scene.tif')
+    write_case(scene, 'all bands nodata')
+    seen = []
+
+    def watch(*args, **kwargs):  # while windows are predicted, no final output exists
+        seen.append(sorted(p.name for p in tmp_path.iterdir()))
+        return real(*args, **kwargs)
+
+    real = si.predict_windows
+    monkeypatch.setattr(si, 'predict_windows', watch)
+    out = str(tmp_path / 'map.tif')
+    si.predict_scene(
+        Model(),
+        scene,
+        out,
+        32,
+        8,
+        preview=str(tmp_path / 'p.png'),
+        confidence=str(tmp_path / 'c.tif'))
+    assert 'map.tif' not in seen[0] and any('.map.partial-' in n for n in seen[0])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        'c.tif', 'map.qml', 'map.tif', 'p.png', 'scene.tif'
+    ]
+
+    def fail(*args, **kwargs):
+        raise RuntimeError('killed')
+
+    monkeypatch.setattr(si, 'predict_windows', fail)
+    with pytest.raises(RuntimeError, match='killed'):
+        si.predict_scene(Model(), scene, str(tmp_path / 'map2.tif'), 32, 8)
+    assert not [p for p in tmp_path.iterdir() if 'map2' in p.name]
+
+
+def test_the_tool_names_a_missing_output_folder_and_a_preview_over_its_map(
+        fcn_checkpoint, tmp_path):
+    scene = str(tmp_path / 'scene.tif')
+    write_case(scene, 'all bands nodata')
+    for out, extra, said in ((str(tmp_path / 'no' / 'map.tif'), [], 'does not exist'),
+                             (str(tmp_path / 'map.tif'), ['--preview',
+                                                          str(tmp_path / 'map.tif')],
+                              'would replace the map output')):
+        result = subprocess.run(
+            [sys.executable, 'tools/predict_scene.py', FCN, fcn_checkpoint, scene, out] + extra,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            env=dict(__import__('os').environ, PYTHONPATH=REPO))
+        assert result.returncode != 0 and said in result.stderr, result.stderr[-2000:]
+        assert 'Traceback' not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['scene.tif']

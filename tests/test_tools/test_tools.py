@@ -67,6 +67,12 @@ def test_train_switches_stage_writes_checkpoints_and_resumes(synthetic_root, tmp
     assert 'resumed epoch: 2, iter: 4' in log
     assert re.search(r'Epoch\(train\) \[3\]\[1/2\].*stage: 1\.0000', log)
     assert osp.isfile(osp.join(work, 'epoch_3.pth'))
+    # Started again without --resume: a fresh run only in a subfolder, the checkpoints kept.
+    before = {f: os.stat(osp.join(work, f)).st_mtime_ns for f in os.listdir(work) if '.pth' in f}
+    log = run(train + ['--new-run'] + tiny_options(synthetic_root, epochs=1))
+    (fresh, ) = [d for d in os.listdir(work) if d.startswith('run_')]
+    assert osp.isfile(osp.join(work, fresh, 'epoch_1.pth'))
+    assert before == {f: os.stat(osp.join(work, f)).st_mtime_ns for f in before}
 
 
 def test_mim_train_grass_mm_finds_the_config_by_name(synthetic_root, tmp_path):

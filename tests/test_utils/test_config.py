@@ -87,3 +87,20 @@ def test_set_workers_persists_only_with_workers():
     cfg.val_dataloader.num_workers = 0
     set_workers(cfg, None)  # the config's own counts kept
     assert cfg.train_dataloader.persistent_workers and not cfg.val_dataloader.persistent_workers
+
+
+def test_a_gs_run_without_its_stage_switch_is_refused_unless_meant():
+    from grass_mm.utils.config import check_stage_switch
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs', 'grass', 'grass_resnet18_1xb16-coslr-30e_synthetic-128px.py'))
+    check_stage_switch(cfg)  # the shipped config has its hook
+    cfg.custom_hooks = [dict(type='GraSSVisualizationHook')]  # overridden, the switch dropped
+    with pytest.raises(
+            ValueError,
+            match="GraSS starts in stage 'warmup'.*GraSSVisualizationHook"
+            r".*dict\(type='GraSSStageHook'"):
+        check_stage_switch(cfg)
+    cfg.warmup_only = True
+    check_stage_switch(cfg)
+    cfg.warmup_only, cfg.model.stage = False, 'gs'  # GS from the first step needs no switch
+    check_stage_switch(cfg)

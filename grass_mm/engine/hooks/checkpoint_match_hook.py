@@ -3,6 +3,8 @@ from mmengine.registry import HOOKS
 from mmengine.runner import find_latest_checkpoint
 from mmpretrain.utils import get_ori_model
 
+from grass_mm.utils.checkpoint import state_mismatches
+
 
 @HOOKS.register_module()
 class CheckpointMatchHook(Hook):
@@ -19,16 +21,7 @@ class CheckpointMatchHook(Hook):
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         model = get_ori_model(runner.model)
-        theirs = checkpoint.get('state_dict', checkpoint)
-        theirs = {k[7:] if k.startswith('module.') else k: v for k, v in theirs.items()}
-        ours = model.state_dict()
-        problems = [f'missing {k}' for k in ours if k not in theirs]
-        problems += [f'unexpected {k}' for k in theirs if k not in ours]
-        problems += [
-            f'{k}: checkpoint {tuple(theirs[k].shape)} vs model {tuple(v.shape)}'
-            for k, v in ours.items() if k in theirs and hasattr(theirs[k], 'shape')
-            and tuple(theirs[k].shape) != tuple(v.shape)
-        ]
+        problems = state_mismatches(model.state_dict(), checkpoint.get('state_dict', checkpoint))
         if problems:
             # resume without load_from resumes the work dir's latest checkpoint
             source = runner.cfg.get('load_from') or find_latest_checkpoint(runner.work_dir)

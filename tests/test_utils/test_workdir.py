@@ -1,0 +1,90 @@
+"""The work-dir guard: one live run per work dir, no checkpoint overwritten, resumes that find
+their file."""
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from grass_mm.utils.workdir import LOCK_NAME, claim_work_dir, resume_checkpoint
+from tests.helpers import REPO
+from tests.test_tools.test_tools import tool_env
+
+
+def lock(work, pid, host=None):
+    work.mkdir(exist_ok=True)
+    (work / LOCK_NAME).write_text(
+        json.dumps(dict(pid=pid, host=host or socket.gethostname(), started='then')))
+
+
+def test_a_live_run_is_refused_and_a_stale_lock_is_taken_over(tmp_path):
+    work = tmp_path / 'w'
+    with subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']) as other:
+        lock(work, other.pid)
+        with pytest.raises(RuntimeError, match=rf'in use by a run of pid {other.pid} on '):
+            claim_work_dir(str(work), False, None)
+        other.kill()
+    other.wait()
+    with pytest.warns(UserWarning, match='stale lock'):
+        claim_work_dir(str(work), False, None)
+    assert json.loads((work / LOCK_NAME).read_text())['pid'] == os.getpid()
+    lock(work, 1, host='elsewhere')
+    with pytest.raises(RuntimeError, match='on host elsewhere.*delete'):
+        claim_work_dir(str(work), False, None)
+
+
+def test_checkpoints_need_resume_or_a_new_run_and_are_never_touched(tmp_path):
+    work = tmp_path / 'w'
+    work.mkdir()
+    (work / 'epoch_2.pth').write_bytes(b'earlier run')
+    with pytest.raises(FileExistsError, match=r'epoch_2\.pth.*--resume.*--new-run'):
+        claim_work_dir(str(work), False, None)
+    fresh = claim_work_dir(str(work), False, None, new_run=True)
+    assert os.path.dirname(fresh['work_dir']) == str(work)
+    assert os.path.basename(fresh['work_dir']).startswith('run_')
+    assert (work / 'epoch_2.pth').read_bytes() == b'earlier run'
+    # A work dir with logs only (no checkpoint) is a fresh run's, as mmengine has it.
+    other = tmp_path / 'logs_only'
+    other.mkdir()
+    (other / 'scalars.json').write_text('{}')
+    assert claim_work_dir(str(other), False, None)['work_dir'] == str(other)
+
+
+def test_resume_finds_its_checkpoint_after_a_move_or_an_empty_marker(tmp_path):
+    work = tmp_path / 'moved'
+    work.mkdir()
+    for name in ('epoch_2.pth', 'epoch_10.pth', 'epoch_9.pth'):
+        (work / name).write_bytes(b'x')
+    (work / 'last_checkpoint').write_text('/old/place/of/the/work_dir/epoch_9.pth')
+    assert resume_checkpoint(str(work)) == str(work / 'epoch_9.pth')  # the same file, here
+    (work / 'last_checkpoint').write_text('')
+    with pytest.warns(UserWarning, match='resuming from the newest'):
+        assert resume_checkpoint(str(work)) == str(work / 'epoch_10.pth')  # numeric order
+    assert claim_work_dir(str(work), True, None)['load_from'] == str(work / 'epoch_10.pth')
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    (empty / 'last_checkpoint').write_text('')
+    with pytest.raises(FileNotFoundError, match="last_checkpoint names ''"):
+        resume_checkpoint(str(empty))
+    # No checkpoint and no marker: --resume starts afresh (a requeued job keeps working).
+    assert claim_work_dir(str(tmp_path / 'new'), True, None)['load_from'] is None
+
+
+def test_train_py_refuses_a_finished_work_dir_before_building_anything(tmp_path):
+    work = tmp_path / 'w'
+    work.mkdir()
+    (work / 'epoch_2.pth').write_bytes(b'earlier run')
+    result = subprocess.run([
+        sys.executable, 'tools/train.py', 'configs/grass/grass_resnet18_1xb16-coslr-30e_'
+        'synthetic-128px.py', '--work-dir',
+        str(work)
+    ],
+                            cwd=REPO,
+                            env=tool_env(),
+                            capture_output=True,
+                            text=True)
+    assert result.returncode != 0
+    assert 'holds checkpoints of an earlier run (epoch_2.pth)' in result.stderr
+    assert (work / 'epoch_2.pth').read_bytes() == b'earlier run'
