@@ -52,18 +52,39 @@ def test_truncated_image_names_the_file(tmp_path):
 @pytest.mark.parametrize('kind, array', [
     ('gray', np.full((64, 80), 90, np.uint8)),
     ('rgba', np.full((64, 80, 4), 90, np.uint8)),
-    ('deep', np.full((64, 80, 3), 90 * 257, np.uint16)),
 ])
-def test_grayscale_rgba_and_16bit_become_8bit_colour_views(tmp_path, kind, array):
-    # Documented fallback (docs/en/notes/faq.md): OpenCV's colour read replicates gray, drops
-    # alpha and scales 16 bits to 8; tools/dataset_converters/make_patches.py refuses them
-    # unless --convert.
+def test_grayscale_and_rgba_become_8bit_colour_views(tmp_path, kind, array):
+    # Documented fallback (docs/en/notes/faq.md): OpenCV's colour read replicates gray and drops
+    # alpha; tools/dataset_converters/make_patches.py refuses them unless --convert.
     cv2.imwrite(str(tmp_path / f'{kind}.png'), array)
     dataset = pretrain_dataset(tmp_path)
     load = dataset.pipeline.transforms[0]  # the config's LoadImageFromFile
     image = load(dict(img_path=str(tmp_path / f'{kind}.png')))['img']
     assert image.shape == (64, 80, 3) and image.dtype == np.uint8 and (image == 90).all()
     assert [tuple(v.shape) for v in dataset[0]['inputs']] == [(3, 128, 128)] * 2
+
+
+@pytest.mark.parametrize('name, array, said', [
+    ('twelve_bit.png', np.full((64, 80, 3), 4095, np.uint16), '16-bit image'),
+    ('gray16.png', np.full((64, 80), 4095, np.uint16), '16-bit image'),
+    ('deep.tif', np.full((64, 80, 3), 4095, np.uint16), '16-bit image'),
+    ('float.tif', np.full((64, 80), 0.5, np.float32), '32-bit float image'),
+])
+def test_images_deeper_than_8_bits_are_refused_with_the_way_to_convert(tmp_path, name, array, said):
+    # OpenCV's colour read would divide by 256: 12-bit data (0..4095) would load as 0..15.
+    assert cv2.imwrite(str(tmp_path / name), array)
+    dataset = pretrain_dataset(tmp_path)
+    with pytest.raises(ValueError, match=rf'{name}: {said}.*make_patches.py SRC OUT --convert'):
+        dataset[0]
+
+
+def test_an_empty_image_file_is_named(tmp_path):
+    (tmp_path / 'empty.png').write_bytes(b'')
+    with pytest.raises(ValueError, match=r'empty\.png: empty file \(0 bytes\)'):
+        pretrain_dataset(tmp_path)[0]
+    from mmseg.registry import TRANSFORMS
+    with pytest.raises(ValueError, match=r'empty\.png: empty file'):  # mmseg's pipelines too
+        TRANSFORMS.build(dict(type='LoadImageFromFile'))(dict(img_path=str(tmp_path / 'empty.png')))
 
 
 def test_multiband_tiff_names_the_file(tmp_path):
@@ -165,3 +186,21 @@ def test_the_removed_knn_probe_names_its_replacement():
     with DefaultScope.overwrite_default_scope(HOOKS.scope):
         with pytest.raises(TypeError, match=r'KNNProbeHook was removed.*DenseProbeHook\('):
             HOOKS.build(dict(type='KNNProbeHook', data_root='data/synthetic_aerial'))
+
+
+def test_a_label_map_of_another_size_is_named_before_training(tmp_path):
+    root = generate_synthetic_aerial(str(tmp_path / 'seg'), num_train=2, num_val=1, size=40)
+    labels = sorted(os.listdir(osp.join(root, 'ann_dir', 'val')))
+    bad = osp.join(root, 'ann_dir', 'val', labels[0])
+    cv2.imwrite(bad, np.zeros((30, 40), np.uint8))
+    # Building the validation set (before the first training step, and the probes' splits,
+    # which are the same datasets) names both files instead of resizing or failing later.
+    with pytest.raises(
+            ValueError, match=rf'{labels[0]}: label map of 40x30 px for the image '
+            r'.*of 40x40 px'):
+        seg_dataset(root, 'val')
+    from grass_mm.datasets import CheckLabelRange
+    image, label = np.zeros((40, 40, 3), np.uint8), np.zeros((30, 40), np.uint8)
+    with pytest.raises(ValueError, match=r'm\.png: label map of \(30, 40\) for the image i\.png'):
+        CheckLabelRange(num_classes=3)(
+            dict(img=image, gt_seg_map=label, img_path='i.png', seg_map_path='m.png'))

@@ -44,6 +44,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--confidence', help="also write the top class's probability (GeoTIFF)")
     parser.add_argument(
         '--verbose', action='store_true', help='library messages on the console, not in a log')
+    parser.add_argument(
+        '--skip-units-check',
+        action='store_true',
+        help="predict even where a band's mean is far from the model's (other units?)")
     return parser.parse_args()
 
 
@@ -73,7 +77,8 @@ def main() -> None:
             summary = predict_scene(
                 model, args.input, args.output, args.window, args.overlap, args.bands, args.batch,
                 args.preview, args.confidence,
-                lambda done, total: progress_line(console, 'windows', done, total, phase_start))
+                lambda done, total: progress_line(console, 'windows', done, total, phase_start),
+                not args.skip_units_check)
     except ValueError as err:
         raise SystemExit(f'predict_scene: {err}')
     if not summary['georeferenced']:  # said here too: the library's warning is in the log

@@ -234,7 +234,8 @@ def predict_scene(model: SceneModel,
                   batch: int = 4,
                   preview: Optional[str] = None,
                   confidence: Optional[str] = None,
-                  progress: Optional[Callable[[int, int], None]] = None) -> dict:
+                  progress: Optional[Callable[[int, int], None]] = None,
+                  check_units: bool = True) -> dict:
     """Segment the GeoTIFF ``src_path`` into the uint8 GeoTIFF ``dst_path`` (which must not exist).
 
     The map is GIS-ready: tiled, deflate-compressed, with nearest-neighbour overviews, the
@@ -254,6 +255,8 @@ def predict_scene(model: SceneModel,
         confidence: Also write the top class's probability here (uint8, 1-255 for 0-1; nodata
             0 where the map is nodata; same grid).
         progress: Called with ``(windows done, windows in all)``.
+        check_units: Refuse a scene in other units than the model's band means
+            (:func:`check_scene_units`).
 
     Returns:
         dict: ``valid`` and ``nodata`` pixel counts, the ``classes`` and ``georeferenced``
@@ -278,7 +281,8 @@ def predict_scene(model: SceneModel,
     tmp = {k: partial_name(v) for k, v in final.items() if v}
     try:
         summary = _predict(model, src_path, tmp['map'], window, overlap, bands, batch,
-                           tmp.get('preview'), tmp.get('confidence'), tmp['style'], progress)
+                           tmp.get('preview'), tmp.get('confidence'), tmp['style'], progress,
+                           check_units)
     except BaseException:
         for path in tmp.values():
             if os.path.exists(path):
@@ -326,10 +330,61 @@ def check_outputs(src_path: str, **outputs: Optional[str]) -> None:
             raise ValueError(f'{path} exists; give a new output path (nothing is overwritten)')
 
 
-def _predict(model: SceneModel, src_path: str, dst_path: str, window: int, overlap: int,
-             bands: Optional[List[int]], batch: int, preview: Optional[str],
-             confidence: Optional[str], style: str, progress: Optional[Callable[[int, int],
-                                                                                None]]) -> dict:
+#: A scene band whose mean is this many times above or below the model's band mean holds other
+#: units than the model was trained on (16-bit counts, reflectance in 0..1, 8-bit values).
+UNIT_RATIO = 8.0
+
+
+def check_scene_units(src, src_path: str, bands: Sequence[int], model_mean: np.ndarray) -> None:
+    """Refuse a scene whose values are in other units than the model's band means.
+
+    The scene is read as it is (no scaling, whatever its dtype) and normalised by the model's
+    mean and std, so a uint16 scene for a model of 8-bit images, or reflectance for a model of
+    counts, would give a map of the wrong values without a word. An 8-bit scene for a model whose
+    means are 8-bit values is never refused; otherwise each band's mean (on a decimated read of
+    the valid pixels) must lie within a factor :data:`UNIT_RATIO` of the model's.
+
+    Raises:
+        ValueError: naming the file, the band, both means and the way out.
+    """
+    if src.dtypes[0] == 'uint8' and float(np.max(model_mean)) <= 255:
+        return
+    from rasterio.enums import Resampling
+    scale = max(1, max(src.height, src.width) // 512)
+    shape = (max(1, src.height // scale), max(1, src.width // scale))
+    data = src.read([b + 1 for b in bands],
+                    out_shape=(len(bands), ) + shape,
+                    resampling=Resampling.nearest).astype(np.float64)
+    valid = src.dataset_mask(out_shape=shape, resampling=Resampling.nearest) > 0
+    if not valid.any():
+        return
+    for i, band in enumerate(bands):
+        ours, theirs = float(data[i][valid].mean()), float(model_mean[i])
+        if theirs <= 0 or ours <= 0:
+            continue
+        ratio = ours / theirs
+        if not 1 / UNIT_RATIO <= ratio <= UNIT_RATIO:
+            raise ValueError(
+                f'{src_path}: band {band} has mean {ours:.4g} ({src.dtypes[0]}) but the model '
+                f'normalises it with mean {theirs:.4g}: the scene is in other units than the '
+                'training data (16-bit counts for a model of 8-bit images, reflectance for '
+                'counts, ...). Scale the scene to the training units, or train on data of '
+                'these units (band statistics: tools/analysis_tools/band_stats.py); if the '
+                'units do match, skip this check (--skip-units-check)')
+
+
+def _predict(model: SceneModel,
+             src_path: str,
+             dst_path: str,
+             window: int,
+             overlap: int,
+             bands: Optional[List[int]],
+             batch: int,
+             preview: Optional[str],
+             confidence: Optional[str],
+             style: str,
+             progress: Optional[Callable[[int, int], None]],
+             check_units: bool = True) -> dict:
     """:func:`predict_scene`'s work, into the (temporary) paths given."""
     import rasterio
     from rasterio.enums import Resampling
@@ -340,6 +395,8 @@ def _predict(model: SceneModel, src_path: str, dst_path: str, window: int, overl
                 f'{src_path} gives {len(chosen)} bands '
                 f'({"bands " + str(bands) if bands else "all of them"}), but the model takes '
                 f'{model.in_channels} (stem) with {len(model.mean)} band means; choose bands')
+        if check_units:
+            check_scene_units(src, src_path, chosen, model.mean)
         profile = dict(
             driver='GTiff',
             width=src.width,

@@ -1,5 +1,6 @@
 """Shared checks of grass_mm's segmentation datasets."""
-from typing import List
+import os.path as osp
+from typing import List, Optional
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -9,7 +10,10 @@ from mmseg.registry import TRANSFORMS
 
 class CheckedSegDataset(BaseSegDataset):
     """``BaseSegDataset`` that refuses an image folder with no image instead of training on
-    nothing (an empty training set would make mmengine's ``InfiniteSampler`` spin forever)."""
+    nothing (an empty training set would make mmengine's ``InfiniteSampler`` spin forever), and
+    a label map whose size differs from its image's when the dataset is built (from the files'
+    headers), so a validation set fails before training starts, not after it, and a probe never
+    resizes a label silently."""
 
     def load_data_list(self) -> List[dict]:
         data_list = super().load_data_list()
@@ -17,12 +21,34 @@ class CheckedSegDataset(BaseSegDataset):
             raise FileNotFoundError(
                 f"{type(self).__name__}: no '*{self.img_suffix}' image in "
                 f"{self.data_prefix.get('img_path')!r} (data_root={self.data_root!r})")
+        for info in data_list:
+            check_sizes(info['img_path'], info.get('seg_map_path'))
         return data_list
+
+
+def check_sizes(img_path: str, seg_map_path: Optional[str]) -> None:
+    """Refuse a label map whose width and height differ from its image's (headers only).
+
+    Raises:
+        ValueError: naming both files and both sizes.
+    """
+    if not seg_map_path or not osp.isfile(seg_map_path) or not osp.isfile(img_path):
+        return  # a missing file is named by the loader
+    from PIL import Image
+    try:
+        with Image.open(img_path) as img, Image.open(seg_map_path) as seg:
+            if img.size != seg.size:
+                raise ValueError(f'{seg_map_path}: label map of {seg.size[0]}x{seg.size[1]} px '
+                                 f'for the image {img_path} of {img.size[0]}x{img.size[1]} px; '
+                                 'a label map must be the size of its image')
+    except (OSError, SyntaxError):
+        return  # unreadable headers: the loader names the file
 
 
 @TRANSFORMS.register_module()
 class CheckLabelRange(BaseTransform):
-    """Fail on label values outside ``[0, num_classes)`` that are not ``ignore_index``.
+    """Fail on label values outside ``[0, num_classes)`` that are not ``ignore_index``, and on a
+    label map of another size than its image (both files named).
 
     mmseg trains on them silently until the loss meets one (an index error naming no file) and
     ``IoUMetric`` drops them from the counts; this names the label file and the values. Put it
@@ -37,6 +63,11 @@ class CheckLabelRange(BaseTransform):
         self.num_classes, self.ignore_index = num_classes, ignore_index
 
     def transform(self, results: dict) -> dict:
+        if results['gt_seg_map'].shape[:2] != results['img'].shape[:2]:
+            raise ValueError(f"{results.get('seg_map_path')}: label map of "
+                             f"{results['gt_seg_map'].shape[:2]} for the image "
+                             f"{results.get('img_path')} of {results['img'].shape[:2]} (height, "
+                             'width); a label map must be the size of its image')
         values = np.unique(results['gt_seg_map'])
         bad = values[(values >= self.num_classes) & (values != self.ignore_index)]
         if bad.size:

@@ -171,6 +171,9 @@ def load_dubai_tiles(root: str,
             if image is None or mask is None:
                 raise FileNotFoundError(f'{osp.join(img_dir, name)} or its mask {mask_path} '
                                         'is missing or unreadable')
+            if mask.shape[:2] != image.shape[:2]:  # never resized to fit: the pair is wrong
+                raise ValueError(f'{mask_path}: mask of {mask.shape[:2]} for the image '
+                                 f'{osp.join(img_dir, name)} of {image.shape[:2]} (height, width)')
             size = (round(image.shape[1] * scale), round(image.shape[0] * scale))
             label = lut[rgb_mask_to_index(mask[..., ::-1], mask_path)]
             out.append(

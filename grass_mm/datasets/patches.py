@@ -114,7 +114,8 @@ def cut_patches(images: Iterable[str],
         Counts: ``images``, ``written``, ``existing`` and ``skipped`` (too few valid pixels).
 
     Raises:
-        ValueError: Bad arguments or images (see :func:`read_image`).
+        ValueError: Bad arguments, or bad images (see :func:`read_image`): every bad file is
+            named, and nothing is written.
         FileExistsError: ``out_dir`` holds other content or patches cut with other settings.
     """
     stride = stride or patch_size
@@ -133,6 +134,17 @@ def cut_patches(images: Iterable[str],
         min_valid=min_valid,
         convert=convert,
         bands=list(bands) if bands else None)
+    # Every image is checked before anything is written: all bad files are named at once, and
+    # a folder with one bad file leaves no partial patches or manifest behind.
+    problems = []
+    for path in images:
+        try:
+            read_image(path, convert, bands)
+        except ValueError as err:
+            problems.append(str(err))
+    if problems:
+        raise ValueError(f'{len(problems)} of {len(images)} images cannot be cut (nothing was '
+                         'written):\n  ' + '\n  '.join(problems))
     _claim(out_dir, settings)
     counts = dict(images=len(images), written=0, existing=0, skipped=0)
     for path in track_iter_progress(images, file=sys.stdout):  # the current stdout

@@ -82,6 +82,9 @@ def load_split(dataset: dict, scale: float = 0.5, max_images: Optional[int] = No
     for i in indices:
         item = split[int(i)]
         image, label = item['img'], item['gt_seg_map']
+        if label.shape[:2] != image.shape[:2]:  # never resized to fit: the pair is wrong
+            raise ValueError(f"{item['seg_map_path']}: label map of {label.shape[:2]} for the "
+                             f"image {item['img_path']} of {image.shape[:2]} (height, width)")
         if scale != 1:
             size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
             image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)

@@ -283,3 +283,27 @@ def test_the_tool_names_a_missing_output_folder_and_a_preview_over_its_map(
         assert result.returncode != 0 and said in result.stderr, result.stderr[-2000:]
         assert 'Traceback' not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ['scene.tif']
+
+
+def test_a_scene_in_other_units_than_the_model_is_refused(tmp_path):
+    from grass_mm.apis.scene_inference import check_scene_units
+    rng = np.random.default_rng(0)
+    twelve_bit = rng.integers(200, 4095, (3, 40, 50)).astype(np.uint16)
+    path = str(tmp_path / 'deep.tif')
+    with rasterio.open(
+            path, 'w', driver='GTiff', width=50, height=40, count=3, dtype='uint16') as dst:
+        dst.write(twelve_bit)
+    eight_bit_model = np.array([123.7, 116.3, 103.5])
+    with rasterio.open(path) as src:
+        with pytest.raises(
+                ValueError,
+                match=r'deep\.tif: band 0 has mean .* \(uint16\) but the '
+                r'model normalises it with mean 123\.7'):
+            check_scene_units(src, path, [0, 1, 2], eight_bit_model)
+        check_scene_units(src, path, [0, 1, 2], twelve_bit.reshape(3, -1).mean(1))  # same units
+    dark = str(tmp_path / 'dark.tif')  # an 8-bit scene for an 8-bit model: never refused
+    with rasterio.open(
+            dark, 'w', driver='GTiff', width=50, height=40, count=3, dtype='uint8') as dst:
+        dst.write(np.full((3, 40, 50), 3, np.uint8))
+    with rasterio.open(dark) as src:
+        check_scene_units(src, dark, [0, 1, 2], eight_bit_model)

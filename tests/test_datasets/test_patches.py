@@ -146,3 +146,19 @@ def test_patches_never_feed_on_themselves(rgb, tmp_path):
                             env=dict(os.environ, PYTHONPATH=repo))
     assert result.returncode == 2 and 'is inside src' in result.stderr
     assert not (src / 'more').exists()
+
+
+def test_every_bad_file_is_named_and_nothing_partial_is_left(rgb, tmp_path):
+    src = tmp_path / 'src'
+    src.mkdir()
+    write(src / 'a_good.png', cv2.imread(rgb))
+    (src / 'b_empty.png').write_bytes(b'')  # a zero-byte file
+    data = (src / 'a_good.png').read_bytes()
+    (src / 'c_truncated.png').write_bytes(data[:len(data) // 4])
+    out = tmp_path / 'patches'
+    with pytest.raises(ValueError) as err:
+        cut_patches(find_images(str(src)), str(out), patch_size=32)
+    said = str(err.value)
+    assert '2 of 3 images cannot be cut (nothing was written)' in said
+    assert 'b_empty.png' in said and 'c_truncated.png' in said and 'a_good.png' not in said
+    assert not out.exists()

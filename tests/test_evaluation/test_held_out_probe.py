@@ -58,3 +58,22 @@ def test_stage_features_match_the_backbones_own_outputs():
     caught = stage_features(backbone, x, [2, 4])
     assert all(torch.equal(a, b) for a, b in zip(own, caught))
     assert not backbone.layer2._forward_hooks  # the hooks are removed
+
+
+def test_a_label_map_of_another_size_is_named_not_resized(tmp_path):
+    import cv2
+    import pytest
+
+    from grass_mm.datasets import generate_synthetic_aerial
+    root = generate_synthetic_aerial(str(tmp_path), num_train=1, num_val=2, size=40)
+    name = sorted(__import__('os').listdir(osp.join(root, 'ann_dir', 'val')))[0]
+    cv2.imwrite(osp.join(root, 'ann_dir', 'val', name), np.zeros((30, 40), np.uint8))
+    # A plain mmseg dataset (no header check of its own): the probe names the pair.
+    with pytest.raises(ValueError, match=rf'{name}: label map of \(30, 40\) for the image'):
+        load_split(
+            dict(
+                type='BaseSegDataset',
+                metainfo=dict(classes=SYNTHETIC_CLASSES),
+                data_root=root,
+                img_suffix='.png',
+                data_prefix=dict(img_path='img_dir/val', seg_map_path='ann_dir/val')))
