@@ -63,7 +63,7 @@ class CheckLabelRange(BaseTransform):
         self.num_classes, self.ignore_index = num_classes, ignore_index
 
     def transform(self, results: dict) -> dict:
-        if results['gt_seg_map'].shape[:2] != results['img'].shape[:2]:
+        if 'img' in results and results['gt_seg_map'].shape[:2] != results['img'].shape[:2]:
             raise ValueError(f"{results.get('seg_map_path')}: label map of "
                              f"{results['gt_seg_map'].shape[:2]} for the image "
                              f"{results.get('img_path')} of {results['img'].shape[:2]} (height, "
