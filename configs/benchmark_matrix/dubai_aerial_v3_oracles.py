@@ -30,3 +30,16 @@ comparisons = [
 ]
 purity = dict(arms=['oracle_place', 'oracle_single', 'oracle_single_random'])
 segmentation = None
+# Candidate guides screened by purity on each seed's warm-up and GraSS epoch-30 checkpoints
+# (GraSS continued from the shared warm-up as in part 2, not probed; sampling_purity.py --guides
+# into seed<N>/guides/<source>/); a guide earns a pretraining arm only if it passes the gate at
+# gate_source.
+screen = dict(
+    arm='grass',
+    config=_base_.warmup.config,  # the GraSS config: its guide loss and sampler
+    guides=[
+        'gradcam', 'gradcam_relu', 'gradcam_neg', 'gradcam_stage3', 'input_gradient', 'activation'
+    ],
+    thresholds=[0.5, 0.6, 0.7, 0.8, 0.9],
+    sources=['warmup_ep3', 'grass_ep30'],
+    gate_source='grass_ep30')

@@ -14,7 +14,9 @@ Per pretraining seed:
 5. the probes (``tools/analysis_tools/linear_probe.py``) of the init and every arm at
    ``probe_epochs``, and the sampling purity (``sampling_purity.py``) of ``purity.arms`` at
    ``purity.epochs``;
-6. where the matrix has ``segmentation``: one mmseg fine-tuning per arm (its config, one
+6. where the matrix has ``screen``: its arm (e.g. GraSS) continued from the warm-up, unprobed,
+   and the candidate guides screened by purity on ``screen.sources`` (``guides/<source>``);
+7. where the matrix has ``segmentation``: one mmseg fine-tuning per arm (its config, one
    leave-one-tile-out fold, one seed) of the init and the arms' checkpoints at ``epoch``, for
    the pretraining seeds it names (``seg/<arm>_ep<epoch>/result.json``).
 
@@ -210,6 +212,28 @@ class PairedPlan:
         self.log(f'seed {self.seed}: purity of {arm} at epoch {epoch}')
         self._write_timing(f'purity/{arm}_ep{epoch}', self._call(argv, out + '.log'))
 
+    def screen(self, source: str) -> None:
+        """Screen the candidate guides on one checkpoint (``screen.json`` in
+        ``guides/<source>``): ``warmup_ep<N>`` or ``<screen arm>_ep<N>``."""
+        out = osp.join(self.dir, 'guides', source)
+        if osp.isfile(osp.join(out, 'screen.json')):
+            return
+        s, p = self.matrix.screen, self.matrix.purity
+        arm, _, epoch = source.rpartition('_ep')
+        checkpoint = osp.join(self.arm_dir(arm), f'epoch_{epoch}.pth')
+        argv = [
+            sys.executable,
+            osp.join(self.repo, 'tools', 'analysis_tools', 'sampling_purity.py'), s.config,
+            '--checkpoint', checkpoint, '--img-dir', p.img_dir, '--ann-dir', p.ann_dir,
+            '--ignore-labels', *map(str, p.ignore_labels), '--num-images',
+            str(p.num_images), '--seed',
+            str(p.seed), '--out-dir', out, '--guides', *s.guides, '--thresholds',
+            *map(str, s.thresholds)
+        ]
+        os.makedirs(osp.dirname(out), exist_ok=True)
+        self.log(f'seed {self.seed}: screening guides on {source}')
+        self._write_timing(f'screen/{source}', self._call(argv, out + '.log'))
+
     def segmentation_config(self, backbone: str) -> Config:
         """``matrix.segmentation.config`` on ``backbone``, its fold, seed and ``cfg_options``."""
         s = self.matrix.segmentation
@@ -304,6 +328,17 @@ class PairedPlan:
             for arm in m.purity.arms:
                 for epoch in m.purity.epochs:
                     self.purity(arm, epoch)
+        if m.get('screen'):
+            # The arm whose late checkpoints are screened (trained, not probed), then the screens.
+            arm = m.screen.arm
+            self.train(
+                arm,
+                m.screen.config,
+                self.max_epochs,
+                start=None,
+                resume_from=self.checkpoint('warmup', warm))
+            for source in m.screen.sources:
+                self.screen(source)
         seg = m.get('segmentation')
         if seg and self.seed in seg.pretrain_seeds:
             if not osp.isdir(osp.join(seg.data_root, 'img_dir', 'all')):

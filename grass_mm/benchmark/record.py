@@ -19,6 +19,7 @@ import numpy as np
 from mmengine.config import Config
 
 from .reproduce import checkpoint_cells, reproduction_lines
+from .screen import screen_cells, screen_table
 from .stats import (MIN_SEEDS, hierarchical_bootstrap, seed_means, seeds_needed, t_interval,
                     variance_split, verdict)
 
@@ -116,6 +117,7 @@ def seed_cells(matrix: Config, seed_dir: str, seed: int) -> List[dict]:
             for name, t in json.load(f).items():
                 cells.append(dict(kind='timing', name=name, pretrain_seed=seed, metrics=t))
     cells += checkpoint_cells(seed_dir, seed, matrix.warmup.epochs)
+    cells += screen_cells(seed_dir, seed)
     for path in sorted(glob.glob(osp.join(seed_dir, 'pretrain', '*', 'batch_digests.json'))):
         with open(path) as f:
             cells.append(
@@ -527,8 +529,17 @@ def write_tables(cells: List[dict], matrix: Config, out: str, draws: int = 10000
         digest_check(own, matrix), '\n## Wall times (this machine)\n',
         timing_table(own)
     ]
+    if matrix.get('screen'):
+        text[-4:-4] = [
+            '\n## Guides screened by purity (held-out tile 7)\n',
+            'Each guide\'s boxes against random boxes of the same size in the same views '
+            f"(95 % bootstrap over views). Gate, at `{matrix.screen.gate_source}`: the "
+            'interval lies above 0 at two of three seeds.\n',
+            screen_table(own, matrix.screen.gate_source)
+        ]
     if earlier:
         arms = [a for a, spec in matrix.arms.items() if spec.from_ == 'warmup']
+        arms += [matrix.screen.arm] if matrix.get('screen') else []
         text[-4:-4] = [
             '\n## Reproduced from the earlier record\n',
             f'Earlier record: `{matrix.compare_with.cells}` (methods '

@@ -132,3 +132,30 @@ def test_comparison_rows_carry_both_intervals_and_the_verdict():
     two = [c for c in cells if c['pretrain_seed'] < 2]
     (row, ) = [r for r in comparison_rows(two, 30, 100) if r['a'] == 'grass']
     assert row['verdict'] == 'two seeds'
+
+
+def test_the_guide_gate_counts_seeds_whose_interval_lies_above_zero(tmp_path):
+    import json
+
+    from grass_mm.benchmark.screen import gate, screen_cells, screen_table
+
+    def write(seed, low):
+        folder = tmp_path / f'seed{seed}' / 'guides' / 'grass_ep30'
+        folder.mkdir(parents=True)
+        row = dict(
+            guide='gradcam_relu',
+            threshold=0.8,
+            views_used=10,
+            mean_box_area=0.2,
+            purity_gs=0.8,
+            purity_random=0.7,
+            purity_whole=0.6,
+            single_object_share=0.3,
+            gs_minus_random=dict(mean=low + 0.01, ci95=[low, low + 0.02]))
+        (folder / 'screen.json').write_text(json.dumps(dict(rows=[row])))
+        return screen_cells(str(tmp_path / f'seed{seed}'), seed)
+
+    cells = write(0, 0.01) + write(1, -0.01) + write(2, 0.002)
+    assert gate(cells, 'grass_ep30') == {'gradcam_relu@0.8': (2, 3)}
+    assert '2/3 above 0: **passes**' in screen_table(cells, 'grass_ep30')
+    assert '1/2 above 0: fails so far (2 of 3 seeds)' in screen_table(cells[:2], 'grass_ep30')
