@@ -67,8 +67,8 @@ def screen_table(cells: List[dict], gate_source: Optional[str] = None) -> str:
         cols = []
         for s in seeds:
             d = per_seed.get(s, {}).get('gs_minus_random')
-            cols.append('–' if d is None else
-                        f"{d['mean']:+.3f} ({d['ci95'][0]:+.3f} .. {d['ci95'][1]:+.3f})")
+            cols.append('–' if d is
+                        None else f"{d['mean']:+.3f} ({d['ci95'][0]:+.3f} .. {d['ci95'][1]:+.3f})")
         verdict = ''
         if source == gate_source and name in passed:
             up, screened = passed[name]
