@@ -3,10 +3,14 @@ key and what was expected, or the documented fallback; never a silent wrong resu
 checkpoint. Cases covered elsewhere are listed at the end."""
 import os
 import os.path as osp
+import re
+import subprocess
+import sys
 
 import cv2
 import numpy as np
 import pytest
+import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
@@ -204,3 +208,40 @@ def test_a_label_map_of_another_size_is_named_before_training(tmp_path):
     with pytest.raises(ValueError, match=r'm\.png: label map of \(30, 40\) for the image i\.png'):
         CheckLabelRange(num_classes=3)(
             dict(img=image, gt_seg_map=label, img_path='i.png', seg_map_path='m.png'))
+
+
+def test_a_label_map_of_another_size_is_named_by_any_mmseg_pipeline(tmp_path):
+    # mmseg's own datasets (Potsdam, LoveDA, ...) have no header check: LoadAnnotations names
+    # the pair as soon as it loads it, in training or validation.
+    from mmseg.registry import TRANSFORMS
+    img, seg = tmp_path / 'i.png', tmp_path / 'm.png'
+    cv2.imwrite(str(img), np.zeros((40, 40, 3), np.uint8))
+    cv2.imwrite(str(seg), np.zeros((30, 40), np.uint8))
+    load_image = TRANSFORMS.build(dict(type='LoadImageFromFile'))
+    load_label = TRANSFORMS.build(dict(type='LoadAnnotations'))
+    results = load_image(
+        dict(img_path=str(img), seg_map_path=str(seg), reduce_zero_label=False, seg_fields=[]))
+    with pytest.raises(ValueError, match=r'm\.png: label map of \(30, 40\) for the image .*i\.png'):
+        load_label(results)
+
+
+def test_tools_test_refuses_a_checkpoint_that_does_not_fit(synthetic_root, tmp_path):
+    # A pretraining checkpoint (a backbone, no decode head) given to tools/test.py: an error
+    # naming the file and the missing keys, not a score of a half-loaded model.
+    from mmseg.apis import init_model
+    state = init_model(SEG_SYNTHETIC, None, device='cpu').state_dict()
+    ckpt = str(tmp_path / 'grass_epoch_30.pth')
+    torch.save(dict(state_dict={k: v for k, v in state.items() if k.startswith('backbone.')}), ckpt)
+    result = subprocess.run([
+        sys.executable, 'tools/test.py', SEG_SYNTHETIC, ckpt, '--work-dir',
+        str(tmp_path / 'w'), '--cfg-options', f'test_dataloader.dataset.data_root={synthetic_root}',
+        'test_dataloader.num_workers=0'
+    ],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            env=dict(os.environ, PYTHONPATH=REPO))
+    assert result.returncode != 0
+    assert re.search(
+        r'checkpoint .*grass_epoch_30\.pth does not match the model.*missing '
+        r'decode_head\.', result.stderr), result.stderr[-2000:]

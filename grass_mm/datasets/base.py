@@ -5,6 +5,7 @@ from typing import List, Optional
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.datasets import BaseSegDataset
+from mmseg.datasets.transforms import LoadAnnotations as MMSegLoadAnnotations
 from mmseg.registry import TRANSFORMS
 
 
@@ -75,3 +76,25 @@ class CheckLabelRange(BaseTransform):
                              f'outside 0..{self.num_classes - 1} (ignore_index '
                              f'{self.ignore_index}); wrong num_classes or an unconverted mask?')
         return results
+
+
+class LoadAnnotations(MMSegLoadAnnotations):
+    """mmseg's ``LoadAnnotations`` that refuses a label map of another size than its image.
+
+    mmseg would go on with the pair until a crop or ``torch.stack`` fails with a message that
+    names no file; this names both. It replaces ``LoadAnnotations`` in mmseg's registry when
+    grass_mm is imported (configs unchanged); every mmseg dataset's pipeline loads the image
+    first, so the sizes are compared at once.
+    """
+
+    def transform(self, results: dict) -> dict:
+        results = super().transform(results)
+        seg, img = results.get('gt_seg_map'), results.get('img')
+        if seg is not None and img is not None and seg.shape[:2] != img.shape[:2]:
+            raise ValueError(f"{results.get('seg_map_path')}: label map of {seg.shape[:2]} for "
+                             f"the image {results.get('img_path')} of {img.shape[:2]} (height, "
+                             'width); a label map must be the size of its image')
+        return results
+
+
+TRANSFORMS.register_module(name='LoadAnnotations', module=LoadAnnotations, force=True)
