@@ -12,6 +12,7 @@ from mmengine.registry import TRANSFORMS, init_default_scope
 
 import grass_mm  # noqa: F401  (registers the transforms)
 from grass_mm.datasets.dubai_aerial import DUBAI_PALETTE
+from tests.helpers import REPO
 
 PALETTE = np.array([[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255]], np.uint8)
 
@@ -100,20 +101,11 @@ def test_a_label_that_misses_a_flip_fails_the_check(tmp_path):
 
 def test_colour_transforms_leave_the_label_and_the_draws_match_the_unlabelled_pipeline(tmp_path):
     path = write_scene(tmp_path)
+    # The flip and colour transforms of the pretraining recipe, as its base config names them.
+    from mmengine.config import Config
+    recipe = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'datasets', 'rs_pretrain_128.py'))
     colour = [
-        dict(type='RandomFlip', prob=0.5),
-        dict(
-            type='RandomApply',
-            transforms=[
-                dict(type='ColorJitter', brightness=0.8, contrast=0.8, saturation=0.8, hue=0.2)
-            ],
-            prob=0.8),
-        dict(
-            type='RandomGrayscale',
-            prob=0.2,
-            keep_channels=True,
-            channel_weights=(0.114, 0.587, 0.2989)),
-        dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.5)
+        recipe.random_flip, recipe.color_jitter, recipe.random_grayscale, recipe.gaussian_blur
     ]
     for seed in range(4):
         seed_all(seed)
