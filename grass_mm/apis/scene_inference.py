@@ -350,12 +350,17 @@ def check_scene_units(src, src_path: str, bands: Sequence[int], model_mean: np.n
     if src.dtypes[0] == 'uint8' and float(np.max(model_mean)) <= 255:
         return
     from rasterio.enums import Resampling
+    from rasterio.errors import RasterioIOError
     scale = max(1, max(src.height, src.width) // 512)
     shape = (max(1, src.height // scale), max(1, src.width // scale))
-    data = src.read([b + 1 for b in bands],
-                    out_shape=(len(bands), ) + shape,
-                    resampling=Resampling.nearest).astype(np.float64)
-    valid = src.dataset_mask(out_shape=shape, resampling=Resampling.nearest) > 0
+    try:
+        data = src.read([b + 1 for b in bands],
+                        out_shape=(len(bands), ) + shape,
+                        resampling=Resampling.nearest).astype(np.float64)
+        valid = src.dataset_mask(out_shape=shape, resampling=Resampling.nearest) > 0
+    except RasterioIOError as err:
+        raise ValueError(f'reading {src_path} failed (corrupt or truncated GeoTIFF?): '
+                         f'{err}') from None
     if not valid.any():
         return
     for i, band in enumerate(bands):
