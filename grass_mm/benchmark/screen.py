@@ -72,9 +72,14 @@ def screen_table(cells: List[dict], gate_source: Optional[str] = None) -> str:
         verdict = ''
         if source == gate_source and name in passed:
             up, screened = passed[name]
-            verdict = (f'{up}/{screened} above 0: ' +
-                       ('**passes**' if up >= GATE_SEEDS else 'fails') +
-                       ('' if screened >= 3 else f' so far ({screened} of 3 seeds)'))
+            left = max(0, 3 - screened)
+            if up >= GATE_SEEDS:
+                word = '**passes**'
+            elif GATE_SEEDS - up > left:
+                word = 'fails'
+            else:
+                word = f'open: needs {GATE_SEEDS - up} of the {left} seeds left'
+            verdict = f'{up}/{screened} above 0: {word}'
         area = sum(m['mean_box_area'] or 0 for m in per_seed.values()) / len(per_seed)
         purity = sum(m['purity_gs'] for m in per_seed.values()) / len(per_seed)
         lines.append(f'| {source} | {name} | {area:.2f} | {purity:.3f} | ' + ' | '.join(cols) +

@@ -158,4 +158,5 @@ def test_the_guide_gate_counts_seeds_whose_interval_lies_above_zero(tmp_path):
     cells = write(0, 0.01) + write(1, -0.01) + write(2, 0.002)
     assert gate(cells, 'grass_ep30') == {'gradcam_relu@0.8': (2, 3)}
     assert '2/3 above 0: **passes**' in screen_table(cells, 'grass_ep30')
-    assert '1/2 above 0: fails so far (2 of 3 seeds)' in screen_table(cells[:2], 'grass_ep30')
+    assert '1/2 above 0: open: needs 1 of the 1 seeds left' in screen_table(cells[:2], 'grass_ep30')
+    assert '0/2 above 0: fails' in screen_table(cells[1:2] + write(3, -0.02), 'grass_ep30')
