@@ -213,16 +213,25 @@ def test_a_label_map_of_another_size_is_named_before_training(tmp_path):
 def test_a_label_map_of_another_size_is_named_by_any_mmseg_pipeline(tmp_path):
     # mmseg's own datasets (Potsdam, LoveDA, ...) have no header check: LoadAnnotations names
     # the pair as soon as it loads it, in training or validation.
-    from mmseg.registry import TRANSFORMS
+    from mmengine.dataset import Compose
     img, seg = tmp_path / 'i.png', tmp_path / 'm.png'
     cv2.imwrite(str(img), np.zeros((40, 40, 3), np.uint8))
     cv2.imwrite(str(seg), np.zeros((30, 40), np.uint8))
-    load_image = TRANSFORMS.build(dict(type='LoadImageFromFile'))
-    load_label = TRANSFORMS.build(dict(type='LoadAnnotations'))
-    results = load_image(
-        dict(img_path=str(img), seg_map_path=str(seg), reduce_zero_label=False, seg_fields=[]))
-    with pytest.raises(ValueError, match=r'm\.png: label map of \(30, 40\) for the image .*i\.png'):
-        load_label(results)
+    info = dict(img_path=str(img), seg_map_path=str(seg), reduce_zero_label=False, seg_fields=[])
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        # mmseg's test pipelines resize the image before they load the label: still named.
+        test = Compose([
+            dict(type='LoadImageFromFile'),
+            dict(type='Resize', scale=(20, 20), keep_ratio=False),
+            dict(type='LoadAnnotations')
+        ])
+        with pytest.raises(
+                ValueError,
+                match=r'm\.png: label map of \(30, 40\) for the image '
+                r'.*i\.png of \(40, 40\)'):
+            test(dict(info))
+        cv2.imwrite(str(seg), np.zeros((40, 40), np.uint8))  # the right size, resized image
+        assert test(dict(info))['gt_seg_map'].shape == (40, 40)
 
 
 def test_tools_test_refuses_a_checkpoint_that_does_not_fit(synthetic_root, tmp_path):

@@ -64,11 +64,7 @@ class CheckLabelRange(BaseTransform):
         self.num_classes, self.ignore_index = num_classes, ignore_index
 
     def transform(self, results: dict) -> dict:
-        if 'img' in results and results['gt_seg_map'].shape[:2] != results['img'].shape[:2]:
-            raise ValueError(f"{results.get('seg_map_path')}: label map of "
-                             f"{results['gt_seg_map'].shape[:2]} for the image "
-                             f"{results.get('img_path')} of {results['img'].shape[:2]} (height, "
-                             'width); a label map must be the size of its image')
+        check_loaded_sizes(results)
         values = np.unique(results['gt_seg_map'])
         bad = values[(values >= self.num_classes) & (values != self.ignore_index)]
         if bad.size:
@@ -89,12 +85,27 @@ class LoadAnnotations(MMSegLoadAnnotations):
 
     def transform(self, results: dict) -> dict:
         results = super().transform(results)
-        seg, img = results.get('gt_seg_map'), results.get('img')
-        if seg is not None and img is not None and seg.shape[:2] != img.shape[:2]:
-            raise ValueError(f"{results.get('seg_map_path')}: label map of {seg.shape[:2]} for "
-                             f"the image {results.get('img_path')} of {img.shape[:2]} (height, "
-                             'width); a label map must be the size of its image')
+        check_loaded_sizes(results)
         return results
+
+
+def check_loaded_sizes(results: dict) -> None:
+    """Refuse a just-loaded label map whose size differs from its image's *as loaded*.
+
+    The image's loaded size is ``ori_shape`` (``LoadImageFromFile`` sets it): mmseg's test
+    pipelines resize the image before they load the label, at its original size.
+
+    Raises:
+        ValueError: naming both files and both sizes.
+    """
+    seg = results.get('gt_seg_map')
+    shape = results.get('ori_shape')
+    if shape is None and results.get('img') is not None:
+        shape = results['img'].shape[:2]
+    if seg is not None and shape is not None and seg.shape[:2] != tuple(shape[:2]):
+        raise ValueError(f"{results.get('seg_map_path')}: label map of {seg.shape[:2]} for "
+                         f"the image {results.get('img_path')} of {tuple(shape[:2])} (height, "
+                         'width); a label map must be the size of its image')
 
 
 TRANSFORMS.register_module(name='LoadAnnotations', module=LoadAnnotations, force=True)
