@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from grass_mm.models.utils.regions import normalize_maps, select_regions
+from grass_mm.models.utils.sampler import guide_maps
 from .purity import PurityRecord, purity_batches
 
 GUIDES = ('gradcam', 'gradcam_relu', 'gradcam_neg', 'gradcam_stage3', 'input_gradient',
@@ -61,6 +62,10 @@ def candidate_maps(model, views: Tensor, guide: str) -> Tensor:
         raise ValueError(f'guide must be one of {GUIDES}, got {guide!r}')
     if guide == 'gradcam':
         return model.gradient_maps(views)
+    if guide == 'gradcam_relu':
+        # Normalising divides by the map's (positive) maximum, so the ReLU commutes with it; a
+        # degenerate (all-NaN) map stays degenerate.
+        return model.gradient_maps(views).clamp_min(0)
     backbone = model.backbone
     pair = list(views.unflatten(0, (-1, 2)).unbind(1))
     batches = model.guide_batches(views, pair)
@@ -76,23 +81,14 @@ def candidate_maps(model, views: Tensor, guide: str) -> Tensor:
             grads = torch.autograd.grad(loss_fn([backbone(x)[-1] for x in leaves]), leaves)
         maps = [F.avg_pool2d(g.abs().sum(1, keepdim=True), 8).squeeze(1) for g in grads]
         return normalize_maps(_interleave(maps))
-    stage = 3 if guide == 'gradcam_stage3' else 4
-    with torch.no_grad():
-        feats = [_stage_forward(backbone, x, stage).float() for x in batches]
-    leaves = [f.requires_grad_() for f in feats]
-    with torch.enable_grad():
-        last = leaves if stage == 4 else [backbone.layer4(f) for f in leaves]
-        grads = torch.autograd.grad(loss_fn(last), leaves, allow_unused=True)
-    maps = []
-    for feat, grad in zip(leaves, grads):
-        grad = torch.zeros_like(feat) if grad is None else grad
-        cam = (feat.detach() * grad.mean(dim=(2, 3), keepdim=True)).mean(1)  # [B, h, w]
-        if guide == 'gradcam_relu':
-            cam = cam.clamp_min(0)
-        elif guide == 'gradcam_neg':
-            cam = -cam
-        maps.append(cam)
-    return normalize_maps(_interleave(maps))
+    if guide == 'gradcam_neg':
+        # Grad-CAM of the negated loss: the channel weights change sign, so the map is -map.
+        return _interleave(guide_maps(backbone, batches, lambda f: -loss_fn(f), model.guide))
+    # gradcam_stage3: Grad-CAM on stage 3's output, the loss reached through stage 4.
+    stage3 = lambda x: (_stage_forward(backbone, x, 3), )  # noqa: E731
+    return _interleave(
+        guide_maps(stage3, batches, lambda f: loss_fn([backbone.layer4(x) for x in f]),
+                   'efficient'))
 
 
 def screen_guides(model,
