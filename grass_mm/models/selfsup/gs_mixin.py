@@ -151,7 +151,8 @@ class GradientGuidedMixin:
         area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])  # [2N] pixels
         extra = {}
         if labels is not None:  # the share of views the oracle could not read (no labels)
-            extra['unlabelled'] = (labels == 255).flatten(1).all(1).float().mean()
+            ignore = self.box_sampler.ignore_index
+            extra['unlabelled'] = (labels == ignore).flatten(1).all(1).float().mean()
         return dict(
             losses,
             stage=views.new_ones(()),

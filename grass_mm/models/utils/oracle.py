@@ -102,6 +102,24 @@ class _LabelSampler(GradientBoxSampler):
         self.ignore_index = ignore_index
 
     def label_boxes(self, gs_boxes: Tensor, labels: Tensor) -> Tensor:
+        """Each view's box by its label map; a view without labels keeps its GS box's size at a
+        uniformly random place."""
+        out = gs_boxes.clone().cpu()
+        size = labels.shape[-2:]
+        for i, (box, label) in enumerate(zip(gs_boxes.cpu(), labels)):
+            integrals = class_integrals(label, self.ignore_index)
+            if integrals is None:
+                w, h = box[2] - box[0], box[3] - box[1]
+                out[i] = place_boxes(w, h, size, torch.rand(2, dtype=torch.float64))
+                continue
+            w, h, purity = self.box_size(box, integrals, size)
+            x, y = best_place(purity)
+            out[i] = torch.tensor([x, y, x + w, y + h])
+        return out
+
+    def box_size(self, box: Tensor, integrals: Tensor,
+                 image_size: Sequence[int]) -> Tuple[int, int, Tensor]:
+        """The oracle's box width and height for a view, with the purity of every place."""
         raise NotImplementedError
 
     def forward(self, views: Tensor, maps: Tensor, labels: Optional[Tensor] = None) -> Sampling:
@@ -118,11 +136,6 @@ class _LabelSampler(GradientBoxSampler):
         crops = crop_and_resize(views, boxes, mode=self.crop_interpolation)
         return Sampling(maps, boxes, found, crops)
 
-    def unlabelled_box(self, box: Tensor, image_size: Sequence[int]) -> Tensor:
-        """A view without labels: its GS box's size at a uniformly random place."""
-        w, h = box[2] - box[0], box[3] - box[1]
-        return place_boxes(w, h, image_size, torch.rand(2, dtype=torch.float64))
-
 
 @MODELS.register_module()
 class PlaceOracleSampler(_LabelSampler):
@@ -134,18 +147,10 @@ class PlaceOracleSampler(_LabelSampler):
         ignore_index (int): The label of unlabelled pixels.
     """
 
-    def label_boxes(self, gs_boxes: Tensor, labels: Tensor) -> Tensor:
-        out = gs_boxes.clone().cpu()
-        size = labels.shape[-2:]
-        for i, (box, label) in enumerate(zip(gs_boxes.cpu(), labels)):
-            integrals = class_integrals(label, self.ignore_index)
-            if integrals is None:
-                out[i] = self.unlabelled_box(box, size)
-                continue
-            w, h = int(box[2] - box[0]), int(box[3] - box[1])
-            x, y = best_place(window_purity(integrals, w, h))
-            out[i] = torch.tensor([x, y, x + w, y + h])
-        return out
+    def box_size(self, box: Tensor, integrals: Tensor,
+                 image_size: Sequence[int]) -> Tuple[int, int, Tensor]:
+        w, h = int(box[2] - box[0]), int(box[3] - box[1])
+        return w, h, window_purity(integrals, w, h)
 
 
 @MODELS.register_module()
@@ -172,30 +177,23 @@ class SingleOracleSampler(_LabelSampler):
                  crop_interpolation: str = 'nearest',
                  ignore_index: int = IGNORE_INDEX) -> None:
         super().__init__(threshold_ratio, crop_interpolation, ignore_index)
-        for key, value, low in (('purity', purity, 0.0), ('shrink', shrink, 0.0), ('min_size',
-                                                                                   min_size, 0.0)):
-            if not low < value <= 1.0 or (key == 'shrink' and value == 1.0):
-                raise ValueError(f'{type(self).__name__}: {key} must be in (0, 1'
-                                 f"{')' if key == 'shrink' else ']'}, got {value}")
+        name = type(self).__name__
+        for key, value in (('purity', purity), ('min_size', min_size)):
+            if not 0.0 < value <= 1.0:
+                raise ValueError(f'{name}: {key} must be in (0, 1], got {value}')
+        if not 0.0 < shrink < 1.0:
+            raise ValueError(f'{name}: shrink must be in (0, 1), got {shrink}')
         self.purity, self.shrink, self.min_size = purity, shrink, min_size
 
-    def label_boxes(self, gs_boxes: Tensor, labels: Tensor) -> Tensor:
-        out = gs_boxes.clone().cpu()
-        size = labels.shape[-2:]
-        min_side = self.min_size * min(size)
-        for i, (box, label) in enumerate(zip(gs_boxes.cpu(), labels)):
-            integrals = class_integrals(label, self.ignore_index)
-            if integrals is None:
-                out[i] = self.unlabelled_box(box, size)
-                continue
-            aspect = float(box[2] - box[0]) / float(box[3] - box[1])
-            for w, h in candidate_sizes(aspect, size, self.shrink, min_side):
-                purity = window_purity(integrals, w, h)
-                if torch.nan_to_num(purity, nan=-1.0).max() >= self.purity - 1e-9:
-                    break  # the largest size that reaches it; else the smallest one
-            x, y = best_place(purity)
-            out[i] = torch.tensor([x, y, x + w, y + h])
-        return out
+    def box_size(self, box: Tensor, integrals: Tensor,
+                 image_size: Sequence[int]) -> Tuple[int, int, Tensor]:
+        aspect = float(box[2] - box[0]) / float(box[3] - box[1])
+        min_side = self.min_size * min(image_size)
+        for w, h in candidate_sizes(aspect, image_size, self.shrink, min_side):
+            purity = window_purity(integrals, w, h)
+            if torch.nan_to_num(purity, nan=-1.0).max() >= self.purity - 1e-9:
+                break  # the largest size that reaches it; else the smallest one
+        return w, h, purity
 
 
 @MODELS.register_module()
