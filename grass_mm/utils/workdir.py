@@ -149,9 +149,9 @@ def claim_work_dir(work_dir: str,
         work_dir = osp.join(work_dir, time.strftime('run_%Y%m%d_%H%M%S'))
         while osp.exists(work_dir):
             work_dir += '_'
-    marker = osp.join(work_dir, 'last_checkpoint')
-    if resume and load_from is None and (osp.isfile(marker) or
-                                         (osp.isdir(work_dir) and checkpoints(work_dir))):
+    # (A resume never moves to a subfolder, so ``found`` is this work dir's.)
+    if resume and load_from is None and (found
+                                         or osp.isfile(osp.join(work_dir, 'last_checkpoint'))):
         load_from = resume_checkpoint(work_dir)
     # Without any checkpoint or marker, --resume starts afresh, as mmengine does (a requeued
     # job that always passes --resume keeps working).
