@@ -179,6 +179,13 @@ def finetune_check(output: str) -> dict:
     return dict(detail=f'{loaded.group(0)}; mIoU {miou.group(1) if miou else "n/a"}')
 
 
+def paired_check(output: str) -> dict:
+    done = re.search(r'[\w]+: every step ran; tables in \S+', output)
+    assert done, 'the paired mini-matrix did not finish'
+    steps = re.findall(r'^seed 0: (training|probing|purity|fine-tuning)', output, re.M)
+    return dict(detail=f'{len(steps)} steps; {done.group(0)}')
+
+
 def write_summary(out_dir: str, steps: Steps, device: str, smoke: bool, targets: dict) -> bool:
     ok = all(r['status'] == 'pass' for r in steps.results)
     summary = dict(

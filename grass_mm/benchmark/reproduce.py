@@ -12,22 +12,20 @@ from typing import Dict, List, Optional
 from grass_mm.utils.checkpoint import weights_sha256
 
 
-def checkpoint_cells(seed_dir: str, seed: int, warmup_epochs: int) -> List[dict]:
-    """``kind='checkpoint'`` cells: the digests of the seed's init and warm-up weights."""
-    cells = []
-    for name, path in (('init', osp.join(seed_dir,
-                                         'init.pth')), ('warmup',
-                                                        osp.join(seed_dir, 'pretrain', 'warmup',
-                                                                 f'epoch_{warmup_epochs}.pth'))):
-        if osp.isfile(path):
-            cells.append(
-                dict(
-                    kind='checkpoint',
-                    name=name,
-                    pretrain_seed=seed,
-                    metrics=dict(
-                        sha256=weights_sha256(path), epoch=0 if name == 'init' else warmup_epochs)))
-    return cells
+def checkpoint_cells(seed_dir: str, seed: int, warmups: Dict[str, dict]) -> List[dict]:
+    """``kind='checkpoint'`` cells: the digests of the seed's init and each warm-up's weights
+    (``warmups``: name -> ``dict(epochs=)``)."""
+    paths = [('init', osp.join(seed_dir, 'init.pth'), 0)]
+    paths += [(name, osp.join(seed_dir, 'pretrain', name, f"epoch_{w['epochs']}.pth"), w['epochs'])
+              for name, w in warmups.items()]
+    return [
+        dict(
+            kind='checkpoint',
+            name=name,
+            pretrain_seed=seed,
+            metrics=dict(sha256=weights_sha256(path), epoch=epoch)) for name, path, epoch in paths
+        if osp.isfile(path)
+    ]
 
 
 def _probe_figures(cells: List[dict], seed: int, source: str) -> Dict[tuple, dict]:
@@ -90,4 +88,40 @@ def reproduction_lines(cells: List[dict],
                          f"{', '.join(map(str, shared))}")
         if parts:
             lines.append(f'- seed {seed}: ' + '; '.join(parts))
+    return '\n'.join(lines) + '\n'
+
+
+def digest_check(cells: List[dict], groups: Dict[str, List[str]]) -> str:
+    """Whether the continuations of each warm-up (``groups``: warm-up -> its arms) saw
+    byte-identical first batches, per seed.
+
+    Digests are compared at the same iterations; an arm whose recorded batches start later (its
+    run resumed after an interruption, which records the batches it resumed with) is named as
+    not checked rather than counted as different.
+    """
+    lines = []
+    for seed in sorted({c['pretrain_seed'] for c in cells if c['kind'] == 'digest'}):
+        got = {
+            c['name']: c['metrics']['batches']
+            for c in cells if c['kind'] == 'digest' and c['pretrain_seed'] == seed
+        }
+        for warmup, arms in groups.items():
+            present = [a for a in arms if a in got and got[a]]
+            if not present:
+                continue  # no continuation has started yet
+            first = min(got[a][0].get('iter', 0) for a in present)
+            checked = [a for a in present if got[a][0].get('iter', 0) == first]
+            later = [a for a in present if a not in checked]
+            count = min(len(got[a]) for a in checked)  # a resumed run may have recorded more
+            same = len({tuple(b['digest'] for b in got[a][:count]) for a in checked}) == 1
+            of = '' if len(groups) == 1 else f' ({warmup})'
+            line = (f'- seed {seed}{of}: the first {count} batches (from iteration '
+                    f"{first}) of {', '.join(checked)} are "
+                    f"{'byte-identical' if same else 'NOT identical'} (sha256 of the first: "
+                    f"{got[checked[0]][0]['digest'][:12]}…)")
+            if later:
+                line += (f"; {', '.join(later)} resumed after an interruption and recorded the "
+                         f"batches from iteration {got[later[0]][0].get('iter')} on, so its "
+                         'first batches are not in this record')
+            lines.append(line)
     return '\n'.join(lines) + '\n'

@@ -1,37 +1,21 @@
-"""A benchmark matrix shrunk to a smoke run on one labelled crop (smoke_matrix.py)."""
+"""A paired matrix shrunk to a smoke run on one labelled crop (``smoke_paired.py``).
+
+Every warm-up and arm config is copied into the smoke's folder at a tiny schedule (2 epochs of 2
+steps, GS from the second, 64 px views) reading 256 px patches cut from the crop; the probes,
+purity and the fine-tuning read the crop as both splits. The figures mean nothing: the run checks
+that every config, step and table of a preset works before its real run.
+"""
 import os
 import os.path as osp
-from typing import Union
+from typing import List, Optional
 
 from mmengine.config import Config
 
 from grass_mm.datasets.patches import cut_patches, find_images
+from grass_mm.utils import update_transforms
+from .matrix import warmups
 
 LOADER = dict(num_workers=0, persistent_workers=False)
-# 4 patches in batches of 2: two steps an epoch, whatever the crop's size.
-PRETRAIN = {
-    'train_dataloader.dataset.indices': 4,
-    'train_dataloader.batch_size': 2,
-    'train_cfg.max_epochs': 2,
-    'default_hooks.checkpoint.interval': 1,
-    'default_hooks.logger.interval': 1,
-    **{
-        f'train_dataloader.{k}': v
-        for k, v in LOADER.items()
-    }
-}
-FINETUNE = {
-    'train_cfg.max_iters': 2,
-    'train_cfg.val_interval': 2,
-    'train_dataloader.batch_size': 2,
-    'default_hooks.checkpoint.interval': 2,
-    'default_hooks.logger.interval': 1,
-    **{
-        f'{loader}.{k}': v
-        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
-        for k, v in LOADER.items()
-    }
-}
 
 
 def link_splits(crop: str, data: str) -> None:
@@ -51,51 +35,109 @@ def link_splits(crop: str, data: str) -> None:
                     os.symlink(osp.abspath(osp.join(crop, kind, name)), link)
 
 
-def short_warmup(spec: Union[None, str, dict]) -> Union[None, str, dict]:
-    """A method's pretraining spec with its GraSS warm-up cut to at most one epoch (a warm-up
-    longer than the 2-epoch smoke schedule is an error, and one epoch leaves one for GS) and
-    without the online probe (the smoke checks the pipeline; the probe has its own tests)."""
-    if spec is None:
-        return None
-    spec = dict(config=spec) if isinstance(spec, str) else dict(spec)
-    cfg = Config.fromfile(spec['config'])
-    cfg.merge_from_dict(spec.get('cfg_options', {}))
-    every = [dict(h) for h in cfg.get('custom_hooks', [])]
-    hooks = [h for h in every if h['type'] != 'DenseProbeHook']
-    if len(hooks) == len(every) and not any(h['type'] == 'GraSSStageHook' for h in hooks):
-        return spec
+def short_pretraining(config: str, patches: str, out: str) -> str:
+    """``config`` at the smoke schedule on ``patches``, GS switching after epoch 1, without the
+    online probe (it has its own tests); written to ``out``."""
+    cfg = Config.fromfile(config)
+    cfg.train_dataloader.update(batch_size=2, **LOADER)
+    cfg.train_dataloader.dataset.update(data_root=patches, indices=4)  # 2 steps an epoch
+    update_transforms(cfg.train_dataloader.dataset.pipeline, 'RandomResizedCrop', scale=64)
+    cfg.train_cfg.max_epochs = 2
+    cfg.default_hooks.logger.interval = 1
+    hooks = [dict(h) for h in cfg.get('custom_hooks', []) if h['type'] != 'DenseProbeHook']
     for hook in hooks:
-        if hook['type'] == 'GraSSStageHook':  # one epoch is 2 steps here
-            for key, most in (('warmup_epochs', 1), ('warmup_iters', 2)):
-                if hook.get(key) is not None:
-                    hook[key] = min(hook[key], most)
+        if hook['type'] == 'GraSSStageHook':
+            hook.update(warmup_epochs=1)
         elif hook['type'] == 'GraSSVisualizationHook':
-            hook['interval'] = 1  # draw the sampling of every step
-    return dict(spec, cfg_options=dict(spec.get('cfg_options', {}), custom_hooks=hooks))
+            hook.update(interval=1)  # draw the sampling of every step
+    cfg.custom_hooks = hooks
+    cfg.dump(out)
+    return out
 
 
-def smoke_matrix(matrix: Config, crop: str, work_dir: str) -> Config:
-    """The matrix at the smoke schedule on ``crop`` (linked as both splits and cut into 256 px
-    pretraining patches under ``work_dir``), every cell in one process."""
+def short_finetuning(config: str, data: str, out: str) -> str:
+    """``config`` for 2 iterations of 256 px crops on ``data``, validated on its whole images."""
+    cfg = Config.fromfile(config)
+    for split in ('train', 'val', 'test'):
+        loader = cfg[f'{split}_dataloader']
+        loader.update(LOADER)
+        dataset = loader.dataset.get('dataset', loader.dataset)
+        dataset.update(data_root=data)
+    cfg.train_dataloader.batch_size = 2
+    update_transforms(cfg.train_dataloader.dataset.pipeline, 'RandomCrop', crop_size=(256, 256))
+    cfg.model.data_preprocessor.size = (256, 256)
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=2, val_interval=2)
+    cfg.default_hooks.logger.interval = 1
+    cfg.dump(out)
+    return out
+
+
+def smoke_paired(matrix: Config,
+                 crop: str,
+                 work_dir: str,
+                 arms: Optional[List[str]] = None) -> Config:
+    """``matrix`` at the smoke schedule on ``crop``, pretraining seed 0, under ``work_dir``.
+
+    Args:
+        matrix: A paired matrix.
+        crop: A labelled crop in mmseg's layout (``img_dir/``, ``ann_dir/``).
+        work_dir: Where the data links, patches, configs, runs and record go.
+        arms: Only these arms (default: all); the warm-ups they continue always run.
+
+    Returns:
+        The smoke matrix (``work_dir/matrix.py`` holds it too).
+    """
     data = osp.join(work_dir, 'data')
     link_splits(crop, data)
     patches = osp.join(data, 'pretrain_patches')
     if not osp.isdir(patches):
         cut_patches(find_images(osp.join(crop, 'img_dir')), patches, patch_size=256)
-    return Config(
-        dict(
-            matrix.to_dict(),
-            work_dir=osp.join(work_dir, 'work'),
-            seg_data_root=data,
-            convert_dubai_aerial=None,
-            methods={
-                m: short_warmup(s)
-                for m, s in matrix.methods.items()
-            },
-            ablations={
-                m: short_warmup(s)
-                for m, s in matrix.get('ablations', {}).items()
-            },
-            pretrain_cfg_options=dict(PRETRAIN, **{'train_dataloader.dataset.data_root': patches}),
-            finetune_cfg_options=FINETUNE,
-            gpus=1))  # every cell in one process: the smoke run checks configs, not launchers
+    folder = osp.join(work_dir, 'configs')
+    os.makedirs(folder, exist_ok=True)
+    arms = [a for a in matrix.arms if arms is None or a in arms]
+    keep = {matrix.arms[a].get('warmup', next(iter(warmups(matrix)))) for a in arms}
+    short = {}
+    for name, spec in [*warmups(matrix).items(), *((a, matrix.arms[a]) for a in arms)]:
+        if spec.config not in short:
+            short[spec.config] = short_pretraining(spec.config, patches,
+                                                   osp.join(folder, f'pretrain_{len(short)}.py'))
+    smoke = matrix.to_dict()
+    smoke.pop('warmup', None)
+    smoke.update(
+        work_dir=osp.join(work_dir, 'work'),
+        record_dir=osp.join(work_dir, 'record'),
+        pretrain_seeds=[0],
+        warmups={
+            n: dict(w, config=short[w.config], epochs=1)
+            for n, w in warmups(matrix).items() if n in keep
+        },
+        arms={a: dict(matrix.arms[a], config=short[matrix.arms[a].config])
+              for a in arms},
+        checkpoint_interval=1,
+        probe_epochs=[1, 2],
+        gpus={})  # one process a step: the smoke checks configs, not launchers
+    seg = matrix.get('segmentation')
+    if seg:
+        finetune = short_finetuning(seg.config, data, osp.join(folder, 'finetune.py'))
+        gs = [a for a in arms if matrix.get('purity') and a in matrix.purity.arms][:1]
+        smoke['segmentation'] = dict(
+            seg, config=finetune, arms=['random'] + gs, pretrain_seeds=[0], epoch=2, seeds=[0])
+    probe = matrix.probe
+    if probe.get('dataset_config'):
+        smoke['probe'] = dict(
+            probe,
+            dataset_config=short_finetuning(probe.dataset_config, data,
+                                            osp.join(folder, 'probe.py')),
+            max_images=None,
+            extra_args=['--pixels-per-class', '200'])
+    if matrix.get('purity'):
+        smoke['purity'] = dict(
+            matrix.purity,
+            arms=[a for a in matrix.purity.arms if a in arms],
+            epochs=[1, 2],
+            img_dir=osp.join(data, 'img_dir', 'val'),
+            ann_dir=osp.join(data, 'ann_dir', 'val'),
+            num_images=2)
+    smoke = Config(smoke)
+    smoke.dump(osp.join(work_dir, 'matrix.py'))
+    return smoke

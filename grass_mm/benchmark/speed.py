@@ -26,7 +26,7 @@ from mmpretrain.registry import MODELS
 
 from grass_mm.datasets.synthetic import render_scene
 from grass_mm.models.utils import crop_and_resize, select_regions
-from .matrix import repo_root
+from .steps import repo_root
 
 PLUGINS = dict(
     mocov2=('MoCo', 'GSMoCoV2'), byol=('BYOL', 'GSBYOL'), densecl=('DenseCL', 'GSDenseCL'))

@@ -96,8 +96,9 @@ def labelled_pairs(img_dir: str, ann_dir: str) -> list:
                 raise FileNotFoundError(
                     f'{osp.join(img_dir, name)}: no label map {stem}.* in {ann_dir}')
             pairs.append((osp.join(img_dir, name), osp.join(ann_dir, labels[stem])))
-    if len(pairs) < 2:
-        raise ValueError(f'{img_dir}: need at least 2 labelled images, found {len(pairs)}')
+    if not pairs:  # fewer images than drawn are drawn with replacement (a one-crop smoke run)
+        raise ValueError(f'{img_dir}: no labelled image (expected images with label maps of the '
+                         f'same stem in {ann_dir})')
     return pairs
 
 

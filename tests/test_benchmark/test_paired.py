@@ -42,7 +42,7 @@ def write_configs(synthetic_root: str, tmp) -> dict:
 
 
 def test_a_resumed_fine_tuning_keeps_its_whole_validation_curve(tmp_path):
-    from grass_mm.benchmark.matrix import last_scalars, scalar_curve
+    from grass_mm.benchmark.steps import last_scalars, scalar_curve
 
     # Two runs of one work dir, as mmengine writes them when a training resumes.
     for run, records in (('20261203_100000', [dict(step=300, mIoU=30.0),
@@ -61,6 +61,90 @@ def test_bad_matrix_names_the_key(tmp_path):
     path.write_text("work_dir = 'x'\npretrain_seeds = [0]\n")
     with pytest.raises(KeyError, match='warmup'):
         load_paired_matrix(str(path))
+    grass = osp.join(REPO, 'configs/grass/grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py')
+    path.write_text(f"""work_dir = 'x'
+pretrain_seeds = [0]
+probe_epochs = [3]
+probe = dict()
+warmups = dict(simclr_warmup=dict(config={grass!r}, epochs=3))
+arms = dict(grass=dict(config={grass!r}, from_='warmup', warmup='moco_warmup'))
+""")
+    with pytest.raises(
+            KeyError,
+            match="arms.grass.warmup='moco_warmup' is not one of the "
+            "warm-ups \\['simclr_warmup'\\]"):
+        load_paired_matrix(str(path))
+
+
+PRESETS = ('potsdam', 'vaihingen', 'loveda_urban', 'loveda_rural')
+
+
+@pytest.mark.parametrize('name', PRESETS)
+def test_each_gpu_preset_pairs_every_base_method_with_its_gs_twin_from_one_warmup(name):
+    """Every warm-up is a GS config whose stage hook switches where the warm-up stops; its arms
+    are that GS config and its base method's config (the random-box control beside GraSS), all
+    on the preset's dataset, and the mmseg step fine-tunes every arm and the init."""
+    matrix = load_paired_matrix(osp.join(REPO, f'configs/benchmark_matrix/{name}_r50_gpu.py'))
+    dataset = name.replace('_', '-')
+    families = {}
+    for arm, spec in matrix.arms.items():
+        assert spec.config.endswith(f'_resnet50_1xb256-coslr-350e_{dataset}.py'), spec.config
+        families.setdefault(spec.warmup, []).append(arm)
+    assert families == dict(
+        simclr_warmup=['simclr', 'grass', 'grass_random_boxes'],
+        mocov2_warmup=['mocov2', 'gs_mocov2'],
+        byol_warmup=['byol', 'gs_byol'],
+        densecl_warmup=['densecl', 'gs_densecl'])
+    for warmup, arms in families.items():
+        spec = matrix.warmups[warmup]
+        gs = Config.fromfile(spec.config)
+        hooks = {h.type: h for h in gs.custom_hooks}
+        assert hooks['GraSSStageHook'].warmup_epochs == spec.epochs == 35
+        base = Config.fromfile(matrix.arms[arms[0]].config)
+        assert gs.model.type in ('GraSS', 'GS' + base.model.type.replace('MoCo', 'MoCoV2'))
+        assert gs.model.backbone == base.model.backbone and gs.model.backbone.depth == 50
+        assert gs.train_dataloader.dataset.data_root == base.train_dataloader.dataset.data_root
+        assert gs.optim_wrapper == base.optim_wrapper
+    assert matrix.segmentation.arms == ['random', *matrix.arms]
+    assert {tuple(p) for p in matrix.gs_pairs} <= {tuple(c) for c in matrix.comparisons}
+
+
+def test_every_warmup_starts_from_the_one_shared_backbone(tmp_path):
+    """MoCo v2's init takes the shared init's backbone, keeps its own neck from the seed."""
+    from grass_mm.benchmark.paired import make_init
+    grass = osp.join(REPO, 'configs/grass/grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py')
+    moco = osp.join(REPO, 'configs/gs/gs-mocov2_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py')
+    make_init(grass, 0, str(tmp_path / 'init.pth'))
+    make_init(moco, 0, str(tmp_path / 'own.pth'))
+    make_init(moco, 0, str(tmp_path / 'shared.pth'), backbone_of=str(tmp_path / 'init.pth'))
+    init, own, shared = (
+        torch.load(tmp_path / f, weights_only=False)['state_dict']
+        for f in ('init.pth', 'own.pth', 'shared.pth'))
+    backbone = [k for k in init if k.startswith('backbone.')]
+    assert not all(torch.equal(init[k], own[k]) for k in backbone)  # the test can fail
+    assert all(torch.equal(init[k], shared[k]) for k in backbone)
+    neck = [k for k in own if k.startswith('neck.')]
+    assert neck and all(torch.equal(own[k], shared[k]) for k in neck)
+
+
+def test_multi_process_steps_go_through_dist_train(tmp_path):
+    from grass_mm.benchmark.steps import train_command
+    assert train_command(REPO, 'c.py', str(tmp_path), 1)[1:] == [
+        osp.join(REPO, 'tools', 'train.py'), 'c.py', '--work-dir',
+        str(tmp_path)
+    ]
+    assert train_command(
+        REPO, 'c.py', str(tmp_path), 1,
+        resume='w/epoch_3.pth')[-2:] == ['--resume', 'w/epoch_3.pth']
+    (tmp_path / 'epoch_1.pth').write_bytes(b'')
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_1.pth'))
+    # An interrupted run resumes from its own checkpoint, not from the warm-up's.
+    assert train_command(
+        REPO, 'c.py', str(tmp_path), 4, resume='w/epoch_3.pth') == [
+            'bash',
+            osp.join(REPO, 'tools', 'dist_train.sh'), 'c.py', '4', '--work-dir',
+            str(tmp_path), '--resume'
+        ]
 
 
 @pytest.mark.slow
@@ -118,7 +202,7 @@ segmentation = dict(
         assert '"stage": 1.0' in scalars
     # The fine-tunings: the fold held out, each arm's own backbone in, a curve out.
     for arm, source in (('random', plan.init), ('grass', plan.checkpoint('grass', 2))):
-        wd = osp.join(plan.dir, 'seg', f"{arm}_ep{0 if arm == 'random' else 2}")
+        wd = osp.join(plan.dir, 'seg', f"{arm}_ep{0 if arm == 'random' else 2}_ft0")
         result = json.load(open(osp.join(wd, 'result.json')))
         assert 0 <= result['mIoU'] <= 100 and result['curve'][-1] == [2, result['mIoU']]
         run = Config.fromfile(osp.join(wd, 'run_config.py'))
@@ -147,4 +231,5 @@ segmentation = dict(
     assert 'byte-identical' in text and (tmp_path / 'record' / 'curves.png').is_file()
     seg = {c['method']: c for c in cells if c['kind'] == 'segmentation'}
     assert set(seg) == {'random', 'grass'} and seg['grass']['fold'] == 2
-    assert '| fcn_r18-d8_1xb8-1200i-frozen_dubai-aerial-loto-128x128 | 0 | 2 | grass | 2 |' in text
+    assert ('| fcn_r18-d8_1xb8-1200i-frozen_dubai-aerial-loto-128x128 | 0 | 2 | 0 | grass | 2 |'
+            in text)

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from grass_mm.benchmark.record import paired_diffs
 from grass_mm.benchmark.stats import (hierarchical_bootstrap, seeds_needed, t_interval,
                                       variance_split, verdict)
+from grass_mm.benchmark.tables import paired_diffs
 
 
 def test_constant_differences_give_a_point_interval():
@@ -44,11 +44,8 @@ def test_paired_diffs_use_only_what_both_arms_have():
 
 
 def test_digest_check_compares_the_same_iterations_and_names_resumed_arms():
-    from mmengine.config import Config
-
-    from grass_mm.benchmark.record import digest_check
-    matrix = Config(
-        dict(arms=dict(a=dict(from_='warmup'), b=dict(from_='warmup'), c=dict(from_='warmup'))))
+    from grass_mm.benchmark.reproduce import digest_check
+    matrix = dict(warmup=['a', 'b', 'c'])
 
     def cell(name, start, digest):
         batches = [dict(iter=start, digest=digest), dict(iter=start + 1, digest=digest + 'x')]
@@ -59,6 +56,16 @@ def test_digest_check_compares_the_same_iterations_and_names_resumed_arms():
     assert 'c resumed after an interruption' in text and 'iteration 216' in text
     text = digest_check([cell('a', 24, 'aa'), cell('b', 24, 'bb')], matrix)
     assert 'of a, b are NOT identical' in text
+    # Several warm-ups: each family is compared within itself and named.
+    text = digest_check(
+        [cell('a', 24, 'aa'), cell('b', 24, 'aa'),
+         cell('c', 24, 'cc')], dict(simclr_warmup=['a', 'b'], moco_warmup=['c']))
+    assert text.splitlines() == [
+        '- seed 0 (simclr_warmup): the first 2 batches (from iteration 24) of a, b are '
+        'byte-identical (sha256 of the first: aa…)',
+        '- seed 0 (moco_warmup): the first 2 batches (from iteration 24) of c are '
+        'byte-identical (sha256 of the first: cc…)'
+    ]
 
 
 # -- the t-interval over seed means and the verdict ------------------------------------------
@@ -106,7 +113,7 @@ def test_seeds_needed_never_says_fewer_than_a_verdict_needs():
 
 
 def test_comparison_rows_carry_both_intervals_and_the_verdict():
-    from grass_mm.benchmark.record import comparison_rows, comparison_table
+    from grass_mm.benchmark.tables import comparison_rows, comparison_table
 
     def cell(method, seed, fold, value):
         return dict(
@@ -160,3 +167,43 @@ def test_the_guide_gate_counts_seeds_whose_interval_lies_above_zero(tmp_path):
     assert '2/3 above 0: **passes**' in screen_table(cells, 'grass_ep30')
     assert '1/2 above 0: open: needs 1 of the 1 seeds left' in screen_table(cells[:2], 'grass_ep30')
     assert '0/2 above 0: fails' in screen_table(cells[1:2] + write(3, -0.02), 'grass_ep30')
+
+
+def test_the_mmseg_table_averages_fine_tuning_seeds_then_pairs_gs_with_its_base_by_seed():
+    from grass_mm.benchmark.mmseg_table import gs_table
+
+    def seg(method, seed, ft, miou):
+        return dict(
+            kind='segmentation',
+            method=method,
+            pretrain_seed=seed,
+            metrics=dict(mIoU=miou, seed=ft))
+
+    # grass - simclr per pretraining seed (mean over the two fine-tuning seeds): +1, +2, +3.
+    cells = [seg('simclr', s, ft, 50.0 + s) for s in range(3) for ft in (0, 1)]
+    cells += [seg('grass', s, ft, 51.0 + 2 * s + (ft - 0.5)) for s in range(3) for ft in (0, 1)]
+    one_seed = [c for c in cells if c['pretrain_seed'] == 0]
+    table = gs_table(dict(A=cells, B=one_seed), [('grass', 'simclr'), ('gs-byol', 'byol')])
+    half = 4.303 * 1.0 / np.sqrt(3)  # t(0.975, 2) x sd of (1, 2, 3) / sqrt(3)
+    rows = {r.split(' | ')[0].strip('|* '): r for r in table.splitlines()[2:]}
+    assert rows['simclr'] == '| simclr | 51.00 (t 48.52 .. 53.48) | 50.00 |'
+    assert f'+2.00 (t {2 - half:+.2f} .. {2 + half:+.2f})' in rows['grass − simclr']
+    assert rows['grass − simclr'].endswith('| +1.00 |')  # one seed: no interval
+    assert rows['gs-byol − byol'] == '| **gs-byol − byol** | – | – |'
+
+
+def test_a_preset_family_fills_its_names_into_the_base_files_paths(tmp_path):
+    from grass_mm.benchmark.matrix import fill_names
+    base = dict(
+        _cfg='configs/{0}_{{data}}.py',
+        arms=dict(a=dict(config='configs/grass_{data}.py')),
+        purity=dict(img_dir='{root}/img_dir/val', ignore_labels=[0, 255]))
+    assert fill_names(base, dict(data='potsdam', root='data/potsdam')) == dict(
+        _cfg='configs/{0}_{{data}}.py',
+        arms=dict(a=dict(config='configs/grass_potsdam.py')),
+        purity=dict(img_dir='data/potsdam/img_dir/val', ignore_labels=[0, 255]))
+    from grass_mm.benchmark import load_paired_matrix
+    path = tmp_path / 'm.py'
+    path.write_text("names = dict(data='x')\nwork_dir = '{root}'\n")
+    with pytest.raises(KeyError, match=r"holds \{root\}, which names does not give"):
+        load_paired_matrix(str(path))

@@ -1,0 +1,92 @@
+"""The paired harness's child processes: the commands, running one, reading its scalars.
+
+Each step runs in its own process, for isolation (a crashed step leaves the others), peak memory
+(``ru_maxrss`` of the step alone) and resumability (a rerun skips what exists).
+"""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+from typing import List, Optional
+
+from mmengine.runner import find_latest_checkpoint
+
+
+def repo_root() -> str:
+    """The checkout whose tools run the steps: the working directory when it holds
+    ``tools/train.py`` (matrices name configs relative to the repository root, so the tools run
+    from there), else the copy of ``tools/`` that a regular install puts in ``grass_mm/.mim``."""
+    if osp.isfile(osp.join(os.getcwd(), 'tools', 'train.py')):
+        return os.getcwd()
+    return osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim')
+
+
+def train_command(repo: str,
+                  config: str,
+                  work_dir: str,
+                  gpus: int = 1,
+                  resume: Optional[str] = None) -> List[str]:
+    """``tools/train.py`` for one process, ``tools/dist_train.sh`` (torchrun) for ``gpus`` > 1.
+
+    An interrupted training (a checkpoint in ``work_dir``) resumes from its own last checkpoint;
+    otherwise ``resume`` names the checkpoint to continue from (e.g. a shared warm-up's).
+    """
+    if find_latest_checkpoint(work_dir):
+        tail = ['--resume']
+    else:
+        tail = [] if resume is None else ['--resume', resume]
+    if gpus > 1:
+        return [
+            'bash',
+            osp.join(repo, 'tools', 'dist_train.sh'), config,
+            str(gpus), '--work-dir', work_dir
+        ] + tail
+    return [sys.executable,
+            osp.join(repo, 'tools', 'train.py'), config, '--work-dir', work_dir] + tail
+
+
+def call(argv: List[str], log_file: str, repo: str) -> dict:
+    """Run ``argv`` in ``repo`` (first on ``PYTHONPATH``), appending its output to ``log_file``;
+    return its wall time and peak RSS, or raise naming the log."""
+    start = time.time()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([repo, os.environ.get('PYTHONPATH', '')]))
+    with open(log_file, 'a') as out:
+        child = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=repo, env=env)
+        _, status, usage = os.wait4(child.pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f'exit {code}: {" ".join(argv)} (log: {log_file})')
+    # ru_maxrss is in KiB on Linux: the largest of the step and its data workers.
+    return dict(wall_s=round(time.time() - start, 1), max_rss_gb=round(usage.ru_maxrss / 2**20, 2))
+
+
+def _runs(work_dir: str) -> List[str]:
+    """The timestamped runs of a work dir that logged scalars, oldest first."""
+    return sorted(
+        d for d in os.listdir(work_dir)
+        if osp.isfile(osp.join(work_dir, d, 'vis_data', 'scalars.json')))
+
+
+def _records(work_dir: str, run: str, key: str) -> List[dict]:
+    with open(osp.join(work_dir, run, 'vis_data', 'scalars.json')) as f:
+        return [json.loads(line) for line in f if key in line]
+
+
+def last_scalars(work_dir: str, key: str) -> Optional[dict]:
+    """The last record holding ``key`` in the newest run's ``vis_data/scalars.json``."""
+    for run in reversed(_runs(work_dir)):
+        records = _records(work_dir, run, key)
+        if records:
+            return dict(records[-1], log=osp.join(work_dir, run, f'{run}.log'))
+    return None
+
+
+def scalar_curve(work_dir: str, key: str) -> List[List[float]]:
+    """``[step, value]`` of every record holding ``key``, over all runs of the work dir (a
+    resumed training logs into a new run folder; a step logged again replaces the old one)."""
+    curve = {}
+    for run in _runs(work_dir):
+        curve.update({r['step']: r[key] for r in _records(work_dir, run, key) if key in r})
+    return [[step, curve[step]] for step in sorted(curve)]
