@@ -1,0 +1,11 @@
+# BYOL baseline for grass_resnet50_1xb256-coslr-350e_loveda-rural.py: same data, augmentations,
+# backbone, batch, epochs and LARS schedule; mmpretrain's model.
+_base_ = [
+    '../_base_/models/byol_resnet50.py',
+    '../_base_/datasets/rs_pretrain_224.py',
+    '../_base_/schedules/lars_coslr_350e.py',
+    '../_base_/default_runtime.py',
+    '../_base_/probes/loveda_probe.py',
+]
+# Unlabelled patches cut from the loveda-rural *training* tiles only (docs/en/user_guides/data.md).
+train_dataloader = dict(dataset=dict(data_root='data/loveDA/pretrain_patches/rural/'))
