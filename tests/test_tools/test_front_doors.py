@@ -9,8 +9,15 @@ import pytest
 
 from tests.helpers import REPO
 
+# Tools of the retired v1 harness: one line naming the new command, whatever the arguments.
+RETIRED = {
+    'tools/benchmarks/run_matrix.py': 'tools/benchmarks/run_paired.py',
+    'tools/benchmarks/collect_results.py': 'tools/benchmarks/collect_paired.py',
+    'tools/benchmarks/smoke_matrix.py': 'tools/benchmarks/smoke_paired.py',
+}
 PYTHON_TOOLS = sorted(
-    osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'tools', '**', '*.py'), recursive=True))
+    osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'tools', '**', '*.py'), recursive=True)
+    if osp.relpath(p, REPO) not in RETIRED)
 SHELL_TOOLS = sorted(osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'tools', '*.sh')))
 # A misspelt path in each tool's first positional argument (or its required path option).
 MISSPELT = {
@@ -26,15 +33,11 @@ MISSPELT = {
       'o'], 'no such config'),
     'tools/analysis_tools/visualize_sampling.py': (['configs/grass/grass.py', 'none',
                                                     '.'], 'no such config'),
-    'tools/benchmarks/collect_results.py':
-    (['configs/benchmark_matrix/dubai_cpu.py'], 'no such config; closest'),
-    'tools/benchmarks/run_matrix.py':
-    (['configs/benchmark_matrix/dubai_cpu.py'], 'no such config; closest'),
-    'tools/benchmarks/run_paired.py': (['configs/benchmark_matrix/dubai_v2_paired.py'],
-                                       'no such config; closest'),
-    'tools/benchmarks/collect_paired.py': (['configs/benchmark_matrix/dubai_v2_paired.py'],
-                                           'no such config; closest'),
-    'tools/benchmarks/smoke_matrix.py': (['configs/benchmark_matrix/potsdam.py',
+    'tools/benchmarks/run_paired.py':
+    (['configs/benchmark_matrix/dubai_v2_paired.py'], 'no such config; closest'),
+    'tools/benchmarks/collect_paired.py':
+    (['configs/benchmark_matrix/dubai_v2_paired.py'], 'no such config; closest'),
+    'tools/benchmarks/smoke_paired.py': (['configs/benchmark_matrix/potsdam.py',
                                           '.'], 'no such config'),
     'tools/dataset_converters/dubai_aerial.py': (['no_such_dir',
                                                   'out'], 'no_such_dir: no such folder'),
@@ -65,6 +68,14 @@ def call(tool, args, monkeypatch, capsys):
 def test_every_python_tool_answers_help(tool, monkeypatch, capsys):
     code, out, _ = call(tool, ['--help'], monkeypatch, capsys)
     assert code == 0 and out.startswith('usage:'), out[:300]
+
+
+@pytest.mark.parametrize('tool', sorted(RETIRED))
+def test_a_retired_tool_names_the_new_command_in_one_line(tool, monkeypatch, capsys):
+    for args in (['--help'], ['configs/benchmark_matrix/potsdam_r50_gpu.py']):
+        code, out, err = call(tool, args, monkeypatch, capsys)
+        assert code == 2 and out == '' and len(err.strip().splitlines()) == 1
+        assert f'{tool} is retired' in err and RETIRED[tool] in err
 
 
 @pytest.mark.parametrize('tool', sorted(MISSPELT))
