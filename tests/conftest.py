@@ -10,6 +10,18 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED_DATA = os.environ.get('GRASS_MM_DATA', osp.join(REPO, '..', 'shared', 'data'))
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """``presets`` tests run only when selected (``-m presets``): the whole-preset smokes take
+    minutes each, more than the suite's budget; the suite runs one preset's two families."""
+    if 'presets' in (config.getoption('markexpr') or ''):
+        return
+    skip = pytest.mark.skip(reason='a whole GPU preset at the smoke schedule (minutes): run it '
+                            'with pytest -m presets')
+    for item in items:
+        if 'presets' in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope='session')
 def repo() -> str:
     return REPO
