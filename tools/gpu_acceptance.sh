@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: bash tools/gpu_acceptance.sh OUT_DIR   (the GPU acceptance run; at most 8 minutes)
+# Usage: bash tools/gpu_acceptance.sh OUT_DIR   (the GPU acceptance run; at most 10 minutes)
 # Runs the CUDA tests, the speed/memory benchmark, a short Potsdam pretraining + fine-tuning with
 # AMP and dist_train.sh over NCCL; writes OUT_DIR/summary.md and OUT_DIR/summary.json
 # (tools/misc/gpu_acceptance.py). Without a GPU it says so in one line and exits 0.

@@ -1,4 +1,4 @@
-"""The GPU acceptance run: every CUDA path once, in one prepared script that fits in 8 minutes.
+"""The GPU acceptance run: every CUDA path once, in one prepared script that fits in 10 minutes.
 
     bash tools/gpu_acceptance.sh OUT_DIR          # the entry point (this script does the work)
     python tools/misc/gpu_acceptance.py OUT_DIR --cpu-smoke   # the same steps, tiny, on CPU
@@ -13,6 +13,9 @@ Steps, each a subprocess with its own time limit and log in OUT_DIR/logs/:
    switch on the Potsdam crop in ``GRASS_MM_DATA`` (a few dozen iterations), the backbone
    exported, and a few fine-tuning iterations of its mmseg FCN config from it.
 4. ``tools/dist_train.sh`` with NCCL on one GPU (world size 1) through the switch.
+5. A paired mini-matrix: the Potsdam paired preset at the smoke schedule on the crop
+   (``smoke_paired.py``, arms GraSS and GS-MoCo v2 with their shared warm-ups), every step of the
+   paired harness on the GPU: init, warm-ups, continuations, probes, purity, mmseg, tables.
 
 Writes OUT_DIR/summary.json and OUT_DIR/summary.md (each step: status, seconds, what it
 measured). Exits 0 on a machine without CUDA after saying so in one line (unless --cpu-smoke).
@@ -22,8 +25,9 @@ import os
 import os.path as osp
 import sys
 
-from grass_mm.benchmark.acceptance import (Steps, bench_check, finetune_check, pytest_check,
-                                           short_potsdam_configs, stage_check, write_summary)
+from grass_mm.benchmark.acceptance import (Steps, bench_check, finetune_check, paired_check,
+                                           pytest_check, short_potsdam_configs, stage_check,
+                                           write_summary)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATA = os.environ.get('GRASS_MM_DATA', osp.join(REPO, '..', 'shared', 'data'))
@@ -44,7 +48,7 @@ def parse_args() -> argparse.Namespace:
         '--cpu-smoke',
         action='store_true',
         help='run every step tiny on the CPU (checks the script, not CUDA)')
-    parser.add_argument('--budget', type=float, default=480, help='seconds for all steps')
+    parser.add_argument('--budget', type=float, default=600, help='seconds for all steps')
     return parser.parse_args()
 
 
@@ -140,6 +144,14 @@ def main() -> int:
         limit=90,
         check=stage_check,
         env=dict(PORT=os.environ.get('PORT', '29517')))
+    steps.run(
+        'paired_mini_matrix', [
+            py, 'tools/benchmarks/smoke_paired.py', 'configs/benchmark_matrix/potsdam_r50_gpu.py',
+            POTSDAM, '--work-dir',
+            osp.join(work, 'paired'), '--arms', 'grass', 'gs_mocov2'
+        ],
+        limit=900 if smoke else 180,
+        check=paired_check)
     ok = write_summary(out_dir, steps, device, smoke, TARGETS)
     print(f"gpu_acceptance: {'PASSED' if ok else 'FAILED'}; {osp.join(out_dir, 'summary.md')}")
     return 0 if ok else 1
