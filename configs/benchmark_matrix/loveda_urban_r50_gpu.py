@@ -8,7 +8,8 @@
 # Smoke run on the CPU first (tiny schedule, the real crop in ../shared/data):
 #   python tools/benchmarks/smoke_paired.py configs/benchmark_matrix/loveda_urban_r50_gpu.py \
 #       ../shared/data/rs_benchmark_crops/pseudo_loveda_dataset
-# Not run at full size by this project (no GPU was lent); its smoke ran end to end on the CPU
+# Not run at full size by this project (no GPU was lent); the suite checks that its smoke reads
+# its crop in every step, and `pytest -m presets` runs the smoke whole
 # (docs/en/user_guides/benchmark.md, "The GPU presets").
 # Probes, purity and fine-tuning read mmseg's LoveDA splits, which hold the urban and the rural
 # tiles together (mmseg's converter merges them); only the pretraining data are urban.

@@ -8,7 +8,7 @@
 # Smoke run on the CPU first (tiny schedule, the real crop in ../shared/data):
 #   python tools/benchmarks/smoke_paired.py configs/benchmark_matrix/potsdam_r50_gpu.py \
 #       ../shared/data/rs_benchmark_crops/pseudo_potsdam_dataset
-# Not run at full size by this project (no GPU was lent); its smoke ran end to end on the CPU
+# Not run at full size by this project (no GPU was lent); its smoke ran whole on the CPU
 # (docs/en/user_guides/benchmark.md, "The GPU presets").
 _base_ = ['./_r50_gpu_paired.py']
 dataset = 'Potsdam'

@@ -84,3 +84,33 @@ def test_every_gpu_preset_runs_whole_at_the_smoke_schedule(name, shared_data, tm
     plan, smoke, lines = run_smoke(name, shared_data, tmp_path)
     assert len(smoke.arms) == 9 and len(smoke.warmups) == 4
     check_smoke(plan, smoke, lines)
+
+
+@pytest.mark.parametrize('name', sorted(CROPS))
+def test_each_preset_smoke_reads_its_own_crop_in_every_step(name, shared_data, tmp_path):
+    """The dataset-specific half of every preset, without training: its smoke's pretraining
+    configs give views of the crop's patches, the probe reads both splits with the dataset's
+    classes, and the fine-tuning config gives a labelled 256 px sample."""
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from mmpretrain.registry import DATASETS as PRETRAIN_DATASETS
+    from mmseg.registry import DATASETS as SEG_DATASETS
+
+    from grass_mm.evaluation.held_out_probe import load_split
+    matrix = load_paired_matrix(osp.join(REPO, f'configs/benchmark_matrix/{name}_r50_gpu.py'))
+    crop = osp.join(shared_data, 'rs_benchmark_crops', CROPS[name])
+    smoke = smoke_paired(matrix, crop, str(tmp_path))
+    for spec in [*smoke.warmups.values(), *smoke.arms.values()]:
+        cfg = Config.fromfile(spec.config)
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            views = PRETRAIN_DATASETS.build(cfg.train_dataloader.dataset)[0]['inputs']
+        assert len(views) == 2 and tuple(views[0].shape) == (3, 64, 64), spec.config
+    seg = Config.fromfile(smoke.segmentation.config)
+    splits = [load_split(seg[f'{s}_dataloader'].dataset) for s in ('train', 'val')]
+    assert splits[0]['classes'] == splits[1]['classes'] == list(
+        SEG_DATASETS.get(seg.train_dataloader.dataset.type).METAINFO['classes'])
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        sample = SEG_DATASETS.build(seg.train_dataloader.dataset)[0]
+    assert tuple(sample['inputs'].shape[1:]) == (256, 256)
+    assert tuple(sample['data_samples'].gt_sem_seg.data.shape[1:]) == (256, 256)
+    assert smoke.probe.dataset_config == smoke.segmentation.config.replace('finetune', 'probe')
