@@ -65,12 +65,13 @@ def check_smoke(plan: PairedPlan, smoke, lines: list) -> str:
 
 def test_the_potsdam_preset_runs_two_method_families_end_to_end(shared_data, tmp_path):
     """SimCLR's warm-up continued by GraSS, MoCo v2's by GS-MoCo v2: shared init, paired
-    batches, held-out probes, purity, DeepLabV3+ on GraSS, the MMSeg-style table."""
-    plan, smoke, lines = run_smoke('potsdam', shared_data, tmp_path, ['grass', 'gs_mocov2'],
-                                   ['grass'])
+    batches, held-out probes, purity, the tables. The mmseg step is left to the paired end-to-end
+    test (tests/test_benchmark/test_paired.py) and to the whole-preset runs: a DeepLabV3+ R-50
+    fine-tuning costs more on the CPU than all of this."""
+    plan, smoke, lines = run_smoke('potsdam', shared_data, tmp_path, ['grass', 'gs_mocov2'], [])
     assert list(smoke.warmups) == ['simclr_warmup', 'mocov2_warmup']
     text = check_smoke(plan, smoke, lines)
-    assert '## mmseg fine-tuning' in text and '| grass | ' in text
+    assert '| grass | 1 |' in text and '| gs-mocov2 | 1 |' in text
     purity = {
         c['method']
         for c in json.load(open(osp.join(smoke.record_dir, 'cells.json'))) if c['kind'] == 'purity'
