@@ -8,8 +8,7 @@
 # Smoke run on the CPU first (tiny schedule, the real crop in ../shared/data):
 #   python tools/benchmarks/smoke_paired.py configs/benchmark_matrix/vaihingen_r50_gpu.py \
 #       ../shared/data/rs_benchmark_crops/pseudo_vaihingen_dataset
-# Not run at full size by this project (no GPU was lent); the suite checks that its smoke reads
-# its crop in every step, and `pytest -m presets` runs the smoke whole
+# Not run at full size by this project (no GPU was lent); its smoke ran whole on the CPU
 # (docs/en/user_guides/benchmark.md, "The GPU presets").
 _base_ = ['./_r50_gpu_paired.py']
 dataset = 'Vaihingen'
