@@ -274,12 +274,13 @@ def write_tables(cells: List[dict], matrix: Config, out: str, draws: int = 10000
     if earlier:
         arms = [a for a, spec in matrix.arms.items() if spec.from_ == 'warmup']
         arms += [matrix.screen.arm] if matrix.get('screen') else []
+        first = next(iter(warmups(matrix)))  # the warm-up an earlier record is compared on
         text[-4:-4] = [
             '\n## Reproduced from the earlier record\n',
             f'Earlier record: `{matrix.compare_with.cells}` (methods '
             f"{', '.join(matrix.compare_with.methods)}). Its arms are this record's comparison "
             'only where the init, the warm-up and the first batches are the same.\n',
-            reproduction_lines(own, earlier, f'warmup_ep{matrix.warmup.epochs}', arms)
+            reproduction_lines(own, earlier, f'{first}_ep{warmups(matrix)[first].epochs}', arms)
         ]
     text = '\n'.join(text)
     with open(osp.join(out, 'results.md'), 'w') as f:

@@ -97,7 +97,7 @@ def smoke_paired(matrix: Config,
     arms = [a for a in matrix.arms if arms is None or a in arms]
     keep = {matrix.arms[a].get('warmup', next(iter(warmups(matrix)))) for a in arms}
     short = {}
-    for name, spec in [*warmups(matrix).items(), *((a, matrix.arms[a]) for a in arms)]:
+    for spec in [*warmups(matrix).values(), *(matrix.arms[a] for a in arms)]:
         if spec.config not in short:
             short[spec.config] = short_pretraining(spec.config, patches,
                                                    osp.join(folder, f'pretrain_{len(short)}.py'))
