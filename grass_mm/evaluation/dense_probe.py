@@ -16,7 +16,8 @@ from mmpretrain.registry import MODELS
 from grass_mm.datasets import DUBAI_EVAL_CLASSES
 from grass_mm.datasets.probe_patches import dominant_windows
 from grass_mm.utils.checkpoint import load_backbone_state
-from .held_out_probe import DenseProbe, held_out_table, load_split, normalise_with
+from .held_out_probe import DenseProbe, load_split, normalise_with
+from .probe_tables import held_out_table, mean_std
 from .probes import (balanced_indices, confusion_matrix, fit_linear_probe, knn_predict,
                      majority_floor, pooled_embeddings, scores)
 
@@ -281,44 +282,3 @@ def floors(samples, folds) -> dict:
                 counts += torch.bincount(label[label != 255], minlength=num_classes)
         out[fold] = majority_floor(counts, test)
     return out
-
-
-def mean_std(values) -> str:
-    return f'{np.mean(values):.2f} ± {np.std(values, ddof=1) if len(values) > 1 else 0:.2f}'
-
-
-def fold_table(result: dict) -> str:
-    """Markdown: floor, each backbone, paired differences; † marks runs not above the floor."""
-    folds = result['settings']['folds']
-    head = ('| backbone | read-out | ' + ' | '.join(f'tile {f}' for f in folds) +
-            ' | mean ± std | pooled |\n|---|---|' + '---|' * (len(folds) + 2) + '\n')
-    rows = []
-    floor = result['floor']
-    for metric in ('mIoU', 'aAcc'):
-        vals = [floor[str(f)][metric] for f in folds]
-        rows.append(f'| floor (majority class) | {metric} | ' +
-                    ' | '.join(f'{v:.2f}' for v in vals) + f' | {mean_std(vals)} | – |')
-    for b in result['backbones']:
-        for metric in ('mIoU', 'aAcc'):
-            vals, cells = [], []
-            for f in folds:
-                s = b['folds'][str(f)]['linear']
-                below = (s['mIoU'] <= floor[str(f)]['mIoU'] or s['aAcc'] <= floor[str(f)]['aAcc'])
-                vals.append(s[metric])
-                cells.append(f"{s[metric]:.2f}{'†' if below else ''}")
-            rows.append(f"| {b['name']} | linear {metric} | " + ' | '.join(cells) +
-                        f" | {mean_std(vals)} | {b['pooled']['linear'][metric]:.2f} |")
-        vals = [b['folds'][str(f)]['knn']['mAcc'] for f in folds]
-        rows.append(f"| {b['name']} | k-NN mAcc | " + ' | '.join(f'{v:.2f}' for v in vals) +
-                    f" | {mean_std(vals)} | {b['pooled']['knn']['mAcc']:.2f} |")
-    first = result['backbones'][0]
-    for b in result['backbones'][1:]:
-        for key, metric in (('linear', 'mIoU'), ('knn', 'mAcc')):
-            diff = [
-                b['folds'][str(f)][key][metric] - first['folds'][str(f)][key][metric] for f in folds
-            ]
-            pooled = b['pooled'][key][metric] - first['pooled'][key][metric]
-            rows.append(f"| {b['name']} − {first['name']} | {key} {metric} | " +
-                        ' | '.join(f'{v:+.2f}'
-                                   for v in diff) + f' | {mean_std(diff)} | {pooled:+.2f} |')
-    return head + '\n'.join(rows) + '\n'

@@ -251,16 +251,3 @@ class DenseProbe:
             num_classes=self.num_classes)
         knn = scores(confusion_matrix(pred, self.query_labels, self.num_classes, self.ignore))
         return dict(linear_mIoU=linear['mIoU'], linear_aAcc=linear['aAcc'], knn_mAcc=knn['mAcc'])
-
-
-def held_out_table(result: dict) -> str:
-    """Markdown of :func:`probe_held_out`'s result: the floor, then each backbone."""
-    rows = [
-        '| backbone | linear mIoU | linear aAcc | k-NN mAcc |', '|---|---|---|---|',
-        f"| floor (majority class) | {result['floor']['mIoU']:.2f} | "
-        f"{result['floor']['aAcc']:.2f} | – |"
-    ]
-    for b in result['backbones']:
-        rows.append(f"| {b['name']} | {b['linear_mIoU']:.2f} | {b['linear_aAcc']:.2f} | "
-                    f"{b['knn_mAcc']:.2f} |")
-    return '\n'.join(rows) + '\n'

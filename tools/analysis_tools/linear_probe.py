@@ -25,7 +25,8 @@ from mmengine.logging import MMLogger
 
 import grass_mm  # noqa: F401  (stack fixes, registration)
 from grass_mm.datasets import DUBAI_EVAL_CLASSES, load_dubai_tiles
-from grass_mm.evaluation.dense_probe import FoldSettings, fold_table, probe_folds, probe_held_out
+from grass_mm.evaluation.dense_probe import FoldSettings, probe_folds, probe_held_out
+from grass_mm.evaluation.probe_tables import fold_table
 from grass_mm.utils.cli import existing_config, file_or
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
