@@ -1,19 +1,21 @@
-"""Multispectral GeoTIFF end to end, as a user runs it: generated 4- and 13-band uint16 scenes
-with nodata through patching, band statistics, GraSS pretraining, export, mmseg fine-tuning and
-predict_scene.py, whose output must land on the map (CRS, transform and size of the input)."""
-import contextlib
-import io
-import json
+"""Multispectral GeoTIFF end to end: generated 4- and 13-band uint16 scenes with nodata through
+patching, band statistics, GraSS pretraining, export, mmseg fine-tuning and scene prediction,
+whose output must land on the map (CRS, transform and size of the input). Trainings run through
+``tools/train.py`` as a user runs them; the other steps call the library functions their tools
+call (each tool's front door is tested in test_front_doors.py and test_scene_inference.py)."""
 import os.path as osp
 import re
 import sys
-from unittest import mock
 
 import numpy as np
 import pytest
 import rasterio
 
+from grass_mm.apis import SceneModel, predict_scene
 from grass_mm.datasets import generate_synthetic_multispectral, write_synthetic_scene
+from grass_mm.datasets.patches import cut_geotiff_patches
+from grass_mm.datasets.raster import band_statistics, find_geotiffs
+from grass_mm.utils import extract_backbone
 from tests.helpers import REPO
 from tests.test_tools.test_tools import run
 
@@ -38,36 +40,9 @@ def seg_options(root: str, bands: int, mean: list, std: list) -> list:
     ]
 
 
-class Result:
-
-    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
-        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
-
-
-def call_tool(tool: str, *args: str) -> Result:
-    """A tool's __main__ in this process (the stack is loaded once, not per call)."""
-    import runpy
-    import warnings
-    argv = [osp.join(REPO, tool), *args]
-    code, out_text, err_text = 0, io.StringIO(), io.StringIO()
-    with mock.patch.object(sys, 'argv', argv), contextlib.redirect_stdout(out_text), \
-            contextlib.redirect_stderr(err_text), warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always')
-        try:
-            runpy.run_path(argv[0], run_name='__main__')
-        except SystemExit as exit_info:
-            code = exit_info.code if isinstance(exit_info.code, int) else 1
-            if not isinstance(exit_info.code, int):
-                err_text.write(str(exit_info.code) + '\n')
-    stderr = ''.join(f'{w.message}\n' for w in caught) + err_text.getvalue()  # exit message last
-    return Result(code, out_text.getvalue(), stderr)
-
-
-def tool(path: str, *args: str) -> str:
-    """Run a tool in this process; fail with its output if it fails."""
-    result = call_tool(path, *args)
-    assert result.returncode == 0, (result.stdout[-3000:], result.stderr[-3000:])
-    return result.stdout
+def predict(seg_run, scene: str, out: str, **kwargs) -> dict:
+    """predict_scene.py's library call: the tool only parses arguments and prints."""
+    return predict_scene(SceneModel(*seg_run), scene, out, **kwargs)
 
 
 @pytest.mark.parametrize('bands', [4, 13])
@@ -75,12 +50,11 @@ def test_multispectral_geotiffs_from_scenes_to_a_georeferenced_map(bands, tmp_pa
     root = generate_synthetic_multispectral(
         str(tmp_path / 'data'), bands=bands, num_train=3, num_val=1, size=128)
     patches = str(tmp_path / 'patches')
-    log = tool('tools/dataset_converters/make_geotiff_patches.py', f'{root}/img_dir/train', patches,
-               '--patch-size', '96', '--stride', '64', '--min-valid', '0.5')
-    assert re.search(r'wrote \d+ patches of 3 scenes', log)
-    stats_file = str(tmp_path / 'stats.json')
-    tool('tools/analysis_tools/band_stats.py', f'{root}/img_dir/train', '--out', stats_file)
-    stats = json.load(open(stats_file))
+    scenes = find_geotiffs(f'{root}/img_dir/train')
+    assert len(scenes) == 3
+    written = [p for s in scenes for p in cut_geotiff_patches(s, patches, 96, 64, 0.5)]
+    assert written and all(osp.isfile(p) for p in written)
+    stats = band_statistics(scenes)
     mean, std = [round(v, 1) for v in stats['mean']], [round(v, 1) for v in stats['std']]
     assert len(mean) == bands and min(stats['min']) > 0  # nodata (0) never counted
 
@@ -97,7 +71,7 @@ def test_multispectral_geotiffs_from_scenes_to_a_georeferenced_map(bands, tmp_pa
     assert f'RGBOnly: {bands}-band images; skipping' in log
     assert 'GraSS stage: warmup -> gs' in log and re.search(r'stage: 1\.0000.*box_area', log)
     backbone = f'{work}/backbone.pth'
-    tool('tools/model_converters/extract_backbone.py', f'{work}/pre/epoch_2.pth', backbone)
+    assert extract_backbone(f'{work}/pre/epoch_2.pth', backbone) == 120
     log = run([
         sys.executable, 'tools/train.py', FINETUNE, '--work-dir', f'{work}/seg', '--cfg-options',
         f'model.backbone.init_cfg.checkpoint={backbone}', *seg_options(root, bands, mean, std)
@@ -107,9 +81,13 @@ def test_multispectral_geotiffs_from_scenes_to_a_georeferenced_map(bands, tmp_pa
     scene, out = str(tmp_path / 'scene.tif'), str(tmp_path / 'map.tif')
     write_synthetic_scene(scene, np.random.default_rng(7), 300, bands)
     config = f'{work}/seg/' + osp.basename(FINETUNE)  # the run's own config, bands and all
-    log = tool('tools/predict_scene.py', config, f'{work}/seg/iter_4.pth', scene, out, '--window',
-               '128', '--overlap', '32', '--preview', str(tmp_path / 'map.png'))
-    assert 'peak RSS' in log and osp.isfile(tmp_path / 'map.png')
+    predict((config, f'{work}/seg/iter_4.pth'),
+            scene,
+            out,
+            window=128,
+            overlap=32,
+            preview=str(tmp_path / 'map.png'))
+    assert osp.isfile(tmp_path / 'map.png')
     with rasterio.open(scene) as src, rasterio.open(out) as dst:
         assert dst.crs == src.crs and dst.transform == src.transform
         assert (dst.width, dst.height, dst.count, dst.dtypes[0]) == (300, 300, 1, 'uint8')
@@ -130,32 +108,28 @@ def seg_run(tmp_path_factory):
     return osp.join(work, osp.basename(FINETUNE)), osp.join(work, 'iter_4.pth')
 
 
-def predict(seg_run, scene, out, *extra):
-    return call_tool('tools/predict_scene.py', *seg_run, scene, out, *extra)
-
-
 def test_predict_scene_bad_input(seg_run, tmp_path):
     rng = np.random.default_rng(0)
     wrong = str(tmp_path / 'thirteen.tif')
     write_synthetic_scene(wrong, rng, 64, 13)
-    result = predict(seg_run, wrong, str(tmp_path / 'a.tif'))
-    assert result.returncode == 1 and 'thirteen.tif gives 13 bands' in result.stderr
-    assert 'takes 4' in result.stderr and not osp.exists(tmp_path / 'a.tif')
-    ok = predict(seg_run, wrong, str(tmp_path / 'b.tif'), '--bands', '0', '1', '2', '5')
-    assert ok.returncode == 0, ok.stderr[-2000:]
+    with pytest.raises(ValueError, match=r'thirteen\.tif gives 13 bands.*takes 4'):
+        predict(seg_run, wrong, str(tmp_path / 'a.tif'))
+    assert not osp.exists(tmp_path / 'a.tif')
+    predict(seg_run, wrong, str(tmp_path / 'b.tif'), bands=[0, 1, 2, 5])
+    assert osp.isfile(tmp_path / 'b.tif')
 
     truncated = tmp_path / 'truncated.tif'
     write_synthetic_scene(str(tmp_path / 'whole.tif'), rng, 64, 4)
     truncated.write_bytes((tmp_path / 'whole.tif').read_bytes()[:2000])
-    result = predict(seg_run, str(truncated), str(tmp_path / 'c.tif'))
-    assert result.returncode == 1 and 'truncated.tif' in result.stderr.splitlines()[-1]
-    assert 'Traceback' not in result.stderr and not osp.exists(tmp_path / 'c.tif')
+    with pytest.raises(ValueError, match=r'truncated\.tif'):
+        predict(seg_run, str(truncated), str(tmp_path / 'c.tif'))
+    assert not osp.exists(tmp_path / 'c.tif')
 
     # No georeference: works, warns, writes no CRS. Smaller than the window: one window.
     plain = str(tmp_path / 'plain.tif')
     write_synthetic_scene(plain, rng, 60, 4, crs=None)
-    result = predict(seg_run, plain, str(tmp_path / 'd.tif'), '--window', '128', '--overlap', '32')
-    assert result.returncode == 0 and 'has no georeference (no CRS)' in result.stderr
+    with pytest.warns(UserWarning, match=r'has no georeference \(no CRS\)'):
+        predict(seg_run, plain, str(tmp_path / 'd.tif'), window=128, overlap=32)
     with rasterio.open(tmp_path / 'd.tif') as dst:
         assert dst.crs is None and (dst.width, dst.height) == (60, 60)
 
@@ -164,12 +138,13 @@ def test_predict_scene_bad_input(seg_run, tmp_path):
     write_synthetic_scene(holes, rng, 96, 4)
     with rasterio.open(holes, 'r+') as f:
         f.write(np.zeros((4, 96, 48), np.uint16), window=rasterio.windows.Window(48, 0, 48, 96))
-    result = predict(seg_run, holes, str(tmp_path / 'e.tif'), '--window', '48', '--overlap', '0')
-    assert result.returncode == 0, result.stderr[-2000:]
+    predict(seg_run, holes, str(tmp_path / 'e.tif'), window=48, overlap=0)
     with rasterio.open(tmp_path / 'e.tif') as dst:
         labels = dst.read(1)
     assert (labels[:, 48:] == 255).all() and (labels[:, 6:48] < 5).all()
 
     # An existing output is never overwritten.
-    result = predict(seg_run, holes, str(tmp_path / 'e.tif'))
-    assert result.returncode == 1 and 'e.tif exists' in result.stderr
+    before = (tmp_path / 'e.tif').read_bytes()
+    with pytest.raises(ValueError, match=r'e\.tif exists'):
+        predict(seg_run, holes, str(tmp_path / 'e.tif'))
+    assert (tmp_path / 'e.tif').read_bytes() == before
