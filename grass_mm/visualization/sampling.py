@@ -6,6 +6,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from grass_mm.models.utils.regions import region_mask
+
 
 def denormalize(images: Tensor, mean: Tensor, std: Tensor) -> np.ndarray:
     """Undo ``SelfSupDataPreprocessor``'s normalisation: ``[N, C, H, W]`` → uint8 ``[N, H, W, 3]``.
@@ -46,19 +48,22 @@ def render_sampling(views: np.ndarray,
     """
     rows = []
     height, width = views.shape[1:3]
-    for view, grad, box, crop in zip(views, maps.float().cpu().numpy(), boxes.cpu().numpy(), crops):
+    ups, masks = region_mask(maps.float().cpu(), (height, width), threshold_ratio)
+    for view, grad, up, mask, box, crop in zip(views,
+                                               maps.float().cpu().numpy(), ups.numpy(),
+                                               masks.numpy(),
+                                               boxes.cpu().numpy(), crops):
         x1, y1, x2, y2 = (int(v) for v in box)
         boxed = np.ascontiguousarray(view).copy()
         cv2.rectangle(boxed, (x1, y1), (x2 - 1, y2 - 1), (255, 255, 0), 1)
         overlay = np.ascontiguousarray(view).copy()
         if np.isfinite(grad).all():
-            up = cv2.resize(grad, (width, height), interpolation=cv2.INTER_LINEAR)
             low, high = float(up.min()), float(up.max())
             scaled = np.uint8(255 * (up - low) / max(high - low, 1e-12))
             heat = cv2.applyColorMap(scaled, cv2.COLORMAP_JET)[..., ::-1]  # BGR → RGB
             overlay = cv2.addWeighted(overlay, 1 - alpha, heat, alpha, 0)
-            mask = np.uint8(up >= low + threshold_ratio * (high - low))
-            contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+            # The sampler's own mask, so the contour is the region it chose from.
+            contours, _ = cv2.findContours(np.uint8(mask), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
             cv2.drawContours(overlay, contours, -1, (255, 255, 255), 1)
         else:  # degenerate map: the whole view is used
             cv2.putText(overlay, 'no region', (2, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (255, 0, 0),

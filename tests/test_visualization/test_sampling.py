@@ -1,6 +1,7 @@
 import numpy as np
 import torch
 
+from grass_mm.models.utils import region_mask, select_regions
 from grass_mm.visualization import denormalize, render_sampling
 
 
@@ -30,3 +31,21 @@ def test_panels_show_the_box_the_map_and_the_crop():
     assert not np.array_equal(heat, views[0])  # heat-map overlay
     assert (heat == 255).all(axis=2).any()  # the white threshold contour
     assert not (row1[:, 34:66] == 255).all(axis=2).any()  # no contour for a NaN map
+
+
+def test_the_contour_is_the_samplers_own_mask_at_exactly_the_threshold():
+    """Values exactly at ``min + ratio * (max - min)`` are outside the region (strictly
+    greater): in the sampler's mask, its chosen box, and the picture's contour alike."""
+    maps = torch.zeros(1, 16, 16)
+    maps[0, 2:6, 2:6] = 0.5  # exactly the threshold at ratio 0.5: outside
+    maps[0, 10:14, 10:14] = 1.0  # the region
+    up, mask = region_mask(maps, (16, 16), 0.5)
+    assert torch.equal(up, maps)  # same size: the upsampling is the identity
+    assert mask[0, 10:14, 10:14].all() and mask.sum() == 16
+    boxes = select_regions(maps, (16, 16), 0.5)
+    assert boxes.tolist() == [[10, 10, 14, 14]]
+    views = np.zeros((1, 16, 16, 3), np.uint8)  # black: only the contour can be pure white
+    # The box drawn is the whole view, so it does not hide the contour (it is drawn over it).
+    grid = render_sampling(views, maps, torch.tensor([[0, 0, 16, 16]]), views, 0.5)
+    white = (grid[:, 18:34] == 255).all(axis=2)
+    assert white[10:14, 10:14].any() and not white[1:8, 1:8].any()

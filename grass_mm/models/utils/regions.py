@@ -147,6 +147,25 @@ def _select_torch(up: Tensor, mask: Tensor) -> Tuple[Tensor, Tensor]:
     return boxes, found
 
 
+def region_mask(maps: Tensor,
+                image_size: Sequence[int],
+                threshold_ratio: float = 0.5) -> Tuple[Tensor, Tensor]:
+    """The one thresholding rule: the maps upsampled bilinearly to ``image_size`` ``[N, H, W]``
+    and the mask ``up > min + threshold_ratio * (max - min)`` (strictly greater, like
+    ``cv2.THRESH_BINARY``), all False for a map with NaN/inf. The sampler and its picture
+    (:func:`grass_mm.visualization.render_sampling`) both read it."""
+    n = maps.size(0)
+    maps = maps.detach().float()
+    valid = torch.isfinite(maps).view(n, -1).all(dim=1).view(n, 1, 1)
+    up = F.interpolate(
+        torch.where(valid, maps, 0.0).unsqueeze(1),
+        size=tuple(image_size),
+        mode='bilinear',
+        align_corners=False).squeeze(1)
+    low, high = up.amin(dim=(1, 2), keepdim=True), up.amax(dim=(1, 2), keepdim=True)
+    return up, (up > low + threshold_ratio * (high - low)) & valid
+
+
 def select_regions(maps: Tensor,
                    image_size: Sequence[int],
                    threshold_ratio: float = 0.5,
@@ -155,9 +174,8 @@ def select_regions(maps: Tensor,
                    backend: str = 'auto') -> Union[Tensor, Tuple[Tensor, Tensor]]:
     """Choose one box per gradient map, following the reference rules.
 
-    Each map is upsampled bilinearly to ``image_size``, thresholded at
-    ``min + threshold_ratio * (max - min)`` (strictly greater, like ``cv2.THRESH_BINARY``), and
-    split into 8-connected components. The component whose bounding box holds the highest map
+    Each map is upsampled and thresholded by :func:`region_mask` and split into 8-connected
+    components. The component whose bounding box holds the highest map
     value is chosen; where several do, the later one in raster order. A map with no component
     (all values equal) or with NaN/inf values (see :func:`normalize_maps`) gets the whole image.
 
@@ -181,16 +199,7 @@ def select_regions(maps: Tensor,
         backend = 'numpy' if maps.device.type == 'cpu' else 'torch'
     if backend not in ('numpy', 'torch'):
         raise ValueError(f"backend must be 'auto', 'numpy' or 'torch', got {backend!r}")
-    n = maps.size(0)
-    maps = maps.detach().float()
-    valid = torch.isfinite(maps).view(n, -1).all(dim=1).view(n, 1, 1)
-    up = F.interpolate(
-        torch.where(valid, maps, 0.0).unsqueeze(1),
-        size=tuple(image_size),
-        mode='bilinear',
-        align_corners=False).squeeze(1)
-    low, high = up.amin(dim=(1, 2), keepdim=True), up.amax(dim=(1, 2), keepdim=True)
-    mask = (up > low + threshold_ratio * (high - low)) & valid
+    up, mask = region_mask(maps, image_size, threshold_ratio)
     if backend == 'numpy':
         boxes, found = _select_numpy(up.cpu(), mask.cpu())
         boxes, found = boxes.to(maps.device), found.to(maps.device)
