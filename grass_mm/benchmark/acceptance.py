@@ -29,6 +29,7 @@ def short_potsdam_configs(out_dir: str, potsdam: str, pretrain_config: str, fine
     from mmengine.config import Config
 
     from grass_mm.utils import update_transforms
+    from grass_mm.utils.config import find_hook
     folder = osp.join(out_dir, 'configs')
     os.makedirs(folder, exist_ok=True)
     batch, iters = (4, 3) if smoke else (256, 12)  # per epoch; two epochs, GS in the second
@@ -50,8 +51,8 @@ def short_potsdam_configs(out_dir: str, potsdam: str, pretrain_config: str, fine
                     data_root=potsdam, data_prefix=dict(img_path='img_dir', seg_map_path='ann_dir'))
             hook.update(interval=1, max_images=None)
     pretrain.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2)
-    pretrain.custom_hooks[0].warmup_epochs = 1
-    pretrain.custom_hooks[1].interval = iters
+    find_hook(pretrain).warmup_epochs = 1
+    find_hook(pretrain, 'GraSSVisualizationHook').interval = iters
     pretrain.default_hooks.logger.interval = 1
     pretrain.default_hooks.checkpoint.interval = 2
     paths = dict(pretrain=osp.join(folder, 'pretrain.py'))

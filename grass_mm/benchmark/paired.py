@@ -40,6 +40,7 @@ from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 from mmengine.runner import set_random_seed
 
+from grass_mm.utils.config import find_hook
 from .matrix import arm_warmup, warmups
 from .segmentation import run_segmentation
 from .steps import call, train_command
@@ -152,13 +153,13 @@ class PairedPlan:
         cfg.train_cfg.max_epochs = epochs
         cfg.default_hooks.checkpoint.update(
             interval=self.matrix.get('checkpoint_interval', 3), max_keep_ckpts=-1)
-        for hook in cfg.get('custom_hooks', []):
-            if (hook['type'] == 'GraSSStageHook' and warmup_epochs is not None
-                    and hook.get('warmup_epochs') != warmup_epochs):
-                # A continuation must switch where the shared warm-up stopped.
-                raise ValueError(f'{config}: GraSSStageHook warmup_epochs='
-                                 f"{hook.get('warmup_epochs')} but the shared warm-up is "
-                                 f'{warmup_epochs} epochs')
+        switch = find_hook(cfg)
+        if (switch is not None and warmup_epochs is not None
+                and switch.get('warmup_epochs') != warmup_epochs):
+            # A continuation must switch where the shared warm-up stopped.
+            raise ValueError(f'{config}: GraSSStageHook warmup_epochs='
+                             f"{switch.get('warmup_epochs')} but the shared warm-up is "
+                             f'{warmup_epochs} epochs')
         cfg.custom_hooks = list(cfg.get('custom_hooks',
                                         [])) + [dict(type='BatchDigestHook', num_batches=2)]
         cfg.load_from, cfg.resume = start, False

@@ -13,6 +13,7 @@ from mmengine.config import Config
 
 from grass_mm.datasets.patches import cut_patches, find_images
 from grass_mm.utils import update_transforms
+from grass_mm.utils.config import find_hook
 from .matrix import warmups
 
 LOADER = dict(num_workers=0, persistent_workers=False)
@@ -44,13 +45,11 @@ def short_pretraining(config: str, patches: str, out: str) -> str:
     update_transforms(cfg.train_dataloader.dataset.pipeline, 'RandomResizedCrop', scale=64)
     cfg.train_cfg.max_epochs = 2
     cfg.default_hooks.logger.interval = 1
-    hooks = [dict(h) for h in cfg.get('custom_hooks', []) if h['type'] != 'DenseProbeHook']
-    for hook in hooks:
-        if hook['type'] == 'GraSSStageHook':
-            hook.update(warmup_epochs=1)
-        elif hook['type'] == 'GraSSVisualizationHook':
-            hook.update(interval=1)  # draw the sampling of every step
-    cfg.custom_hooks = hooks
+    cfg.custom_hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != 'DenseProbeHook']
+    for hook, settings in ((find_hook(cfg), dict(warmup_epochs=1)),
+                           (find_hook(cfg, 'GraSSVisualizationHook'), dict(interval=1))):
+        if hook is not None:  # the switch after epoch 1; a picture of every step's sampling
+            hook.update(settings)
     cfg.dump(out)
     return out
 

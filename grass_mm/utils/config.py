@@ -73,9 +73,9 @@ def scale_schedule(cfg, epochs: int) -> None:
                 scheduler[key] = min(scaled(scheduler[key]), epochs)
         if 'T_max' in scheduler:
             scheduler['T_max'] = max(1, scheduler.get('end', epochs) - scheduler.get('begin', 0))
-    for hook in cfg.get('custom_hooks', []):
-        if hook.get('type') == 'GraSSStageHook' and hook.get('warmup_epochs'):
-            hook['warmup_epochs'] = min(scaled(hook['warmup_epochs']), max(epochs - 1, 0))
+    hook = find_hook(cfg)
+    if hook is not None and hook.get('warmup_epochs'):
+        hook['warmup_epochs'] = min(scaled(hook['warmup_epochs']), max(epochs - 1, 0))
 
 
 def scale_iters(cfg, iters: int) -> None:
@@ -100,6 +100,14 @@ def set_workers(cfg, num_workers: Optional[int]) -> None:
         loader.persistent_workers = loader.get('num_workers', 0) > 0
 
 
+def find_hook(cfg, hook_type: str = 'GraSSStageHook') -> Optional[dict]:
+    """The ``custom_hooks`` entry of ``cfg`` of type ``hook_type`` (the stage switch by
+    default), to read or set in place; None if there is none. Every caller that reads, sets or
+    scales the switch finds it here, by type, never by its position in the list."""
+    return next((h for h in cfg.get('custom_hooks', None) or [] if h.get('type') == hook_type),
+                None)
+
+
 #: The algorithms with GraSS's two stages (they start in ``stage='warmup'``).
 GS_MODELS = ('GraSS', 'GSMoCoV2', 'GSBYOL', 'GSDenseCL')
 
@@ -118,9 +126,9 @@ def check_stage_switch(cfg) -> None:
     model = cfg.get('model') or {}
     if model.get('type') not in GS_MODELS or model.get('stage', 'warmup') == 'gs':
         return
-    hooks = [h.get('type') for h in cfg.get('custom_hooks', None) or []]
-    if 'GraSSStageHook' in hooks or cfg.get('warmup_only', False):
+    if find_hook(cfg) is not None or cfg.get('warmup_only', False):
         return
+    hooks = [h.get('type') for h in cfg.get('custom_hooks', None) or []]
     raise ValueError(
         f"model.type={model.get('type')} starts in stage 'warmup' and nothing switches it to "
         f'gradient-guided sampling: custom_hooks has no GraSSStageHook ({hooks or "none"}). '

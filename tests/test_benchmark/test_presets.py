@@ -19,12 +19,14 @@ CROPS = dict(
     loveda_rural='pseudo_loveda_dataset')
 
 
-def run_smoke(name: str, shared_data: str, tmp_path, arms=None, seg_arms=None):
+def run_smoke(name: str, shared_data: str, tmp_path, arms=None, seg_arms=None, purity_epochs=None):
     matrix = load_paired_matrix(osp.join(REPO, f'configs/benchmark_matrix/{name}_r50_gpu.py'))
     crop = osp.join(shared_data, 'rs_benchmark_crops', CROPS[name])
     smoke = smoke_paired(matrix, crop, str(tmp_path), arms)
     if seg_arms is not None:  # a DeepLabV3+ fine-tuning is the costliest step on the CPU
         smoke.segmentation.arms = seg_arms
+    if purity_epochs is not None:  # each purity point is a process that loads the stack
+        smoke.purity.epochs = purity_epochs
     lines = []
     plan = PairedPlan(smoke, 0, REPO, log=lines.append)
     plan.run()
@@ -68,7 +70,8 @@ def test_the_potsdam_preset_runs_two_method_families_end_to_end(shared_data, tmp
     batches, held-out probes, purity, the tables. The mmseg step is left to the paired end-to-end
     test (tests/test_benchmark/test_paired.py) and to the whole-preset runs: a DeepLabV3+ R-50
     fine-tuning costs more on the CPU than all of this."""
-    plan, smoke, lines = run_smoke('potsdam', shared_data, tmp_path, ['grass', 'gs_mocov2'], [])
+    plan, smoke, lines = run_smoke(
+        'potsdam', shared_data, tmp_path, ['grass', 'gs_mocov2'], [], purity_epochs=[2])
     assert list(smoke.warmups) == ['simclr_warmup', 'mocov2_warmup']
     text = check_smoke(plan, smoke, lines)
     assert '| grass | 1 |' in text and '| gs-mocov2 | 1 |' in text
