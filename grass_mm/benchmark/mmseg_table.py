@@ -6,7 +6,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 
 from .stats import t_interval
-from .tables import _methods
+from .tables import method_order
 
 
 def segmentation_table(cells: List[dict]) -> str:
@@ -75,13 +75,8 @@ def gs_table(records: Dict[str, List[dict]], pairs: Sequence[Tuple[str, str]]) -
         pairs: ``(GS method, base)`` record names, e.g. ``('gs-mocov2', 'mocov2')``.
     """
     names = list(records)
-    seg = [
-        dict(c, kind='probe') for cells in records.values() for c in cells
-        if c['kind'] == 'segmentation'
-    ]
-    methods = _methods(seg)
     lines = ['| method | ' + ' | '.join(names) + ' |', '|---|' + '---|' * len(names)]
-    for method in methods:
+    for method in method_order([c for cells in records.values() for c in cells], 'segmentation'):
         lines.append(f'| {method} | ' +
                      ' | '.join(_mean_t(seg_seed_means(records[n], method)) for n in names) + ' |')
     for gs, base in pairs:

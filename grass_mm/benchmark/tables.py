@@ -40,13 +40,14 @@ def _pm(values) -> str:
     return f'{values.mean():.2f} ± {std:.2f}'
 
 
-def _methods(cells: List[dict]) -> List[str]:
+def method_order(cells: List[dict], kind: str = 'probe') -> List[str]:
+    """The methods of the ``kind`` cells, in the tables' order (the rest after, by name)."""
     order = [
         'random', 'simclr', 'simclr-rscolor', 'grass', 'grass-random-boxes', 'oracle-place',
         'oracle-single', 'oracle-single-random', 'mocov2', 'gs-mocov2', 'byol', 'gs-byol',
         'densecl', 'gs-densecl'
     ]
-    found = {c['method'] for c in cells if c['kind'] == 'probe'} - {'floor'}
+    found = {c['method'] for c in cells if c['kind'] == kind} - {'floor'}
     return [m for m in order if m in found] + sorted(found - set(order))
 
 
@@ -60,7 +61,7 @@ def summary_table(cells: List[dict], epoch: int) -> str:
     if floor:
         vals = [v for s in floor.values() for v in s.values()]
         rows.append(f'| floor (majority class) | {len(floor)} | {_pm(vals)} | {_pm(vals)} | – |')
-    for method in _methods(cells):
+    for method in method_order(cells):
         e = 0 if method == 'random' else epoch
         cols, seeds = [], set()
         for readout, fraction, metric, _ in READOUTS:
@@ -180,7 +181,7 @@ def curve_table(cells: List[dict], epochs: List[int]) -> str:
         '|---|---|' + '---|' * (len(epochs) + 1)
     ]
     random = {r: scores(cells, 'random', 0, r[0], r[1], r[2]) for r in READOUTS}
-    for method in _methods(cells):
+    for method in method_order(cells):
         if method == 'random':
             continue
         for readout in READOUTS:
@@ -232,7 +233,7 @@ def plot_curves(cells: List[dict], epochs: List[int], path: str) -> None:
     floor = scores(cells, 'floor', None, 'linear', 1.0, 'mIoU')
     for ax, readout in zip(axes, READOUTS):
         random = scores(cells, 'random', 0, *readout[:3])
-        for method in _methods(cells):
+        for method in method_order(cells):
             if method == 'random':
                 continue
             xs, means, lows, highs = [], [], [], []

@@ -1,8 +1,8 @@
 """Read-outs of frozen features: a per-pixel linear probe, a k-NN vote, scores and the floor.
 
-Small pure functions on tensors, so the tools (``tools/analysis_tools/linear_probe.py``) and the
-online :class:`~grass_mm.engine.hooks.KNNProbeHook` share them and the tests can feed them
-features whose answer is known.
+Small pure functions on tensors, so the offline probes (:mod:`grass_mm.evaluation.dense_probe`)
+and the online :class:`~grass_mm.engine.hooks.DenseProbeHook` share them and the tests can feed
+them features whose answer is known.
 """
 from typing import Dict, Optional
 
