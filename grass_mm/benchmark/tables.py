@@ -12,8 +12,8 @@ READOUTS = (('linear', 1.0, 'mIoU', 'linear mIoU'), ('linear', 0.1, 'mIoU', 'lin
             ('knn', 1.0, 'mAcc', 'k-NN mAcc'))
 
 
-def scores(cells: List[dict], method: str, epoch: Optional[int], readout: str, fraction: float,
-           metric: str) -> Dict[int, Dict[int, float]]:
+def seed_fold_scores(cells: List[dict], method: str, epoch: Optional[int], readout: str,
+                     fraction: float, metric: str) -> Dict[int, Dict[int, float]]:
     """seed -> fold -> score of one method, epoch and read-out."""
     out: Dict[int, Dict[int, float]] = defaultdict(dict)
     for c in cells:
@@ -57,7 +57,7 @@ def summary_table(cells: List[dict], epoch: int) -> str:
         '| method | seeds | ' + ' | '.join(r[3] for r in READOUTS) + ' |',
         '|---|---|' + '---|' * len(READOUTS)
     ]
-    floor = scores(cells, 'floor', None, 'linear', 1.0, 'mIoU')
+    floor = seed_fold_scores(cells, 'floor', None, 'linear', 1.0, 'mIoU')
     if floor:
         vals = [v for s in floor.values() for v in s.values()]
         rows.append(f'| floor (majority class) | {len(floor)} | {_pm(vals)} | {_pm(vals)} | – |')
@@ -65,7 +65,7 @@ def summary_table(cells: List[dict], epoch: int) -> str:
         e = 0 if method == 'random' else epoch
         cols, seeds = [], set()
         for readout, fraction, metric, _ in READOUTS:
-            s = scores(cells, method, e, readout, fraction, metric)
+            s = seed_fold_scores(cells, method, e, readout, fraction, metric)
             seeds |= set(s)
             vals = [v for f in s.values() for v in f.values()]
             cols.append(_pm(vals) if vals else '–')
@@ -91,8 +91,9 @@ def comparison_rows(cells: List[dict],
     rows = []
     for a, b in comparisons:
         for readout, fraction, metric, label in READOUTS:
-            sa = scores(cells, a, 0 if a == 'random' else epoch, readout, fraction, metric)
-            sb = scores(cells, b, 0 if b == 'random' else epoch, readout, fraction, metric)
+            sa, sb = (
+                seed_fold_scores(cells, m, 0 if m == 'random' else epoch, readout, fraction, metric)
+                for m in (a, b))
             diffs = paired_diffs(sa, sb)
             if not diffs:
                 continue
@@ -180,14 +181,14 @@ def curve_table(cells: List[dict], epochs: List[int]) -> str:
         '| method | read-out | ' + ' | '.join(f'epoch {e}' for e in [0] + list(epochs)) + ' |',
         '|---|---|' + '---|' * (len(epochs) + 1)
     ]
-    random = {r: scores(cells, 'random', 0, r[0], r[1], r[2]) for r in READOUTS}
+    random = {r: seed_fold_scores(cells, 'random', 0, r[0], r[1], r[2]) for r in READOUTS}
     for method in method_order(cells):
         if method == 'random':
             continue
         for readout in READOUTS:
             cols = []
             for e in [0] + list(epochs):
-                s = random[readout] if e == 0 else scores(cells, method, e, *readout[:3])
+                s = random[readout] if e == 0 else seed_fold_scores(cells, method, e, *readout[:3])
                 vals = [v for f in s.values() for v in f.values()]
                 cols.append(f'{np.mean(vals):.2f}' if vals else '–')
             lines.append(f'| {method} | {readout[3]} | ' + ' | '.join(cols) + ' |')
@@ -230,15 +231,15 @@ def plot_curves(cells: List[dict], epochs: List[int], path: str) -> None:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, len(READOUTS), figsize=(4.2 * len(READOUTS), 3.4))
-    floor = scores(cells, 'floor', None, 'linear', 1.0, 'mIoU')
+    floor = seed_fold_scores(cells, 'floor', None, 'linear', 1.0, 'mIoU')
     for ax, readout in zip(axes, READOUTS):
-        random = scores(cells, 'random', 0, *readout[:3])
+        random = seed_fold_scores(cells, 'random', 0, *readout[:3])
         for method in method_order(cells):
             if method == 'random':
                 continue
             xs, means, lows, highs = [], [], [], []
             for e in [0] + list(epochs):
-                s = random if e == 0 else scores(cells, method, e, *readout[:3])
+                s = random if e == 0 else seed_fold_scores(cells, method, e, *readout[:3])
                 seed_means = [np.mean(list(f.values())) for f in s.values()]
                 if seed_means:
                     xs.append(e)

@@ -103,7 +103,7 @@ def grid_labels(label: np.ndarray, size: tuple) -> torch.Tensor:
     return torch.from_numpy(label[np.ix_(ys, xs)].astype(np.int64))
 
 
-def cut_patches(samples: list, patch: int, min_purity: float = 0.75):
+def pure_windows(samples: list, patch: int, min_purity: float = 0.75):
     """Non-overlapping windows one class covers ``min_purity`` of: images, labels, tiles."""
     images, labels, tiles = [], [], []
     for s in samples:
@@ -210,7 +210,7 @@ def probe_folds(cfg: Config,
     Raises:
         ValueError: A source that is not a checkpoint or does not fit the backbone (named).
     """
-    patches = cut_patches(samples, patch, min_purity)
+    patches = pure_windows(samples, patch, min_purity)
     normalise = config_normalise(cfg)
     result = dict(
         floor={
