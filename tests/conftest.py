@@ -1,10 +1,18 @@
 """Shared fixtures: the repo paths, a small synthetic dataset, the real data (or a skip)."""
+import functools
 import os
 import os.path as osp
 
+import mmengine.config.utils as config_utils
 import pytest
 
 import grass_mm  # noqa: F401  (stack fixes before any test module imports mmpretrain)
+
+# mmengine resolves every `mmseg::`/`mmpretrain::` base of a config by parsing all of that
+# package's metafiles (mmseg: 159 YAML files, about 0.4 s) each time; the suite parses every
+# shipped config, so each metafile is parsed once per session (mmengine only reads the result).
+# The answer is the same: the metafiles do not change while the tests run.
+config_utils.load = functools.lru_cache(maxsize=None)(config_utils.load)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED_DATA = os.environ.get('GRASS_MM_DATA', osp.join(REPO, '..', 'shared', 'data'))
