@@ -175,9 +175,9 @@ def select_regions(maps: Tensor,
     """Choose one box per gradient map, following the reference rules.
 
     Each map is upsampled and thresholded by :func:`region_mask` and split into 8-connected
-    components. The component whose bounding box holds the highest map
-    value is chosen; where several do, the later one in raster order. A map with no component
-    (all values equal) or with NaN/inf values (see :func:`normalize_maps`) gets the whole image.
+    components. The component whose bounding box holds the highest map value is chosen; where
+    several do, the later one in raster order. A map with no component (all values equal) or
+    with NaN/inf values (see :func:`normalize_maps`) gets the whole image.
 
     Args:
         maps: Normalised maps ``[N, h, w]``.
