@@ -48,10 +48,9 @@ def render_sampling(views: np.ndarray,
     """
     rows = []
     height, width = views.shape[1:3]
-    ups, masks = region_mask(maps.float().cpu(), (height, width), threshold_ratio)
-    for view, grad, up, mask, box, crop in zip(views,
-                                               maps.float().cpu().numpy(), ups.numpy(),
-                                               masks.numpy(),
+    maps = maps.float().cpu()
+    ups, masks = region_mask(maps, (height, width), threshold_ratio)
+    for view, grad, up, mask, box, crop in zip(views, maps.numpy(), ups.numpy(), masks.numpy(),
                                                boxes.cpu().numpy(), crops):
         x1, y1, x2, y2 = (int(v) for v in box)
         boxed = np.ascontiguousarray(view).copy()
