@@ -40,11 +40,6 @@ def seg_options(root: str, bands: int, mean: list, std: list) -> list:
     ]
 
 
-def predict(seg_run, scene: str, out: str, **kwargs) -> dict:
-    """predict_scene.py's library call: the tool only parses arguments and prints."""
-    return predict_scene(SceneModel(*seg_run), scene, out, **kwargs)
-
-
 @pytest.mark.parametrize('bands', [4, 13])
 def test_multispectral_geotiffs_from_scenes_to_a_georeferenced_map(bands, tmp_path):
     root = generate_synthetic_multispectral(
@@ -81,12 +76,14 @@ def test_multispectral_geotiffs_from_scenes_to_a_georeferenced_map(bands, tmp_pa
     scene, out = str(tmp_path / 'scene.tif'), str(tmp_path / 'map.tif')
     write_synthetic_scene(scene, np.random.default_rng(7), 300, bands)
     config = f'{work}/seg/' + osp.basename(FINETUNE)  # the run's own config, bands and all
-    predict((config, f'{work}/seg/iter_4.pth'),
-            scene,
-            out,
-            window=128,
-            overlap=32,
-            preview=str(tmp_path / 'map.png'))
+    # predict_scene.py's library call (the tool only parses arguments and prints)
+    predict_scene(
+        SceneModel(config, f'{work}/seg/iter_4.pth'),
+        scene,
+        out,
+        window=128,
+        overlap=32,
+        preview=str(tmp_path / 'map.png'))
     assert osp.isfile(tmp_path / 'map.png')
     with rasterio.open(scene) as src, rasterio.open(out) as dst:
         assert dst.crs == src.crs and dst.transform == src.transform
@@ -109,27 +106,32 @@ def seg_run(tmp_path_factory):
 
 
 def test_predict_scene_bad_input(seg_run, tmp_path):
+    model = SceneModel(*seg_run)  # one model for every scene below, as a long session would
+
+    def predict(scene: str, out: str, **kwargs) -> dict:
+        return predict_scene(model, scene, out, **kwargs)
+
     rng = np.random.default_rng(0)
     wrong = str(tmp_path / 'thirteen.tif')
     write_synthetic_scene(wrong, rng, 64, 13)
     with pytest.raises(ValueError, match=r'thirteen\.tif gives 13 bands.*takes 4'):
-        predict(seg_run, wrong, str(tmp_path / 'a.tif'))
+        predict(wrong, str(tmp_path / 'a.tif'))
     assert not osp.exists(tmp_path / 'a.tif')
-    predict(seg_run, wrong, str(tmp_path / 'b.tif'), bands=[0, 1, 2, 5])
+    predict(wrong, str(tmp_path / 'b.tif'), bands=[0, 1, 2, 5])
     assert osp.isfile(tmp_path / 'b.tif')
 
     truncated = tmp_path / 'truncated.tif'
     write_synthetic_scene(str(tmp_path / 'whole.tif'), rng, 64, 4)
     truncated.write_bytes((tmp_path / 'whole.tif').read_bytes()[:2000])
     with pytest.raises(ValueError, match=r'truncated\.tif'):
-        predict(seg_run, str(truncated), str(tmp_path / 'c.tif'))
+        predict(str(truncated), str(tmp_path / 'c.tif'))
     assert not osp.exists(tmp_path / 'c.tif')
 
     # No georeference: works, warns, writes no CRS. Smaller than the window: one window.
     plain = str(tmp_path / 'plain.tif')
     write_synthetic_scene(plain, rng, 60, 4, crs=None)
     with pytest.warns(UserWarning, match=r'has no georeference \(no CRS\)'):
-        predict(seg_run, plain, str(tmp_path / 'd.tif'), window=128, overlap=32)
+        predict(plain, str(tmp_path / 'd.tif'), window=128, overlap=32)
     with rasterio.open(tmp_path / 'd.tif') as dst:
         assert dst.crs is None and (dst.width, dst.height) == (60, 60)
 
@@ -138,7 +140,7 @@ def test_predict_scene_bad_input(seg_run, tmp_path):
     write_synthetic_scene(holes, rng, 96, 4)
     with rasterio.open(holes, 'r+') as f:
         f.write(np.zeros((4, 96, 48), np.uint16), window=rasterio.windows.Window(48, 0, 48, 96))
-    predict(seg_run, holes, str(tmp_path / 'e.tif'), window=48, overlap=0)
+    predict(holes, str(tmp_path / 'e.tif'), window=48, overlap=0)
     with rasterio.open(tmp_path / 'e.tif') as dst:
         labels = dst.read(1)
     assert (labels[:, 48:] == 255).all() and (labels[:, 6:48] < 5).all()
@@ -146,5 +148,5 @@ def test_predict_scene_bad_input(seg_run, tmp_path):
     # An existing output is never overwritten.
     before = (tmp_path / 'e.tif').read_bytes()
     with pytest.raises(ValueError, match=r'e\.tif exists'):
-        predict(seg_run, holes, str(tmp_path / 'e.tif'))
+        predict(holes, str(tmp_path / 'e.tif'))
     assert (tmp_path / 'e.tif').read_bytes() == before
