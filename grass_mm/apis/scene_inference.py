@@ -143,7 +143,7 @@ def check_scene_units(src, src_path: str, bands: Sequence[int], model_mean: np.n
                 f'normalises it with mean {theirs:.4g}: the scene is in other units than the '
                 'training data (16-bit counts for a model of 8-bit images, reflectance for '
                 'counts, ...). Scale the scene to the training units, or train on data of '
-                'these units (band statistics: tools/analysis_tools/band_stats.py); if the '
+                'these units (band statistics: the band_stats.py tool); if the '
                 'units do match, skip this check (--skip-units-check)')
 
 

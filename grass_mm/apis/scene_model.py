@@ -44,7 +44,7 @@ class SceneModel:
         problems = state_mismatches(self.model.state_dict(), state.get('state_dict', state))
         if problems:
             hint = (' It holds no decode head: a pretraining checkpoint? Fine-tune it first '
-                    '(tools/train.py with a segmentation config).' if
+                    '(train.py with a segmentation config).' if
                     not any(k.startswith('decode_head.') for k in state.get('state_dict', state))
                     else ' Is it from another config (depth, head, classes)?')
             raise ValueError(f'{checkpoint} does not fit the model of {config}: '

@@ -1,6 +1,6 @@
 """The GPU acceptance run's plumbing: the short-run configs, steps as subprocesses under one
 deadline, the checks that read what each step printed, and the summary
-(``tools/misc/gpu_acceptance.py`` holds the arguments and the calls)."""
+(the ``gpu_acceptance.py`` tool holds the arguments and the calls)."""
 import json
 import os
 import os.path as osp
@@ -83,8 +83,8 @@ def short_potsdam_configs(out_dir: str, potsdam: str, pretrain_config: str, fine
 class Steps:
     """Runs steps as subprocesses under one deadline and records what each showed."""
 
-    def __init__(self, out_dir: str, budget: float, repo: str) -> None:
-        self.repo = repo
+    def __init__(self, out_dir: str, budget: float, cwd: str) -> None:
+        self.cwd = cwd
         self.out_dir = out_dir
         self.logs = osp.join(out_dir, 'logs')
         os.makedirs(self.logs, exist_ok=True)
@@ -106,18 +106,19 @@ class Steps:
             self.results.append(result)
             return ''
         start = time.monotonic()
-        # The checkout first on PYTHONPATH, this interpreter's bin/ (torchrun) first on PATH, and
-        # unbuffered output so that a step killed at its limit still leaves its log.
+        # The folder the commands run in first on PYTHONPATH, this interpreter's bin/ (torchrun)
+        # first on PATH, and unbuffered output so that a step killed at its limit still leaves
+        # its log.
         run_env = dict(
             os.environ,
-            PYTHONPATH=self.repo + os.pathsep + os.environ.get('PYTHONPATH', ''),
+            PYTHONPATH=self.cwd + os.pathsep + os.environ.get('PYTHONPATH', ''),
             PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''),
             PYTHONUNBUFFERED='1')
         run_env.update(env or {})
         try:
             proc = subprocess.run(
                 cmd,
-                cwd=self.repo,
+                cwd=self.cwd,
                 env=run_env,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,

@@ -13,9 +13,10 @@ Per pretraining seed:
    and epoch, so every continuation of one warm-up sees the same data order and augmentation
    draws (``BatchDigestHook`` records the first batches' digests to show it);
 4. full runs from the shared init (``from_='init'``);
-5. the probes (``tools/analysis_tools/linear_probe.py``: leave-one-tile-out, or the held-out
+5. the probes (:mod:`grass_mm.apis.linear_probe`: leave-one-tile-out, or the held-out
    validation split of ``probe.dataset_config``) of the init and every arm at ``probe_epochs``,
-   and the sampling purity (``sampling_purity.py``) of ``purity.arms`` at ``purity.epochs``;
+   and the sampling purity (:mod:`grass_mm.apis.sampling_purity`) of ``purity.arms`` at
+   ``purity.epochs``;
 6. where the matrix has ``screen``: its arm (e.g. GraSS) continued from the warm-up, unprobed,
    and the candidate guides screened by purity on ``screen.sources`` (``guides/<source>``);
 7. where the matrix has ``segmentation``: mmseg fine-tunings (its config, at its fine-tuning
@@ -23,10 +24,11 @@ Per pretraining seed:
    names (``seg/<arm>_ep<epoch>_ft<seed>/result.json``; :mod:`.segmentation`).
 
 A matrix with one warm-up may name it ``warmup=dict(config=, epochs=)`` (its folder is
-``pretrain/warmup``). Training steps run over ``gpus.pretrain`` and ``gpus.finetune`` processes
-(``tools/dist_train.sh`` when more than one). Every step is skipped when its output exists, and
-an interrupted training resumes from its own last checkpoint, so rerunning the same command
-continues where a run stopped.
+``pretrain/warmup``). Training steps run :mod:`grass_mm.apis.train` over ``gpus.pretrain`` and
+``gpus.finetune`` processes (under torchrun when more than one). Every step runs in its own
+process from the working directory, which the matrix's relative paths are read from. Every step
+is skipped when its output exists, and an interrupted training resumes from its own last
+checkpoint, so rerunning the same command continues where a run stopped.
 """
 import json
 import os
@@ -79,18 +81,12 @@ class PairedPlan:
     Args:
         matrix (Config): A paired matrix (``configs/benchmark_matrix/``).
         seed (int): The pretraining seed.
-        repo (str): The checkout whose ``tools/`` run the steps.
         log (callable): Where status lines go.
     """
 
-    def __init__(self,
-                 matrix: Config,
-                 seed: int,
-                 repo: str,
-                 log: Callable[[str], None] = print) -> None:
+    def __init__(self, matrix: Config, seed: int, log: Callable[[str], None] = print) -> None:
         self.matrix = matrix
         self.seed = seed
-        self.repo = repo
         self.log = log
         self.warmups = warmups(matrix)
         self.dir = osp.abspath(osp.join(matrix.work_dir, f'seed{seed}'))
@@ -132,9 +128,6 @@ class PairedPlan:
             json.dump(timings, f, indent=1)
         os.replace(path + '.tmp', path)
 
-    def _script(self, *parts: str) -> List[str]:
-        return [sys.executable, osp.join(self.repo, 'tools', *parts)]
-
     def train(self,
               arm: str,
               config: str,
@@ -165,9 +158,9 @@ class PairedPlan:
         cfg.load_from, cfg.resume = start, False
         run_config = osp.join(wd, 'run_config.py')
         cfg.dump(run_config)
-        argv = train_command(self.repo, run_config, wd, self.gpus.get('pretrain', 1), resume_from)
+        argv = train_command(run_config, wd, self.gpus.get('pretrain', 1), resume_from)
         self.log(f'seed {self.seed}: training {arm} to epoch {epochs}')
-        self._write_timing(f'train/{arm}', call(argv, osp.join(wd, 'stdout.log'), self.repo))
+        self._write_timing(f'train/{arm}', call(argv, osp.join(wd, 'stdout.log')))
 
     def probe(self, name: str, source: str, config: str) -> None:
         """The linear and k-NN probes of one backbone (``probe.json`` in ``probe/<name>``), read
@@ -176,9 +169,9 @@ class PairedPlan:
         if osp.isfile(osp.join(out, 'probe.json')):
             return
         p = self.matrix.probe
-        argv = self._script('analysis_tools', 'linear_probe.py') + [
-            source, '--names', name, '--out-dir', out, '--config', config, '--stages',
-            *map(str, p.stages), '--seed',
+        argv = [
+            sys.executable, '-m', 'grass_mm.apis.linear_probe', source, '--names', name,
+            '--out-dir', out, '--config', config, '--stages', *map(str, p.stages), '--seed',
             str(p.seed)
         ]
         if p.get('dataset_config'):  # the held-out split of an mmseg config
@@ -189,18 +182,19 @@ class PairedPlan:
         argv += [str(a) for a in p.get('extra_args', [])]
         os.makedirs(osp.dirname(out), exist_ok=True)
         self.log(f'seed {self.seed}: probing {name}')
-        self._write_timing(f'probe/{name}', call(argv, out + '.log', self.repo))
+        self._write_timing(f'probe/{name}', call(argv, out + '.log'))
 
     def _purity(self, name: str, out: str, config: str, checkpoint: str, extra: List[str]) -> None:
         p = self.matrix.purity
-        argv = self._script('analysis_tools', 'sampling_purity.py') + [
-            config, '--checkpoint', checkpoint, '--img-dir', p.img_dir, '--ann-dir', p.ann_dir,
-            '--ignore-labels', *map(str, p.ignore_labels), '--num-images',
+        argv = [
+            sys.executable, '-m', 'grass_mm.apis.sampling_purity', config, '--checkpoint',
+            checkpoint, '--img-dir', p.img_dir, '--ann-dir', p.ann_dir, '--ignore-labels',
+            *map(str, p.ignore_labels), '--num-images',
             str(p.num_images), '--seed',
             str(p.seed), '--out-dir', out
         ] + extra
         os.makedirs(osp.dirname(out), exist_ok=True)
-        self._write_timing(name, call(argv, out + '.log', self.repo))
+        self._write_timing(name, call(argv, out + '.log'))
 
     def purity(self, arm: str, epoch: int) -> None:
         out = osp.join(self.dir, 'purity', f'{arm}_ep{epoch}')
@@ -285,9 +279,8 @@ class PairedPlan:
 
 def run_paired_seed(matrix: Config,
                     seed: int,
-                    repo: str,
                     log: Callable[[str], None] = print) -> Dict[str, str]:
     """Run (or continue) every step of one seed; return the seed's folder."""
-    plan = PairedPlan(matrix, seed, repo, log)
+    plan = PairedPlan(matrix, seed, log)
     plan.run()
     return dict(seed_dir=plan.dir)

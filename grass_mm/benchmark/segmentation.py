@@ -66,11 +66,11 @@ def segment(plan, spec: ConfigDict, arm: str, seed: int) -> None:
         extract_backbone(plan.init if arm == 'random' else plan.checkpoint(arm, epoch), backbone)
     run_config = osp.join(wd, 'run_config.py')
     segmentation_config(spec, backbone, seed).dump(run_config)
-    argv = train_command(plan.repo, run_config, wd, plan.gpus.get('finetune', 1))
+    argv = train_command(run_config, wd, plan.gpus.get('finetune', 1))
     fold = '' if spec.get('fold') is None else f', fold {spec.fold}'
     plan.log(f'seed {plan.seed}: fine-tuning {osp.basename(spec.config)} on {arm} '
              f'(seed {seed}{fold})')
-    timing = call(argv, osp.join(wd, 'stdout.log'), plan.repo)
+    timing = call(argv, osp.join(wd, 'stdout.log'))
     plan._write_timing(f'seg/{arm}_ep{epoch}_ft{seed}', timing)
     scalars = last_scalars(wd, 'mIoU')
     if scalars is None:

@@ -1,6 +1,6 @@
 """GraSS vs SimCLR (and GS on other methods): step time, selection cost, peak memory.
 
-The measurements behind ``tools/analysis_tools/benchmark_speed.py``: models built with identical
+The measurements behind the ``benchmark_speed.py`` tool: models built with identical
 weights, neck, head and input; their training steps interleaved; medians compared as ratios.
 CPU peak memory is measured in a fresh process per model (``python -m grass_mm.benchmark.speed``),
 because forking a process whose OpenMP pool has run can hang.
@@ -26,7 +26,6 @@ from mmpretrain.registry import MODELS
 
 from grass_mm.datasets.synthetic import render_scene
 from grass_mm.models.utils import crop_and_resize, select_regions
-from .steps import repo_root
 
 PLUGINS = dict(
     mocov2=('MoCo', 'GSMoCoV2'), byol=('BYOL', 'GSBYOL'), densecl=('DenseCL', 'GSDenseCL'))
@@ -48,6 +47,8 @@ class SpeedSettings:
         checkpoint: Weights to start from (None: random init).
         seed: Seed of the synthetic input.
         amp: fp16 autocast and a GradScaler (CUDA).
+        model_configs: The folder of the ``<method>_resnet50.py`` model configs of the plugin
+            table (the repository's ``configs/_base_/models``).
     """
     batch: int = 16
     steps: int = 5
@@ -58,6 +59,7 @@ class SpeedSettings:
     checkpoint: Optional[str] = None
     seed: int = 0
     amp: bool = False
+    model_configs: str = 'configs/_base_/models'
 
 
 def model_cfg(kind: str, depth: int, **grass) -> dict:
@@ -80,11 +82,14 @@ def model_cfg(kind: str, depth: int, **grass) -> dict:
     return cfg
 
 
-def plugin_cfg(method: str, depth: int, gs: bool, guide_scale: float = 1.0) -> dict:
-    """The repo's ResNet-50 model of ``method`` at ``depth``, per-process BN, GS or not."""
-    cfg = Config.fromfile(
-        osp.join(repo_root(), 'configs', '_base_', 'models',
-                 f'{method}_resnet50.py')).model.to_dict()
+def plugin_cfg(method: str,
+               depth: int,
+               gs: bool,
+               guide_scale: float = 1.0,
+               model_configs: str = 'configs/_base_/models') -> dict:
+    """The ResNet-50 model of ``method`` (``model_configs/<method>_resnet50.py``) at ``depth``,
+    per-process BN, GS or not."""
+    cfg = Config.fromfile(osp.join(model_configs, f'{method}_resnet50.py')).model.to_dict()
     cfg.pop('data_preprocessor')
     cfg['type'] = PLUGINS[method][1 if gs else 0]
     cfg['backbone'].update(depth=depth, norm_cfg=dict(type='BN'))
@@ -114,13 +119,17 @@ def make_views(batch: int, size: int, seed: int) -> List[torch.Tensor]:
     return views
 
 
-def kinds(guide_scale: float, depth: int, plugin: Optional[str] = None) -> Dict[str, dict]:
+def kinds(guide_scale: float,
+          depth: int,
+          plugin: Optional[str] = None,
+          model_configs: str = 'configs/_base_/models') -> Dict[str, dict]:
     """Model configs by name; the first is the base method the others are compared with.
 
-    For a plugin, ``guide_scale`` is the GS model's."""
+    For a plugin, ``guide_scale`` is the GS model's and ``model_configs`` holds its model."""
     if plugin:
         return dict(
-            base=plugin_cfg(plugin, depth, False), gs=plugin_cfg(plugin, depth, True, guide_scale))
+            base=plugin_cfg(plugin, depth, False, model_configs=model_configs),
+            gs=plugin_cfg(plugin, depth, True, guide_scale, model_configs))
     return {
         'simclr': model_cfg('SimCLR', depth),
         'eff': model_cfg('GraSS', depth, guide='efficient'),
@@ -204,7 +213,7 @@ def _report_rss_growth(name: str, depth: int, size: int, plugin: Optional[str],
     """The child of :func:`rss_growth`: build one model, step it, print the peak-RSS growth."""
     args = SpeedSettings(**settings)
     scale = args.plugin_guide_scale if plugin else args.guide_scale
-    model = build(kinds(scale, depth, plugin), args.checkpoint, 'cpu')[name]
+    model = build(kinds(scale, depth, plugin, args.model_configs), args.checkpoint, 'cpu')[name]
     views = make_views(args.batch, size, args.seed)
     step = step_fn(model, views, 'cpu')
     with open('/proc/self/statm') as f:  # before any step: the allocator holds no activations
@@ -244,7 +253,9 @@ def selection_time(model, views: List[torch.Tensor], args: 'SpeedSettings') -> f
 
 
 def measure_plugin(plugin: str, depth: int, size: int, args: 'SpeedSettings') -> dict:
-    models = build(kinds(args.plugin_guide_scale, depth, plugin), args.checkpoint, args.device)
+    models = build(
+        kinds(args.plugin_guide_scale, depth, plugin, args.model_configs), args.checkpoint,
+        args.device)
     views = [v.to(args.device) for v in make_views(args.batch, size, args.seed)]
     median = time_steps(models, views, args)
     if args.device == 'cuda':

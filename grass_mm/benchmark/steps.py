@@ -1,6 +1,7 @@
 """The paired harness's child processes: the commands, running one, reading its scalars.
 
-Each step runs in its own process, for isolation (a crashed step leaves the others), peak memory
+Each step runs a module of the package (``python -m grass_mm.apis.<step>``) in its own process,
+for isolation (a crashed step leaves the others), peak memory
 (``ru_maxrss`` of the step alone) and resumability (a rerun skips what exists).
 """
 import json
@@ -13,22 +14,15 @@ from typing import List, Optional
 
 from mmengine.runner import find_latest_checkpoint
 
-
-def repo_root() -> str:
-    """The checkout whose tools run the steps: the working directory when it holds
-    ``tools/train.py`` (matrices name configs relative to the repository root, so the tools run
-    from there), else the copy of ``tools/`` that a regular install puts in ``grass_mm/.mim``."""
-    if osp.isfile(osp.join(os.getcwd(), 'tools', 'train.py')):
-        return os.getcwd()
-    return osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), '.mim')
+import grass_mm
 
 
-def train_command(repo: str,
-                  config: str,
+def train_command(config: str,
                   work_dir: str,
                   gpus: int = 1,
                   resume: Optional[str] = None) -> List[str]:
-    """``tools/train.py`` for one process, ``tools/dist_train.sh`` (torchrun) for ``gpus`` > 1.
+    """``python -m grass_mm.apis.train`` for one process; for ``gpus`` > 1 the same module under
+    torchrun (``torch.distributed.run``, ``--launcher pytorch``).
 
     An interrupted training (a checkpoint in ``work_dir``) resumes from its own last checkpoint;
     otherwise ``resume`` names the checkpoint to continue from (e.g. a shared warm-up's).
@@ -37,23 +31,27 @@ def train_command(repo: str,
         tail = ['--resume']
     else:
         tail = [] if resume is None else ['--resume', resume]
+    launcher = [sys.executable]
     if gpus > 1:
-        return [
-            'bash',
-            osp.join(repo, 'tools', 'dist_train.sh'), config,
-            str(gpus), '--work-dir', work_dir
-        ] + tail
-    return [sys.executable,
-            osp.join(repo, 'tools', 'train.py'), config, '--work-dir', work_dir] + tail
+        launcher += [
+            '-m', 'torch.distributed.run', f'--nproc_per_node={gpus}',
+            f"--master_port={os.environ.get('PORT', '29500')}"
+        ]
+        tail = ['--launcher', 'pytorch'] + tail
+    return launcher + ['-m', 'grass_mm.apis.train', config, '--work-dir', work_dir] + tail
 
 
-def call(argv: List[str], log_file: str, repo: str) -> dict:
-    """Run ``argv`` in ``repo`` (first on ``PYTHONPATH``), appending its output to ``log_file``;
-    return its wall time and peak RSS, or raise naming the log."""
+def call(argv: List[str], log_file: str) -> dict:
+    """Run ``argv`` in the working directory (with this process's ``grass_mm`` first on
+    ``PYTHONPATH``), appending its output to ``log_file``; return its wall time and peak RSS, or
+    raise naming the log."""
     start = time.time()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([repo, os.environ.get('PYTHONPATH', '')]))
+    package_parent = osp.dirname(osp.dirname(osp.abspath(grass_mm.__file__)))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(p for p in (package_parent, os.environ.get('PYTHONPATH')) if p))
     with open(log_file, 'a') as out:
-        child = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=repo, env=env)
+        child = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
         _, status, usage = os.wait4(child.pid, 0)
     code = os.waitstatus_to_exitcode(status)
     if code != 0:

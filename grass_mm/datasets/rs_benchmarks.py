@@ -43,6 +43,9 @@ POTSDAM_VAL = ('5_15', '6_15', '6_13', '3_13', '4_14', '6_14', '5_14', '2_13', '
 
 
 def mmseg_converter(name: str) -> str:
+    """The path of mmseg's own converter script ``name``: mmseg ships its converters only as the
+    scripts its install copies into ``mmseg/.mim`` (no library form to import), so they run as
+    child processes."""
     path = osp.join(
         osp.dirname(mmseg.__file__), '.mim', 'tools', 'dataset_converters', f'{name}.py')
     if not osp.isfile(path):

@@ -248,7 +248,8 @@ def write_large_synthetic_scene(path: str,
     """Write a large uint16 GeoTIFF scene block by block (memory bounded by one block).
 
     Each ``block`` × ``block`` tile is a :func:`write_synthetic_scene`-style render; a band of
-    nodata runs along the left edge. Used to measure ``tools/predict_scene.py`` on big scenes.
+    nodata runs along the left edge. Used to measure :func:`~grass_mm.apis.predict_scene` on big
+    scenes.
     """
     import rasterio
     from rasterio.transform import from_origin

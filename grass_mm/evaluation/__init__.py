@@ -1,8 +1,8 @@
 from .per_class_iou import PerClassIoUMetric
-from .probes import (balanced_indices, confusion_matrix, fit_linear_probe, knn_predict,
-                     majority_floor, pooled_embeddings, scores)
+from .probe import (DenseProbe, balanced_indices, confusion_matrix, fit_linear_probe, knn_predict,
+                    majority_floor, scores)
 
 __all__ = [
-    'PerClassIoUMetric', 'balanced_indices', 'confusion_matrix', 'fit_linear_probe', 'knn_predict',
-    'majority_floor', 'pooled_embeddings', 'scores'
+    'PerClassIoUMetric', 'DenseProbe', 'balanced_indices', 'confusion_matrix', 'fit_linear_probe',
+    'knn_predict', 'majority_floor', 'scores'
 ]

@@ -3,7 +3,7 @@
 GraSS's claim is that the region its gradient points at "tends to contain singular ground
 objects". On labelled views that reads as: the majority class covers more of a gradient box
 than of a random box of the same size. These functions score boxes against label maps; the
-tool ``tools/analysis_tools/sampling_purity.py`` calls :func:`measure_purity`, which feeds them
+tool :mod:`grass_mm.apis.sampling_purity` calls :func:`measure_purity`, which feeds them
 the model's own boxes.
 """
 import os
@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from grass_mm.models.utils.regions import place_boxes
-from .held_out_probe import normalise_with
+from .probe.features import normalise_with
 
 
 def box_purity(labels: Tensor, boxes: Tensor, ignore_index: int = 255) -> Tensor:

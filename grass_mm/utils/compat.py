@@ -5,7 +5,7 @@ Background and evidence for both: ``ENVIRONMENT.md`` of the project (docs/en/get
 
 1. torchvision 0.28.0 on PyPI is a CUDA build whose import dies on a CPU torch unless two op
    schemas are declared first (:mod:`grass_mm.utils.torchvision_fix`, which also holds the
-   import hook that ``tools/install_cpu.sh`` installs for scripts importing torchvision first).
+   import hook that ``install_cpu.sh`` installs for scripts importing torchvision first).
 2. torch >= 2.6 loads with ``weights_only=True`` by default; mmengine 0.10.7 calls ``torch.load``
    without the argument, so full mmengine checkpoints (``resume``, ``load_from``,
    ``init_cfg=dict(type='Pretrained')``) fail to load. We register a local-file loader that tries
@@ -64,7 +64,7 @@ def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
                 f'checkpoint {filename} holds more than tensors (e.g. an mmengine training '
                 f'checkpoint with its message hub) and needs a full unpickle, which '
                 f'{WEIGHTS_ONLY_ENV}=1 forbids. Export the backbone with '
-                f'tools/model_converters/extract_backbone.py, or unset {WEIGHTS_ONLY_ENV} for '
+                f'the extract_backbone.py converter, or unset {WEIGHTS_ONLY_ENV} for '
                 f'a file you trust.') from err
     except (RuntimeError, EOFError, ValueError) as err:
         raise RuntimeError(f'could not read checkpoint {filename}: it is truncated, corrupt '

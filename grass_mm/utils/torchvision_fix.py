@@ -6,7 +6,7 @@ torchvision 0.28.0 on PyPI is a CUDA build. On a CPU torch its ``_C`` extension 
 the pure-Python parts of torchvision (what mmpretrain uses) import and work.
 
 ``import grass_mm`` declares them (:mod:`grass_mm.utils.compat`). For scripts that import
-torchvision first, ``tools/install_cpu.sh`` writes a ``.pth`` file into the venv that loads this
+torchvision first, ``install_cpu.sh`` writes a ``.pth`` file into the venv that loads this
 module by path (without importing grass_mm or torch) and calls :func:`install_import_hook`: a
 finder that waits for the first ``import torchvision``, declares the schemas, and removes itself.
 A script that never imports torchvision pays for one small file read at start-up.

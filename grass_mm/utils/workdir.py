@@ -3,8 +3,8 @@
 mmengine's Runner writes into ``work_dir`` whatever is there: two runs started together share
 one log and interleave their checkpoints, and a run started again without ``--resume``
 overwrites the earlier run's ``epoch_N.pth`` while leaving its later epochs beside the new ones
-(a later resume would splice two runs). :func:`claim_work_dir` is what ``tools/train.py`` does
-before it builds the Runner:
+(a later resume would splice two runs). :func:`claim_work_dir` is what :mod:`grass_mm.apis.train`
+does before it builds the Runner:
 
 - a live run's lock (``.grass_mm.lock``: pid, host, start time) refuses a second run; a lock
   whose process is gone (same host) is stale and taken over with a warning;

@@ -1,12 +1,17 @@
 """The paired runner end to end: one init, one shared warm-up, continuations, probes, record."""
 import glob
 import json
+import os
 import os.path as osp
+import shutil
+import subprocess
+import sys
 
 import pytest
 import torch
 from mmengine.config import Config
 
+import grass_mm
 from grass_mm.benchmark import PairedPlan, load_paired_matrix
 from grass_mm.benchmark.record import merge_cells, seed_cells, write_tables
 from grass_mm.engine.hooks import batch_digest
@@ -127,30 +132,40 @@ def test_every_warmup_starts_from_the_one_shared_backbone(tmp_path):
     assert neck and all(torch.equal(own[k], shared[k]) for k in neck)
 
 
-def test_multi_process_steps_go_through_dist_train(tmp_path):
+def test_steps_run_the_packages_modules_one_process_or_under_torchrun(tmp_path):
     from grass_mm.benchmark.steps import train_command
-    assert train_command(REPO, 'c.py', str(tmp_path), 1)[1:] == [
-        osp.join(REPO, 'tools', 'train.py'), 'c.py', '--work-dir',
+    assert train_command('c.py', str(tmp_path), 1) == [
+        sys.executable, '-m', 'grass_mm.apis.train', 'c.py', '--work-dir',
         str(tmp_path)
     ]
     assert train_command(
-        REPO, 'c.py', str(tmp_path), 1,
-        resume='w/epoch_3.pth')[-2:] == ['--resume', 'w/epoch_3.pth']
+        'c.py', str(tmp_path), 1, resume='w/epoch_3.pth')[-2:] == ['--resume', 'w/epoch_3.pth']
     (tmp_path / 'epoch_1.pth').write_bytes(b'')
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_1.pth'))
     # An interrupted run resumes from its own checkpoint, not from the warm-up's.
-    assert train_command(
-        REPO, 'c.py', str(tmp_path), 4, resume='w/epoch_3.pth') == [
-            'bash',
-            osp.join(REPO, 'tools', 'dist_train.sh'), 'c.py', '4', '--work-dir',
-            str(tmp_path), '--resume'
-        ]
+    argv = train_command('c.py', str(tmp_path), 4, resume='w/epoch_3.pth')
+    assert argv[:4] == [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=4']
+    assert argv[5:] == [
+        '-m', 'grass_mm.apis.train', 'c.py', '--work-dir',
+        str(tmp_path), '--launcher', 'pytorch', '--resume'
+    ]
 
 
 @pytest.mark.slow
 def test_paired_arms_share_init_warmup_and_batches(synthetic_root, shared_data, tmp_path):
+    """One tiny paired seed, run from a folder that holds the matrix file only, by a copy of the
+    package alone (no checkout, no scripts on any path)."""
     paths = write_configs(synthetic_root, tmp_path)
-    matrix_file = tmp_path / 'matrix.py'
+    run_dir, site = tmp_path / 'run', tmp_path / 'site'
+    run_dir.mkdir()
+    shutil.copytree(
+        osp.dirname(grass_mm.__file__),
+        site / 'grass_mm',
+        ignore=shutil.ignore_patterns('__pycache__', '.mim'))
+    seg_config = osp.join(
+        REPO,
+        'configs/benchmarks/dubai_aerial/fcn_r18-d8_1xb8-1200i-frozen_dubai-aerial-loto-128x128.py')
+    matrix_file = run_dir / 'matrix.py'
     matrix_file.write_text(f"""
 work_dir = {str(tmp_path / 'runs')!r}
 record_dir = {str(tmp_path / 'record')!r}
@@ -166,7 +181,7 @@ probe = dict(stages=[4], fractions=[1.0, 0.5], subset_seed=0, seed=0,
                          '--data-root', {osp.join(shared_data, 'dubai_aerial')!r}])
 # A real mmseg fine-tuning per arm, two iterations on the tile with the smallest images.
 segmentation = dict(
-    config='configs/benchmarks/dubai_aerial/fcn_r18-d8_1xb8-1200i-frozen_dubai-aerial-loto-128x128.py',
+    config={seg_config!r},
     arms=['random', 'grass'], pretrain_seeds=[0], epoch=2, fold=2, seed=0,
     convert_dubai_aerial={osp.join(shared_data, 'dubai_aerial')!r},
     data_root={str(tmp_path / 'seg_data')!r},
@@ -176,10 +191,21 @@ segmentation = dict(
         val_dataloader=dict(num_workers=0, persistent_workers=False),
         test_dataloader=dict(num_workers=0, persistent_workers=False)))
 """)
+    child = subprocess.run([
+        sys.executable, '-c', 'import grass_mm; print(grass_mm.__file__); '
+        'from grass_mm.benchmark import load_paired_matrix, run_paired_seed; '
+        "run_paired_seed(load_paired_matrix('matrix.py'), 0)"
+    ],
+                           cwd=run_dir,
+                           env=dict(os.environ, PYTHONPATH=str(site)),
+                           capture_output=True,
+                           text=True)
+    assert child.returncode == 0, child.stdout[-2000:] + child.stderr[-3000:]
+    assert child.stdout.startswith(str(site / 'grass_mm'))
+    assert sorted(os.listdir(run_dir)) == ['matrix.py']  # the steps wrote only to work_dir
     matrix = load_paired_matrix(str(matrix_file))
     lines = []
-    plan = PairedPlan(matrix, 0, REPO, log=lines.append)
-    plan.run()
+    plan = PairedPlan(matrix, 0, log=lines.append)
     # One init, one warm-up: the continuations start from its checkpoint.
     warm = torch.load(plan.checkpoint('warmup', 1), map_location='cpu', weights_only=False)
     for arm in ('simclr', 'grass', 'grass_random_boxes'):

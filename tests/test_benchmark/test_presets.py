@@ -28,7 +28,7 @@ def run_smoke(name: str, shared_data: str, tmp_path, arms=None, seg_arms=None, p
     if purity_epochs is not None:  # each purity point is a process that loads the stack
         smoke.purity.epochs = purity_epochs
     lines = []
-    plan = PairedPlan(smoke, 0, REPO, log=lines.append)
+    plan = PairedPlan(smoke, 0, log=lines.append)
     plan.run()
     return plan, smoke, lines
 
@@ -100,7 +100,7 @@ def test_each_preset_smoke_reads_its_own_crop_in_every_step(name, shared_data, t
     from mmpretrain.registry import DATASETS as PRETRAIN_DATASETS
     from mmseg.registry import DATASETS as SEG_DATASETS
 
-    from grass_mm.evaluation.held_out_probe import load_split
+    from grass_mm.evaluation.probe import load_split
     matrix = load_paired_matrix(osp.join(REPO, f'configs/benchmark_matrix/{name}_r50_gpu.py'))
     crop = osp.join(shared_data, 'rs_benchmark_crops', CROPS[name])
     smoke = smoke_paired(matrix, crop, str(tmp_path))

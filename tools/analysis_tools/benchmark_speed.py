@@ -28,12 +28,15 @@ backbone depth changed: GS step / base step (<= 1.45), selection share and peak 
 Timings are noisy on shared machines: compare ratios from one run, never across runs.
 """
 import argparse
+import os.path as osp
 
 import torch
 from mmengine.logging import MMLogger
 
 import grass_mm  # noqa: F401  (stack fixes, registration)
 from grass_mm.benchmark.speed import PLUGINS, SpeedSettings, measure, measure_plugin
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def parse_args() -> argparse.Namespace:
@@ -75,7 +78,7 @@ def main() -> None:
         raise SystemExit('benchmark_speed: --amp needs --device cuda (fp16 autocast)')
     settings = SpeedSettings(args.batch, args.steps, args.warmup, args.guide_scale,
                              args.plugin_guide_scale, args.device, args.checkpoint, args.seed,
-                             args.amp)
+                             args.amp, osp.join(REPO, 'configs', '_base_', 'models'))
     device = torch.cuda.get_device_name() if args.device == 'cuda' else \
         f'CPU, {torch.get_num_threads()} threads'
     print(f'# GraSS vs SimCLR, {device}, torch {torch.__version__}, batch {args.batch} '

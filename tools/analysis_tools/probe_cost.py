@@ -14,7 +14,7 @@ from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 
 import grass_mm  # noqa: F401  (stack fixes, registration)
-from grass_mm.benchmark.probe_cost import probe_cost
+from grass_mm.evaluation.probe.cost import probe_cost
 from grass_mm.utils.cli import existing_config
 
 

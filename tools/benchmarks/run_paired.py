@@ -4,17 +4,15 @@
         [--seeds 0 1 2]
 
 Seed by seed (the matrix's ``pretrain_seeds`` by default): the shared init, the shared warm-up,
-the continuations and full runs, the probes and the purity (``grass_mm.benchmark.paired``).
-Rerunning the same command continues where it stopped.
+the continuations and full runs, the probes and the purity (``grass_mm.benchmark.paired``), each
+a ``python -m grass_mm.apis.<step>`` process run from the working directory (the matrix's
+relative paths are read from there). Rerunning the same command continues where it stopped.
 """
 import argparse
-import os.path as osp
 import time
 
 from grass_mm.benchmark import load_paired_matrix, run_paired_seed
 from grass_mm.utils.cli import existing_config
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def main() -> None:
@@ -24,8 +22,7 @@ def main() -> None:
     args = parser.parse_args()
     matrix = load_paired_matrix(args.matrix)
     for seed in args.seeds or matrix.pretrain_seeds:
-        run_paired_seed(
-            matrix, seed, REPO, log=lambda s: print(time.strftime('%H:%M:%S'), s, flush=True))
+        run_paired_seed(matrix, seed, log=lambda s: print(time.strftime('%H:%M:%S'), s, flush=True))
 
 
 if __name__ == '__main__':

@@ -14,7 +14,6 @@ import os.path as osp
 from grass_mm.benchmark import load_paired_matrix, run_paired_seed
 from grass_mm.benchmark.record import merge_cells, seed_cells, write_tables
 from grass_mm.benchmark.smoke import smoke_paired
-from grass_mm.benchmark.steps import repo_root
 from grass_mm.utils.cli import existing_config, existing_dir
 
 
@@ -32,7 +31,7 @@ def main() -> None:
     name = osp.splitext(osp.basename(args.matrix))[0]
     work_dir = osp.abspath(args.work_dir or osp.join('work_dirs', 'smoke', name))
     smoke = smoke_paired(matrix, args.crop, work_dir, args.arms)
-    seed_dir = run_paired_seed(smoke, 0, repo_root())['seed_dir']
+    seed_dir = run_paired_seed(smoke, 0)['seed_dir']
     cells = merge_cells(osp.join(smoke.record_dir, 'cells.json'), seed_cells(smoke, seed_dir, 0))
     write_tables(cells, smoke, smoke.record_dir, draws=200)
     print(f'{name}: every step ran; tables in {smoke.record_dir}/results.md')

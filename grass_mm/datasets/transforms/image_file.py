@@ -19,7 +19,7 @@ from mmcv.transforms import LoadImageFromFile as MMCVLoadImageFromFile
 from mmengine import fileio
 
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
-CONVERT_HINT = ('convert it to 8 bits first: tools/dataset_converters/make_patches.py SRC OUT '
+CONVERT_HINT = ('convert it to 8 bits first with the dataset converter make_patches.py SRC OUT '
                 '--convert (a per-band 2-98 % stretch)')
 
 

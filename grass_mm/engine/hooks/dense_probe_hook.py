@@ -11,7 +11,7 @@ from mmengine.hooks import CheckpointHook, Hook
 from mmengine.registry import HOOKS
 from mmpretrain.utils import get_ori_model
 
-from grass_mm.evaluation.held_out_probe import DenseProbe, load_split, normalise_with
+from grass_mm.evaluation.probe import DenseProbe, load_split, normalise_with
 
 
 @HOOKS.register_module()
@@ -20,7 +20,7 @@ class DenseProbeHook(Hook):
 
     At the start (the random-init point of the curve, or the resumed state) and every
     ``interval`` epochs (or iterations), the backbone as it is goes through the read-outs of
-    :class:`~grass_mm.evaluation.held_out_probe.DenseProbe`: a linear classifier on stage
+    :class:`~grass_mm.evaluation.probe.DenseProbe`: a linear classifier on stage
     features and a k-NN vote fitted on ``train_split``, scored on ``test_split``. The scalars
     ``probe/linear_mIoU``, ``probe/linear_aAcc``, ``probe/knn_mAcc`` (and ``probe/floor_mIoU``,
     ``probe/floor_aAcc`` once) go to the logger and every visualizer backend;
@@ -91,13 +91,14 @@ class DenseProbeHook(Hook):
         if is_main_process():
             start = time.time()
             train, test = (load_split(s, self.scale, self.max_images) for s in self.splits)
-            self.probe = DenseProbe(train, test, **self.probe_args)
-            self.floor = self.probe.floor()
+            self.probe = DenseProbe.held_out(train, test, **self.probe_args)
+            floor = self.probe.floor()
+            self.floor = dict(mIoU=floor['mIoU'], aAcc=floor['aAcc'])
             self.seconds = 0.0
             runner.logger.info(
                 f'DenseProbeHook: {len(train["images"])} training and {len(test["images"])} '
-                f'held-out images, {len(self.probe.bank_labels)} and '
-                f'{len(self.probe.query_labels)} k-NN windows ({time.time() - start:.1f} s); '
+                f"held-out images, {self.probe.count('train')[1]} and "
+                f"{self.probe.count('test')[1]} k-NN windows ({time.time() - start:.1f} s); "
                 f"floor mIoU {self.floor['mIoU']:.2f}, aAcc {self.floor['aAcc']:.2f}")
         self._maybe_probe(runner, runner.epoch if self.by_epoch else runner.iter)
 

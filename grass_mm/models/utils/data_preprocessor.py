@@ -10,7 +10,7 @@ class MultiBandDataPreprocessor(SelfSupDataPreprocessor):
     """``SelfSupDataPreprocessor`` for images of any band count (mmengine's accepts 1 or 3).
 
     Standardises each band with its own ``mean``/``std`` (e.g. from
-    ``tools/analysis_tools/band_stats.py``); no channel reordering, no clipping.
+    :func:`~grass_mm.datasets.band_statistics`); no channel reordering, no clipping.
 
     Args:
         mean (Sequence[float]): Per-band means, one per input band.

@@ -89,6 +89,30 @@ def test_save_best_keeps_the_checkpoint_the_probe_liked_best(synthetic_root, tmp
     assert state['meta']['epoch'] == best
 
 
+def test_the_hook_and_the_offline_tool_give_the_same_figures(synthetic_root, tmp_path):
+    """The online probe at the end of a run and ``linear_probe.py --dataset-config`` on that
+    run's last checkpoint, with the same split and settings: the same figures, to the bit."""
+    from grass_mm.apis.linear_probe import main
+    cfg = probed_cfg(synthetic_root, str(tmp_path / 'run'), max_windows=40)
+    cfg.dump(str(tmp_path / 'pretrain.py'))
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    online = next(h for h in runner.hooks if isinstance(h, DenseProbeHook)).curve[3]
+    train, test = splits(synthetic_root)
+    (tmp_path / 'splits.py').write_text(f'train_dataloader = dict(dataset={train!r})\n'
+                                        f'val_dataloader = dict(dataset={test!r})\n')
+    main([
+        str(tmp_path / 'run' / 'epoch_3.pth'), '--out-dir',
+        str(tmp_path / 'offline'), '--config',
+        str(tmp_path / 'pretrain.py'), '--dataset-config',
+        str(tmp_path / 'splits.py'), '--scale', '0.5', '--patch', '8', '--pixels-per-class', '500',
+        '--stages', '4', '--max-windows', '40'
+    ])
+    offline = json.load(open(tmp_path / 'offline' / 'probe.json'))['backbones'][0]
+    assert {k: offline[k] for k in DenseProbeHook.KEYS} == online
+    assert 0 < online['linear_mIoU'] < 100
+
+
 def test_iteration_intervals(synthetic_root, tmp_path):
     cfg = probed_cfg(synthetic_root, str(tmp_path), interval=4, by_epoch=False)
     runner = Runner.from_cfg(cfg)
@@ -105,7 +129,7 @@ def test_bad_settings_are_named():
 
 
 def test_probe_cost_counts_the_schedules_probes(synthetic_root, tmp_path):
-    from grass_mm.benchmark.probe_cost import probe_cost
+    from grass_mm.evaluation.probe.cost import probe_cost
     runner = Runner.from_cfg(probed_cfg(synthetic_root, str(tmp_path), interval=2))
     cost = probe_cost(runner, steps=2, probes=1)
     assert cost['steps'] == 6 and cost['probes'] == 3  # epochs 0, 2 and the end (3)

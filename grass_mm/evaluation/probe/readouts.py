@@ -1,8 +1,7 @@
 """Read-outs of frozen features: a per-pixel linear probe, a k-NN vote, scores and the floor.
 
-Small pure functions on tensors, so the offline probes (:mod:`grass_mm.evaluation.dense_probe`)
-and the online :class:`~grass_mm.engine.hooks.DenseProbeHook` share them and the tests can feed
-them features whose answer is known.
+Small pure functions on tensors: :class:`~grass_mm.evaluation.probe.DenseProbe` applies them, and
+the tests can feed them features whose answer is known.
 """
 from typing import Dict, Optional
 
@@ -158,17 +157,3 @@ def knn_predict(bank: Tensor,
     votes = torch.zeros(len(query), num_classes).scatter_add_(1, bank_labels[idx],
                                                               (sim / temperature).exp())
     return votes.argmax(dim=1)
-
-
-@torch.no_grad()
-def pooled_embeddings(backbone: torch.nn.Module, images: Tensor, batch_size: int = 256) -> Tensor:
-    """The globally pooled last stage of ``backbone`` for normalised ``images`` ``[N, C, H, W]``.
-
-    Runs on the backbone's device in chunks of ``batch_size``; returns ``[N, C']`` float on CPU.
-    The caller sets eval mode (the probes read frozen, eval-mode features).
-    """
-    device = next(backbone.parameters()).device
-    return torch.cat([
-        backbone(chunk.to(device))[-1].mean(dim=(2, 3)).float().cpu()
-        for chunk in images.split(batch_size)
-    ])

@@ -1,5 +1,5 @@
-"""The held-out probe's splits from mmseg dataset configs (label map, reduce_zero_label, ignore
-index), the Dubai preset, and its read-outs on known features."""
+"""The probe's splits from mmseg dataset configs (label map, reduce_zero_label, ignore index), the
+Dubai preset, the one probe object in both protocols, and its read-outs on real features."""
 import os.path as osp
 
 import numpy as np
@@ -7,7 +7,7 @@ import torch
 from mmpretrain.models import ResNet
 
 from grass_mm.datasets import SYNTHETIC_CLASSES
-from grass_mm.evaluation.held_out_probe import DenseProbe, load_split, stage_features
+from grass_mm.evaluation.probe import DenseProbe, load_split, stage_features
 
 
 def test_a_split_from_an_mmseg_dataset_keeps_its_classes_and_scale(synthetic_root):
@@ -34,7 +34,7 @@ def test_potsdam_layout_reduces_the_zero_label(shared_data):
     assert len(split['classes']) == 6 and split['ignore_index'] == 255
     values = set(np.unique(split['labels'][0]).tolist())
     assert values <= set(range(6)) | {255} and len(values - {255}) > 1
-    probe = DenseProbe(split, split, patch=16, min_purity=0.5, pixels_per_class=200)
+    probe = DenseProbe.held_out(split, split, patch=16, min_purity=0.5, pixels_per_class=200)
     backbone = ResNet(depth=18)
     backbone.eval()  # (mmpretrain's ResNet.train returns None)
     scores = probe.evaluate(backbone, lambda x: (x.float() - 120) / 60)
@@ -77,3 +77,34 @@ def test_a_label_map_of_another_size_is_named_not_resized(tmp_path):
                 data_root=root,
                 img_suffix='.png',
                 data_prefix=dict(img_path='img_dir/val', seg_map_path='ann_dir/val')))
+
+
+def test_a_held_out_split_and_a_fold_of_the_same_images_score_alike(synthetic_root):
+    """One probe object: fitted on the training split and scored on the held-out one, or on the
+    same images as two groups of one set, it gives the same figures; the window draw caps each
+    group at max_windows and keeps the windows in image order."""
+    train, test = (
+        load_split(
+            dict(
+                type='SyntheticAerialDataset',
+                data_root=synthetic_root,
+                data_prefix=dict(img_path=f'img_dir/{s}', seg_map_path=f'ann_dir/{s}')))
+        for s in ('train', 'val'))
+    settings = dict(patch=16, min_purity=0.5, pixels_per_class=300, max_windows=20, seed=3)
+    held_out = DenseProbe.held_out(train, test, **settings)
+    groups = [7] * len(train['images']) + [2] * len(test['images'])
+    folds = DenseProbe(
+        dict(
+            train,
+            images=train['images'] + test['images'],
+            labels=train['labels'] + test['labels'],
+            groups=groups), **settings)
+    assert held_out.count('train')[1] == folds.count(7)[1] == 20
+    assert np.array_equal(held_out.windows, folds.windows)
+    torch.manual_seed(0)
+    backbone = ResNet(depth=18)
+    backbone.eval()
+    normalise = lambda x: (x.float() - 120) / 60  # noqa: E731
+    a, b = held_out.evaluate(backbone, normalise), folds.evaluate(backbone, normalise, test=2)
+    assert a == b and all(0 <= v <= 100 for v in a.values())
+    assert held_out.floor()['mIoU'] == folds.floor(2)['mIoU']

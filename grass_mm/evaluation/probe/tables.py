@@ -1,5 +1,5 @@
-"""Markdown of the dense probes' results: the fold table of :func:`~grass_mm.evaluation.dense_probe.
-probe_folds` and the held-out table of :func:`~grass_mm.evaluation.dense_probe.probe_held_out`.
+"""Markdown of the dense probes' results: the fold table of :func:`~.folds.probe_folds` and the
+held-out table of :func:`~.folds.probe_held_out`.
 Kept apart from the probes so a record or a tool can print a saved result without torch models.
 """
 import numpy as np

@@ -7,7 +7,8 @@ from typing import Dict
 from mmengine.runner import Runner
 from mmpretrain.utils import get_ori_model
 
-from grass_mm.engine.hooks import DenseProbeHook
+from .dense_probe import DenseProbe
+from .splits import load_split
 
 
 def probe_cost(runner: Runner, steps: int = 6, probes: int = 2) -> Dict[str, float]:
@@ -20,12 +21,12 @@ def probe_cost(runner: Runner, steps: int = 6, probes: int = 2) -> Dict[str, flo
         ``step_s`` and ``probe_s`` (medians), ``probes`` and ``steps`` of the full schedule,
         and ``share``: the probes' time over the whole run's (training plus probes).
     """
+    from grass_mm.engine.hooks import DenseProbeHook  # (the hooks import this package)
     hook = next((h for h in runner.hooks if isinstance(h, DenseProbeHook)), None)
     if hook is None:
         raise ValueError(f'{runner.cfg.filename}: no DenseProbeHook in custom_hooks')
-    from grass_mm.evaluation.held_out_probe import DenseProbe, load_split
     train, test = (load_split(s, hook.scale, hook.max_images) for s in hook.splits)
-    hook.probe = DenseProbe(train, test, **hook.probe_args)
+    hook.probe = DenseProbe.held_out(train, test, **hook.probe_args)
     optim_wrapper = runner.build_optim_wrapper(runner.cfg.optim_wrapper)
     model = get_ori_model(runner.model)
     if hasattr(model, 'stage'):
