@@ -14,6 +14,7 @@ from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 
 import grass_mm  # noqa: F401  (stack fixes, registration)
+from grass_mm.engine.hooks import DenseProbeHook
 from grass_mm.evaluation.probe.cost import probe_cost
 from grass_mm.utils.cli import existing_config
 
@@ -29,10 +30,11 @@ def main() -> None:
     cfg.work_dir = args.work_dir
     cfg.log_level = 'WARNING'
     MMLogger.get_instance('mmengine').setLevel('WARNING')
-    try:
-        r = probe_cost(Runner.from_cfg(cfg), args.steps, args.probes)
-    except ValueError as err:
-        raise SystemExit(str(err))
+    runner = Runner.from_cfg(cfg)
+    hook = next((h for h in runner.hooks if isinstance(h, DenseProbeHook)), None)
+    if hook is None:
+        raise SystemExit(f'{args.config}: no DenseProbeHook in custom_hooks')
+    r = probe_cost(runner, hook, args.steps, args.probes)
     print(f"{args.config}: step {r['step_s']:.2f} s, probe {r['probe_s']:.2f} s (medians); "
           f"{r['probes']} probes over {r['steps']} steps: {r['share']:.1%} of the run")
 

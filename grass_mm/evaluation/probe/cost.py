@@ -4,6 +4,7 @@ import statistics
 import time
 from typing import Dict
 
+from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from mmpretrain.utils import get_ori_model
 
@@ -11,8 +12,9 @@ from .dense_probe import DenseProbe
 from .splits import load_split
 
 
-def probe_cost(runner: Runner, steps: int = 6, probes: int = 2) -> Dict[str, float]:
-    """Time ``steps`` training steps and ``probes`` probes of the runner's ``DenseProbeHook``.
+def probe_cost(runner: Runner, hook: Hook, steps: int = 6, probes: int = 2) -> Dict[str, float]:
+    """Time ``steps`` training steps and ``probes`` probes of ``hook``, the runner's
+    :class:`~grass_mm.engine.hooks.DenseProbeHook`.
 
     Training steps run in the GraSS stage the schedule spends most steps in (GS where the
     model has stages), on real batches of the config's data, with its optimiser.
@@ -21,10 +23,6 @@ def probe_cost(runner: Runner, steps: int = 6, probes: int = 2) -> Dict[str, flo
         ``step_s`` and ``probe_s`` (medians), ``probes`` and ``steps`` of the full schedule,
         and ``share``: the probes' time over the whole run's (training plus probes).
     """
-    from grass_mm.engine.hooks import DenseProbeHook  # (the hooks import this package)
-    hook = next((h for h in runner.hooks if isinstance(h, DenseProbeHook)), None)
-    if hook is None:
-        raise ValueError(f'{runner.cfg.filename}: no DenseProbeHook in custom_hooks')
     train, test = (load_split(s, hook.scale, hook.max_images) for s in hook.splits)
     hook.probe = DenseProbe.held_out(train, test, **hook.probe_args)
     optim_wrapper = runner.build_optim_wrapper(runner.cfg.optim_wrapper)

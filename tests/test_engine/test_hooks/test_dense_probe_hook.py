@@ -131,7 +131,8 @@ def test_bad_settings_are_named():
 def test_probe_cost_counts_the_schedules_probes(synthetic_root, tmp_path):
     from grass_mm.evaluation.probe.cost import probe_cost
     runner = Runner.from_cfg(probed_cfg(synthetic_root, str(tmp_path), interval=2))
-    cost = probe_cost(runner, steps=2, probes=1)
+    hook = next(h for h in runner.hooks if isinstance(h, DenseProbeHook))
+    cost = probe_cost(runner, hook, steps=2, probes=1)
     assert cost['steps'] == 6 and cost['probes'] == 3  # epochs 0, 2 and the end (3)
     assert cost['step_s'] > 0 and cost['probe_s'] > 0 and 0 < cost['share'] < 1
     expected = 3 * cost['probe_s'] / (6 * cost['step_s'] + 3 * cost['probe_s'])
