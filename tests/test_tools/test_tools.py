@@ -96,6 +96,8 @@ def test_gs_plugin_trains_through_the_switch_and_its_backbone_finetunes(
     """The CPU GS config of each base method, on the synthetic set: tools/train.py through the
     stage switch, extract_backbone.py, and (once, for DenseCL) an mmseg fine-tuning from it."""
     from mmengine.config import Config
+
+    from grass_mm.utils.config import find_hook
     cfg = Config.fromfile(
         osp.join(REPO, 'configs', 'gs',
                  f'gs-{method}_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'))
@@ -104,8 +106,11 @@ def test_gs_plugin_trains_through_the_switch_and_its_backbone_finetunes(
     cfg.train_dataloader.dataset.data_root = f'{synthetic_root}/img_dir/train'
     update_transforms(cfg.train_dataloader.dataset.pipeline, 'RandomResizedCrop', scale=64)
     cfg.train_cfg.max_epochs = 2
-    cfg.custom_hooks[0].warmup_epochs = 1
-    cfg.custom_hooks[1].interval = 1
+    find_hook(cfg).warmup_epochs = 1
+    if method == 'densecl':  # the online probe on a GS plugin's backbone, once, every epoch
+        find_hook(cfg, 'DenseProbeHook').interval = 1
+    else:  # the switch only: no probe of the real tiles
+        cfg.custom_hooks = [find_hook(cfg)]
     cfg.default_hooks.logger.interval = 1
     cfg.default_hooks.checkpoint.interval = 2
     config = str(tmp_path / f'gs-{method}.py')
