@@ -82,7 +82,7 @@ class DenseProbe:
                 if len(where) > max_windows:
                     where = np.random.default_rng(seed).choice(where, max_windows, False)
                 keep.append(where)
-            keep = np.sort(np.concatenate(keep)).astype(int)  # image order, as cut
+            keep = np.sort(np.concatenate([np.zeros(0, int), *keep])).astype(int)  # image order
         self.windows, self.window_labels = windows[keep], classes[keep]
         self.window_groups = owner_groups[keep]
 
