@@ -53,7 +53,8 @@ def scale_schedule(cfg, epochs: int) -> None:
     Every epoch-based scheduler's ``begin``/``end`` and GraSS's warm-up scale by
     ``epochs / max_epochs`` (a non-zero point stays at least 1, so a warm-up never vanishes;
     the warm-up stays shorter than the run, so GS is reached); a cosine's ``T_max`` follows its
-    new span. The shape of the schedule is kept, whatever its schedulers are.
+    new span, and a scheduler whose span the shorter run never reaches is dropped (at 1 epoch,
+    the cosine after a 1-epoch learning-rate warm-up). The shape of the schedule is kept, whatever its schedulers are.
 
     Args:
         cfg: An mmengine config with ``train_cfg.max_epochs``.
@@ -65,14 +66,20 @@ def scale_schedule(cfg, epochs: int) -> None:
         return 0 if value == 0 else max(1, round(value * factor))
 
     cfg.train_cfg.max_epochs = epochs
+    kept = []
     for scheduler in cfg.get('param_scheduler', []):
-        if not scheduler.get('by_epoch', True):
-            continue
-        for key in ('begin', 'end'):
-            if key in scheduler:
-                scheduler[key] = min(scaled(scheduler[key]), epochs)
-        if 'T_max' in scheduler:
-            scheduler['T_max'] = max(1, scheduler.get('end', epochs) - scheduler.get('begin', 0))
+        if scheduler.get('by_epoch', True):
+            for key in ('begin', 'end'):
+                if key in scheduler:
+                    scheduler[key] = min(scaled(scheduler[key]), epochs)
+            if scheduler.get('begin', 0) >= scheduler.get('end', epochs):
+                continue  # a span the shortened run never reaches (mmengine refuses it)
+            if 'T_max' in scheduler:
+                scheduler['T_max'] = max(1,
+                                         scheduler.get('end', epochs) - scheduler.get('begin', 0))
+        kept.append(scheduler)
+    if 'param_scheduler' in cfg:
+        cfg.param_scheduler = kept
     hook = find_hook(cfg)
     if hook is not None and hook.get('warmup_epochs'):
         hook['warmup_epochs'] = min(scaled(hook['warmup_epochs']), max(epochs - 1, 0))

@@ -61,6 +61,11 @@ def test_scale_schedule_keeps_the_shape_and_a_warm_up_before_gs():
     assert stage.warmup_epochs == 1  # one warm-up epoch, one GS epoch
     scale_schedule(cfg, 20)
     assert (cfg.param_scheduler[1].begin, cfg.param_scheduler[1].end) == (10, 20)
+    # One epoch: the learning-rate warm-up fills it, the cosine after it is never reached (an
+    # empty span that mmengine refuses: demo.py --pretrain-epochs 1 failed on it), GS at once.
+    scale_schedule(cfg, 1)
+    assert [(s.type, s.begin, s.end) for s in cfg.param_scheduler] == [('LinearLR', 0, 1)]
+    assert stage.warmup_epochs == 0  # (the same dict, scaled in place)
 
 
 def test_scale_iters_ends_schedule_validation_and_checkpoint_together():
