@@ -54,7 +54,8 @@ def scale_schedule(cfg, epochs: int) -> None:
     ``epochs / max_epochs`` (a non-zero point stays at least 1, so a warm-up never vanishes;
     the warm-up stays shorter than the run, so GS is reached); a cosine's ``T_max`` follows its
     new span, and a scheduler whose span the shorter run never reaches is dropped (at 1 epoch,
-    the cosine after a 1-epoch learning-rate warm-up). The shape of the schedule is kept, whatever its schedulers are.
+    the cosine after a 1-epoch learning-rate warm-up). The shape of the schedule is kept,
+    whatever its schedulers are.
 
     Args:
         cfg: An mmengine config with ``train_cfg.max_epochs``.
