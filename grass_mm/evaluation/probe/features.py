@@ -33,19 +33,16 @@ def config_normalise(cfg: Config) -> Callable[[Tensor], Tensor]:
         return normalise_with(MODELS.build(cfg.model.data_preprocessor))
 
 
-def build_backbone(cfg: Config, source: str, seed: int,
-                   stages: Sequence[int] = (2, 3, 4)) -> torch.nn.Module:
-    """The config's backbone with ``stages`` (and stage 4, for k-NN) as outputs, random (seeded)
-    or loaded, in eval mode.
+def build_backbone(cfg: Config, source: str, seed: int) -> torch.nn.Module:
+    """The config's backbone, random (seeded) or loaded, in eval mode. (The read-outs take the
+    stages they need with :func:`stage_features`, whatever its ``out_indices``.)
 
     Raises:
         ValueError: ``source`` is not a checkpoint, or does not fit the backbone (both named).
     """
-    out = sorted({*stages, 4})
-    backbone_cfg = dict(cfg.model.backbone, out_indices=tuple(s - 1 for s in out))
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         torch.manual_seed(seed)
-        backbone = MODELS.build(backbone_cfg)
+        backbone = MODELS.build(cfg.model.backbone)
     if source == 'random':
         backbone.init_weights()  # the config's own initialisation (one rule for every arm)
         backbone.eval()  # (mmpretrain's ResNet.train returns None)

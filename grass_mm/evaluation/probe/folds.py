@@ -118,7 +118,7 @@ def probe_folds(cfg: Config,
     normalise = config_normalise(cfg)
     result = dict(floor={str(f): probe.floor(f) for f in settings.folds}, backbones=[])
     for name, source in zip(names, sources):
-        backbone = build_backbone(cfg, source, settings.seed, settings.stages)
+        backbone = build_backbone(cfg, source, settings.seed)
         probed = probe_fold_backbone(probe, backbone, normalise, settings)
         result['backbones'].append(dict(name=name, source=source, **probed))
         lin = [f['linear']['mIoU'] for f in probed['folds'].values()]
@@ -162,7 +162,7 @@ def probe_held_out(cfg: Config,
     result = dict(
         classes=train['classes'], floor=dict(mIoU=floor['mIoU'], aAcc=floor['aAcc']), backbones=[])
     for name, source in zip(names, sources):
-        backbone = build_backbone(cfg, source, seed, probe_args.get('stages', (4, )))
+        backbone = build_backbone(cfg, source, seed)
         result['backbones'].append(
             dict(name=name, source=source, **probe.evaluate(backbone, normalise)))
     return result, held_out_table(result)
