@@ -71,6 +71,7 @@ class DenseProbe:
         self.num_classes = len(self.classes)
         self.stages = sorted(stages)
         self.pixels_per_class, self.k, self.seed, self.dtype = pixels_per_class, k, seed, dtype
+        self.patch, self.min_purity = patch, min_purity
         windows, classes, owners = class_windows(self.images, self.labels, patch, min_purity,
                                                  self.ignore)
         owner_groups = self.groups[owners] if owners else np.zeros(0, self.groups.dtype)
@@ -106,9 +107,8 @@ class DenseProbe:
                 ignore_index=train['ignore_index']), **settings)
         for group, name in (('train', 'training'), ('test', 'held-out')):
             if not (probe.window_groups == group).any():
-                raise ValueError(f'no {settings.get("patch", 32)} px window is '
-                                 f'{settings.get("min_purity", 0.6):.0%} one class in the '
-                                 f'{name} split: lower patch or min_purity')
+                raise ValueError(f'no {probe.patch} px window is {probe.min_purity:.0%} one '
+                                 f'class in the {name} split: lower patch or min_purity')
         return probe
 
     def count(self, group: Hashable) -> Tuple[int, int]:
