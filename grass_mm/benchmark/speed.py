@@ -31,6 +31,7 @@ PLUGINS = dict(
     mocov2=('MoCo', 'GSMoCoV2'), byol=('BYOL', 'GSBYOL'), densecl=('DenseCL', 'GSDenseCL'))
 MEAN = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)
 STD = torch.tensor([58.395, 57.12, 57.375]).view(1, 3, 1, 1)
+MODEL_CONFIGS = 'configs/_base_/models'  # the checkout's, from its root
 
 
 @dataclass
@@ -59,7 +60,7 @@ class SpeedSettings:
     checkpoint: Optional[str] = None
     seed: int = 0
     amp: bool = False
-    model_configs: str = 'configs/_base_/models'
+    model_configs: str = MODEL_CONFIGS
 
 
 def model_cfg(kind: str, depth: int, **grass) -> dict:
@@ -86,7 +87,7 @@ def plugin_cfg(method: str,
                depth: int,
                gs: bool,
                guide_scale: float = 1.0,
-               model_configs: str = 'configs/_base_/models') -> dict:
+               model_configs: str = MODEL_CONFIGS) -> dict:
     """The ResNet-50 model of ``method`` (``model_configs/<method>_resnet50.py``) at ``depth``,
     per-process BN, GS or not."""
     cfg = Config.fromfile(osp.join(model_configs, f'{method}_resnet50.py')).model.to_dict()
@@ -122,7 +123,7 @@ def make_views(batch: int, size: int, seed: int) -> List[torch.Tensor]:
 def kinds(guide_scale: float,
           depth: int,
           plugin: Optional[str] = None,
-          model_configs: str = 'configs/_base_/models') -> Dict[str, dict]:
+          model_configs: str = MODEL_CONFIGS) -> Dict[str, dict]:
     """Model configs by name; the first is the base method the others are compared with.
 
     For a plugin, ``guide_scale`` is the GS model's and ``model_configs`` holds its model."""
