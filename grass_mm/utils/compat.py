@@ -11,13 +11,19 @@ Background and evidence for both: ``ENVIRONMENT.md`` of the project (docs/en/get
    ``init_cfg=dict(type='Pretrained')``) fail to load. We register a local-file loader that tries
    ``weights_only=True`` first and falls back to a full unpickle only for a file that needs it,
    with a warning naming the file. ``GRASS_MM_WEIGHTS_ONLY=1`` forbids the fallback.
+3. numpy >= 2 (the GPU nodes' stack) refuses ``np.uint8(-33.15)``, which mmcv 2.1.0's
+   ``adjust_hue`` computes for every negative hue factor, so mmpretrain's ``ColorJitter`` (hue
+   jitter is in every SimCLR view pipeline) raises ``OverflowError`` at random. Under numpy >= 2
+   we replace ``mmcv.adjust_hue`` by :func:`adjust_hue`, which computes the shift as numpy 1
+   did (truncate, then wrap modulo 256); under numpy 1 mmcv's own function stays.
 """
 import logging
 import os
 import os.path as osp
 import pickle
-from typing import Any
+from typing import Any, Optional
 
+import numpy as np
 import torch
 
 from .torchvision_fix import declare_torchvision_ops
@@ -89,7 +95,56 @@ def register_checkpoint_loader() -> None:
     CheckpointLoader.register_scheme(prefixes='', loader=load_local_checkpoint, force=True)
 
 
+def adjust_hue(img: np.ndarray, hue_factor: float, backend: Optional[str] = None) -> np.ndarray:
+    """``mmcv.adjust_hue`` (2.1.0) with a hue shift that numpy 2 accepts; same result.
+
+    Args:
+        img: A BGR image, ``(H, W, 3)``.
+        hue_factor: The hue shift, in ``[-0.5, 0.5]`` of a full turn.
+        backend: ``'cv2'`` or ``'pillow'``; None is mmcv's image backend.
+
+    Returns:
+        The hue-shifted image, of ``img``'s dtype.
+    """
+    import cv2
+    from mmcv.image import photometric
+    from PIL import Image
+    backend = backend or photometric.imread_backend
+    if backend not in ('cv2', 'pillow'):
+        raise ValueError(f"backend: {backend} is not supported. Supported backends are 'cv2', "
+                         "'pillow'")
+    if not -0.5 <= hue_factor <= 0.5:
+        raise ValueError(f'hue_factor:{hue_factor} is not in [-0.5, 0.5].')
+    if not (isinstance(img, np.ndarray) and img.ndim in (2, 3)):
+        raise TypeError('img should be ndarray with dim=[2 or 3].')
+    # What np.uint8(hue_factor * 255) gave under numpy 1: truncation, then wrap-around.
+    shift = np.uint8(int(hue_factor * 255) % 256)
+    if backend == 'pillow':
+        assert img.dtype == np.uint8, 'Pillow backend only support uint8 type'
+        h, s, v = Image.fromarray(img[..., ::-1], mode='RGB').convert('HSV').split()
+        np_h = np.array(h, dtype=np.uint8)
+        np_h += shift  # uint8 addition rotates across the boundary
+        rgb = Image.merge('HSV', (Image.fromarray(np_h, 'L'), s, v)).convert('RGB')
+        return np.array(rgb, dtype=img.dtype)[..., ::-1]
+    h, s, v = cv2.split(cv2.cvtColor(img.astype(np.uint8), cv2.COLOR_BGR2HSV_FULL))
+    h = h.astype(np.uint8)
+    h += shift
+    return cv2.cvtColor(cv2.merge([h, s, v]), cv2.COLOR_HSV2BGR_FULL).astype(img.dtype)
+
+
+def patch_adjust_hue() -> None:
+    """Under numpy >= 2, make :func:`adjust_hue` the one mmcv and mmpretrain call (fix 3)."""
+    if int(np.__version__.split('.')[0]) < 2:
+        return
+    import mmcv
+    from mmcv import image
+    from mmcv.image import photometric
+    for module in (mmcv, image, photometric):
+        module.adjust_hue = adjust_hue
+
+
 def apply() -> None:
     """Apply every fix (idempotent)."""
     declare_torchvision_ops()
     register_checkpoint_loader()
+    patch_adjust_hue()

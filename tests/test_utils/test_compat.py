@@ -192,3 +192,36 @@ def test_the_startup_hook_costs_nothing_for_scripts_without_torchvision(tmp_path
                             cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == '[]'
+
+
+@pytest.mark.parametrize('backend', ['cv2', 'pillow'])
+def test_numpy2_adjust_hue_gives_mmcvs_numpy1_result(backend):
+    """Fix 3 against mmcv's own function, which this numpy (1.x in the CPU lock) still runs."""
+    import numpy as np
+    from mmcv.image.photometric import adjust_hue as mmcv_adjust_hue
+
+    from grass_mm.utils.compat import adjust_hue
+    img = np.random.default_rng(0).integers(0, 256, (9, 11, 3), dtype=np.uint8)
+    for hue_factor in np.linspace(-0.5, 0.5, 41):
+        if int(np.__version__.split('.')[0]) < 2:
+            expected = mmcv_adjust_hue(img, hue_factor, backend=backend)
+            assert np.array_equal(adjust_hue(img, hue_factor, backend=backend), expected)
+        else:  # mmcv's own raises OverflowError for a negative factor; ours must not
+            assert adjust_hue(img, hue_factor, backend=backend).shape == img.shape
+    with pytest.raises(ValueError, match='hue_factor'):
+        adjust_hue(img, 0.6, backend=backend)
+
+
+def test_numpy2_hue_jitter_reaches_mmpretrains_color_jitter():
+    """Under numpy >= 2 mmpretrain's ColorJitter calls the fixed function; under 1.x, mmcv's."""
+    import mmcv
+    import numpy as np
+
+    from grass_mm.utils import compat
+    numpy2 = int(np.__version__.split('.')[0]) >= 2
+    assert (mmcv.adjust_hue is compat.adjust_hue) == numpy2
+    from mmpretrain.datasets.transforms import ColorJitter
+    jitter = ColorJitter(hue=0.5)
+    img = np.random.default_rng(1).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    for _ in range(20):  # about half of the draws are negative hue factors
+        assert jitter(dict(img=img.copy()))['img'].shape == img.shape

@@ -27,7 +27,12 @@ def main() -> int:
             checks.append((f'import {name}', True, getattr(module, '__version__', '')))
         except Exception as err:  # report every failure, not only the first
             checks.append((f'import {name}', False, f'{type(err).__name__}: {err}'))
-    checks.append(('numpy < 2', numpy.__version__.split('.')[0] == '1', numpy.__version__))
+    try:  # numpy 2 broke mmcv 2.1.0's hue jitter; grass_mm.utils.compat mends it
+        mmcv.adjust_hue(numpy.zeros((2, 2, 3), numpy.uint8), -0.1)
+        checks.append(('hue jitter (mmcv.adjust_hue < 0)', True, f'numpy {numpy.__version__}'))
+    except Exception as err:
+        checks.append(('hue jitter (mmcv.adjust_hue < 0)', False, f'numpy {numpy.__version__}: '
+                       f'{type(err).__name__}: {err}'))
     checks.append(('torch', True, f'{torch.__version__} (CUDA: {torch.cuda.is_available()})'))
     checks.append(('grass_mm', True, grass_mm.__version__))
     for what, ok, detail in checks:
