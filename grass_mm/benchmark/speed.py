@@ -19,10 +19,10 @@ from typing import Callable, Dict, List, Optional
 
 import numpy as np
 import torch
-from mmcv.ops import bbox_overlaps
 from mmengine.config import Config
 from mmengine.logging import MessageHub, MMLogger
 from mmpretrain.registry import MODELS
+from torchvision.ops import box_iou
 
 from grass_mm.datasets.synthetic import render_scene
 from grass_mm.models.utils import crop_and_resize, select_regions
@@ -305,7 +305,7 @@ def measure(depth: int, size: int, args: 'SpeedSettings') -> dict:
         mem_eff=memory['eff'] / memory['simclr'],
         mem_ref=memory['ref'] / memory['simclr'],
         scale=median['scale'] / median['simclr'],
-        iou=bbox_overlaps(full_boxes.float(), scaled_boxes.float(), aligned=True).mean().item())
+        iou=box_iou(full_boxes.float(), scaled_boxes.float()).diagonal().mean().item())
 
 
 if __name__ == '__main__':
