@@ -5,6 +5,7 @@ import json
 import os
 import os.path as osp
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -80,16 +81,42 @@ def short_potsdam_configs(out_dir: str, potsdam: str, pretrain_config: str, fine
     return paths
 
 
-class Steps:
-    """Runs steps as subprocesses under one deadline and records what each showed."""
+class Terminated(Exception):
+    """SIGTERM reached the acceptance run (its outer time limit): the summary is written first."""
 
-    def __init__(self, out_dir: str, budget: float, cwd: str) -> None:
+
+class Steps:
+    """Runs steps as subprocesses under one deadline and records what each showed.
+
+    A step left with less than ``min_seconds`` of the budget is skipped (too short to show
+    anything).
+
+    Args:
+        out_dir: The run's folder; logs go to ``out_dir/logs``.
+        budget: Seconds for all steps; a step gets at most what is left.
+        cwd: The folder the commands run in (first on their ``PYTHONPATH``).
+        on_step: Called after every step (the summary is rewritten, so that a run stopped from
+            outside still leaves one).
+    """
+
+    def __init__(self,
+                 out_dir: str,
+                 budget: float,
+                 cwd: str,
+                 on_step: Optional[Callable[[], None]] = None) -> None:
         self.cwd = cwd
         self.out_dir = out_dir
         self.logs = osp.join(out_dir, 'logs')
         os.makedirs(self.logs, exist_ok=True)
         self.deadline = time.monotonic() + budget
         self.results: List[dict] = []
+        self.on_step = on_step or (lambda: None)
+        self.min_seconds = 10.0
+
+    def record(self, result: dict) -> None:
+        """Add a step that ran outside (the offline install), then rewrite the summary."""
+        self.results.append(result)
+        self.on_step()
 
     def run(self,
             name: str,
@@ -97,13 +124,21 @@ class Steps:
             limit: float,
             check: Optional[Callable[[str], Dict]] = None,
             env: Optional[dict] = None) -> str:
-        """Run ``cmd``; the step fails on a non-zero exit, a timeout or a failed ``check``."""
+        """Run ``cmd``; the step fails on a non-zero exit, a timeout or a failed ``check``.
+
+        The command runs in its own process group, killed whole at the limit (torchrun's
+        workers too).
+        """
         limit = min(limit, self.deadline - time.monotonic())
         log_path = osp.join(self.logs, f'{name}.log')
-        result = dict(step=name, command=' '.join(cmd), log=osp.relpath(log_path, self.out_dir))
-        if limit < 10:
+        result = dict(
+            step=name,
+            command=' '.join(cmd),
+            log=osp.relpath(log_path, self.out_dir),
+            limit=round(limit))
+        if limit < self.min_seconds:
             result.update(status='skipped', seconds=0.0, detail='no time left in the budget')
-            self.results.append(result)
+            self.record(result)
             return ''
         start = time.monotonic()
         # The folder the commands run in first on PYTHONPATH, this interpreter's bin/ (torchrun)
@@ -115,24 +150,30 @@ class Steps:
             PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''),
             PYTHONUNBUFFERED='1')
         run_env.update(env or {})
-        try:
-            proc = subprocess.run(
+        with open(log_path, 'w') as log:
+            proc = subprocess.Popen(
                 cmd,
                 cwd=self.cwd,
                 env=run_env,
-                stdout=subprocess.PIPE,
+                stdout=log,
                 stderr=subprocess.STDOUT,
-                text=True,
-                timeout=limit)
-            output, code = proc.stdout, proc.returncode
-        except subprocess.TimeoutExpired as err:
-            output, code = (err.stdout or b'').decode() if isinstance(err.stdout, bytes) else \
-                (err.stdout or ''), 'timeout'
-        with open(log_path, 'w') as f:
-            f.write(output)
+                start_new_session=True)
+            try:
+                code = proc.wait(timeout=limit)
+            except subprocess.TimeoutExpired:
+                code = 'timeout'
+            except Terminated:
+                code = 'terminated'
+            finally:
+                if proc.poll() is None or code in ('timeout', 'terminated'):
+                    _kill_group(proc)
+        with open(log_path) as log:
+            output = log.read()
         result['seconds'] = round(time.monotonic() - start, 1)
         if code == 'timeout':
             result.update(status='fail', detail=f'timed out after {limit:.0f} s')
+        elif code == 'terminated':
+            result.update(status='fail', detail='stopped by SIGTERM (the outer time limit)')
         elif code != 0:
             tail = output.strip().splitlines()[-1:] or ['']
             result.update(status='fail', detail=f'exit {code}: {tail[0][:300]}')
@@ -143,12 +184,23 @@ class Steps:
                     result.update(check(output))
                 except AssertionError as err:
                     result.update(status='fail', detail=f'check: {err}')
-        self.results.append(result)
+        self.record(result)
         print(
             f"[{result['status']}] {name} ({result['seconds']} s)"
             f"{': ' + result['detail'] if result.get('detail') else ''}",
             flush=True)
+        if code == 'terminated':
+            raise Terminated(name)
         return output
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL the step's whole process group (a timed-out torchrun leaves workers otherwise)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
 
 
 def pytest_check(output: str) -> dict:
@@ -188,26 +240,43 @@ def paired_check(output: str) -> dict:
     return dict(detail=f'{len(steps)} steps; {done.group(0)}')
 
 
-def write_summary(out_dir: str, steps: Steps, device: str, smoke: bool, targets: dict) -> bool:
-    ok = all(r['status'] == 'pass' for r in steps.results)
+def write_summary(out_dir: str,
+                  steps: Steps,
+                  device: str,
+                  smoke: bool,
+                  targets: dict,
+                  finished: bool = True) -> bool:
+    """Write ``summary.json`` and ``summary.md`` of the steps so far.
+
+    Args:
+        out_dir: The run's folder.
+        steps: The steps, run or recorded.
+        device: The device line of the summary.
+        smoke: Whether this is the CPU smoke run.
+        targets: The speed and memory targets the benchmark rows are read against.
+        finished: False while steps are still to come (the title says the run is incomplete).
+
+    Returns:
+        Whether the run passed: finished and every step passed.
+    """
+    ok = finished and all(r['status'] == 'pass' for r in steps.results)
     summary = dict(
         device=device,
         cpu_smoke=smoke,
+        finished=finished,
         passed=ok,
         seconds=round(sum(r.get('seconds', 0) for r in steps.results), 1),
         targets=targets,
         steps=steps.results)
-    with open(osp.join(out_dir, 'summary.json'), 'w') as f:
-        json.dump(summary, f, indent=2)
+    state = 'PASSED' if ok else 'FAILED' if finished else 'INCOMPLETE (stopped, or still running)'
     lines = [
-        f"# GPU acceptance: {'PASSED' if ok else 'FAILED'}", '',
-        f'{device}; {summary["seconds"]} s of steps; '
+        f'# GPU acceptance: {state}', '', f'{device}; {summary["seconds"]} s of steps; '
         f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}', '',
-        '| step | status | seconds | detail |', '|---|---|---|---|'
+        '| step | status | seconds | limit | detail |', '|---|---|---|---|---|'
     ]
     for r in steps.results:
         lines.append(f"| {r['step']} | {r['status']} | {r.get('seconds', '')} | "
-                     f"{r.get('detail', '')} |")
+                     f"{r.get('limit', '')} | {r.get('detail', '')} |")
     for r in steps.results:
         if r.get('table'):
             lines += ['', f"## {r['step']}", ''] + r['table']
@@ -215,6 +284,11 @@ def write_summary(out_dir: str, steps: Steps, device: str, smoke: bool, targets:
         '', 'Targets: efficient GraSS <= 1.35x a SimCLR step at ResNet-50/224 px with AMP; '
         'selection + cropping <= 2 % of the step; peak memory <= 1.10x. Logs: logs/.'
     ]
-    with open(osp.join(out_dir, 'summary.md'), 'w') as f:
-        f.write('\n'.join(lines) + '\n')
+    # Written to a temporary name and renamed: a run killed mid-write leaves the last summary.
+    for name, text in (('summary.json', json.dumps(summary, indent=2)), ('summary.md',
+                                                                         '\n'.join(lines) + '\n')):
+        path = osp.join(out_dir, name)
+        with open(path + '.tmp', 'w') as f:
+            f.write(text)
+        os.replace(path + '.tmp', path)
     return ok
