@@ -1,8 +1,11 @@
 """Small real configs for Runner-based tests (tiny synthetic data, ResNet-18, 64 px views)."""
 import copy
 import functools
+import os
 import os.path as osp
+import sys
 
+import pytest
 from mmengine.config import Config
 
 from grass_mm.utils import update_transforms
@@ -10,6 +13,23 @@ from grass_mm.utils import update_transforms
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 GRASS_SYNTHETIC = osp.join(REPO, 'configs', 'grass',
                            'grass_resnet18_1xb16-coslr-30e_synthetic-128px.py')
+
+
+def tool_env() -> dict:
+    """The checkout first on PYTHONPATH (as dist_train.sh does; what was there stays after it,
+    e.g. an offline install's folder) and this interpreter's bin/ first on PATH, so `mim` and
+    `torchrun` are the venv's even when it is not activated."""
+    return dict(
+        os.environ,
+        PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''),
+        PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
+
+
+def needs_rasterio():
+    """rasterio, or a skip: the GeoTIFF paths need it, and the offline GPU wheelhouse leaves it
+    out (a 35 MB wheel)."""
+    return pytest.importorskip(
+        'rasterio', reason='needs rasterio (GeoTIFF); the offline GPU install leaves it out')
 
 
 @functools.lru_cache(maxsize=None)

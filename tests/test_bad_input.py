@@ -21,7 +21,7 @@ from mmseg.registry import HOOKS as SEG_HOOKS
 from mmseg.registry import METRICS
 
 from grass_mm.datasets import generate_synthetic_aerial
-from tests.helpers import GRASS_SYNTHETIC, REPO, tiny_grass_cfg, write_multiband_tiff
+from tests.helpers import GRASS_SYNTHETIC, REPO, tiny_grass_cfg, tool_env, write_multiband_tiff
 
 SEG_SYNTHETIC = osp.join(REPO, 'configs', 'benchmarks', 'synthetic',
                          'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
@@ -249,7 +249,7 @@ def test_tools_test_refuses_a_checkpoint_that_does_not_fit(synthetic_root, tmp_p
                             cwd=REPO,
                             capture_output=True,
                             text=True,
-                            env=dict(os.environ, PYTHONPATH=REPO))
+                            env=tool_env())
     assert result.returncode != 0
     assert re.search(
         r'checkpoint .*grass_epoch_30\.pth does not match the model.*missing '

@@ -8,14 +8,15 @@ import sys
 
 import numpy as np
 import pytest
-import rasterio
 import torch
-from rasterio.transform import from_origin
 
 from grass_mm.apis import NODATA, predict_windows
 from grass_mm.datasets import LoadGeoTIFF, LoadGeoTIFFAnnotation, band_statistics
 from grass_mm.datasets.synthetic import SYNTHETIC_CLASSES, SYNTHETIC_PALETTE
-from tests.helpers import REPO
+from tests.helpers import REPO, needs_rasterio, tool_env
+
+rasterio = needs_rasterio()
+from_origin = rasterio.transform.from_origin
 
 FCN = osp.join(REPO, 'configs', 'benchmarks', 'synthetic',
                'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
@@ -145,7 +146,7 @@ def test_landsat_scene_to_a_gis_ready_map(shared_data, fcn_checkpoint, tmp_path)
                             cwd=REPO,
                             capture_output=True,
                             text=True,
-                            env=dict(__import__('os').environ, PYTHONPATH=REPO),
+                            env=tool_env(),
                             timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     with rasterio.open(scene) as src:
@@ -279,7 +280,7 @@ def test_the_tool_names_a_missing_output_folder_and_a_preview_over_its_map(
             cwd=REPO,
             capture_output=True,
             text=True,
-            env=dict(__import__('os').environ, PYTHONPATH=REPO))
+            env=tool_env())
         assert result.returncode != 0 and said in result.stderr, result.stderr[-2000:]
         assert 'Traceback' not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ['scene.tif']

@@ -191,15 +191,16 @@ segmentation = dict(
         val_dataloader=dict(num_workers=0, persistent_workers=False),
         test_dataloader=dict(num_workers=0, persistent_workers=False)))
 """)
-    child = subprocess.run([
-        sys.executable, '-c', 'import grass_mm; print(grass_mm.__file__); '
-        'from grass_mm.benchmark import load_paired_matrix, run_paired_seed; '
-        "run_paired_seed(load_paired_matrix('matrix.py'), 0)"
-    ],
-                           cwd=run_dir,
-                           env=dict(os.environ, PYTHONPATH=str(site)),
-                           capture_output=True,
-                           text=True)
+    child = subprocess.run(
+        [
+            sys.executable, '-c', 'import grass_mm; print(grass_mm.__file__); '
+            'from grass_mm.benchmark import load_paired_matrix, run_paired_seed; '
+            "run_paired_seed(load_paired_matrix('matrix.py'), 0)"
+        ],
+        cwd=run_dir,
+        env=dict(os.environ, PYTHONPATH=str(site) + os.pathsep + os.environ.get('PYTHONPATH', '')),
+        capture_output=True,
+        text=True)
     assert child.returncode == 0, child.stdout[-2000:] + child.stderr[-3000:]
     assert child.stdout.startswith(str(site / 'grass_mm'))
     assert sorted(os.listdir(run_dir)) == ['matrix.py']  # the steps wrote only to work_dir

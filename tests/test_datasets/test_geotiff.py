@@ -2,13 +2,15 @@
 RGB-only augmentations, and RGB weights into an N-band stem."""
 import numpy as np
 import pytest
-import rasterio
 import torch
 from mmpretrain.models import ResNet
 
 from grass_mm.datasets import (LoadGeoTIFF, LoadGeoTIFFAnnotation, RGBOnly, band_statistics,
                                cut_geotiff_patches, read_window, write_synthetic_scene)
 from grass_mm.models.utils import MultiBandDataPreprocessor, PretrainedBandsInit, adapt_band_weight
+from tests.helpers import needs_rasterio
+
+rasterio = needs_rasterio()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 
 from grass_mm.datasets.patches import cut_patches, find_images, read_image
 from grass_mm.datasets.windows import window_starts
+from tests.helpers import tool_env
 
 
 def write(path, array):
@@ -117,7 +118,7 @@ def test_tool_on_the_real_unlabelled_scenes(shared_data, tmp_path):
                             cwd=repo,
                             capture_output=True,
                             text=True,
-                            env=dict(os.environ, PYTHONPATH=repo))
+                            env=tool_env())
     assert result.returncode == 0, result.stderr[-2000:]
     assert '11 images ->' in result.stdout
     patches = [f for f in os.listdir(out) if f.endswith('.png')]
@@ -143,7 +144,7 @@ def test_patches_never_feed_on_themselves(rgb, tmp_path):
                             cwd=repo,
                             capture_output=True,
                             text=True,
-                            env=dict(os.environ, PYTHONPATH=repo))
+                            env=tool_env())
     assert result.returncode == 2 and 'is inside src' in result.stderr
     assert not (src / 'more').exists()
 

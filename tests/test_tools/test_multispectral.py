@@ -9,15 +9,16 @@ import sys
 
 import numpy as np
 import pytest
-import rasterio
 
 from grass_mm.apis import SceneModel, predict_scene
 from grass_mm.datasets import generate_synthetic_multispectral, write_synthetic_scene
 from grass_mm.datasets.patches import cut_geotiff_patches
 from grass_mm.datasets.raster import band_statistics, find_geotiffs
 from grass_mm.utils import extract_backbone
-from tests.helpers import REPO
+from tests.helpers import REPO, needs_rasterio
 from tests.test_tools.test_tools import run
+
+rasterio = needs_rasterio()
 
 pytestmark = pytest.mark.slow
 

@@ -6,8 +6,8 @@ import sys
 import pytest
 
 from grass_mm.datasets import SYNTHETIC_CLASSES
-from tests.helpers import REPO
-from tests.test_tools.test_tools import run, tool_env
+from tests.helpers import REPO, tool_env
+from tests.test_tools.test_tools import run
 
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'linear_probe.py')
 

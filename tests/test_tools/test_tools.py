@@ -13,21 +13,12 @@ import pytest
 import torch
 
 from grass_mm.utils import update_transforms
-from tests.helpers import GRASS_SYNTHETIC, REPO
+from tests.helpers import GRASS_SYNTHETIC, REPO, tool_env
 
 pytestmark = pytest.mark.slow  # real Runners / tools end to end (docs/en/notes/contributing.md)
 
 SEG_CONFIG = osp.join(REPO, 'configs', 'benchmarks', 'synthetic',
                       'fcn_r18-d8_1xb8-400i_synthetic-128x128.py')
-
-
-def tool_env() -> dict:
-    """The checkout first on PYTHONPATH (as dist_train.sh does) and this interpreter's bin/ first
-    on PATH, so `mim` and `torchrun` are the venv's even when it is not activated."""
-    return dict(
-        os.environ,
-        PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''),
-        PATH=osp.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
 
 
 def free_port() -> str:

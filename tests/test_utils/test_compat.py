@@ -11,6 +11,7 @@ import torch
 from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 
 from grass_mm.utils import WEIGHTS_ONLY_ENV, load_local_checkpoint
+from tests.helpers import tool_env
 
 
 def run_python(code: str, tmp_path, name='script.py') -> subprocess.CompletedProcess:
@@ -132,8 +133,7 @@ def test_the_converter_says_what_the_bad_file_is_in_one_line(tmp_path):
          str(tmp_path / 'out.pth')],
         capture_output=True,
         text=True,
-        env=dict(
-            os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.dirname(__file__)))))
+        env=tool_env())
     assert result.returncode != 0 and 'Traceback' not in result.stderr
     assert f'could not read checkpoint {notes}: it is not a torch checkpoint' in result.stderr
     assert not (tmp_path / 'out.pth').exists()

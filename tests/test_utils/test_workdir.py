@@ -9,8 +9,7 @@ import sys
 import pytest
 
 from grass_mm.utils.workdir import LOCK_NAME, claim_work_dir, resume_checkpoint
-from tests.helpers import REPO
-from tests.test_tools.test_tools import tool_env
+from tests.helpers import REPO, tool_env
 
 
 def lock(work, pid, host=None):
