@@ -97,10 +97,10 @@ def claim(cfg: Config, args: argparse.Namespace) -> None:
     try:
         claimed = claim_work_dir(cfg.work_dir, bool(cfg.get('resume')),
                                  cfg.get('load_from') if cfg.get('resume') else None, args.new_run)
-    except (FileExistsError, FileNotFoundError, RuntimeError) as err:
+    except (FileExistsError, FileNotFoundError, RuntimeError, ValueError) as err:
         raise SystemExit(f'train.py: {err}')
-    if claimed['work_dir'] != cfg.work_dir:
-        print(f'train.py: a fresh run in {claimed["work_dir"]}', flush=True)
+    if claimed['note']:
+        print(f'train.py: {claimed["note"]}', flush=True)
     cfg.work_dir = claimed['work_dir']
     if cfg.get('resume') and claimed['load_from'] is not None:
         cfg.load_from = claimed['load_from']

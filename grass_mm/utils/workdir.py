@@ -11,7 +11,12 @@ does before it builds the Runner:
 - a work dir holding checkpoints is refused unless the run resumes, or ``new_run`` starts the
   fresh run in a new subfolder ``run_<timestamp>`` (no flag overwrites a checkpoint);
 - a resume finds its checkpoint even when ``last_checkpoint`` is empty or names the old
-  absolute path of a work dir that was moved (the newest ``epoch_N``/``iter_N`` file here).
+  absolute path of a work dir that was moved (the newest ``epoch_N``/``iter_N`` file here), and
+  never follows it silently out of this work dir: a moved run's marker may name a file that now
+  belongs to another run;
+- a resume from a checkpoint that has later ones beside it (``--resume W/epoch_1.pth`` with
+  ``W/epoch_2.pth``) continues in a new subfolder ``run_<timestamp>``, since mmengine would
+  write its ``epoch_2.pth`` over the one there.
 """
 import atexit
 import glob
@@ -45,10 +50,19 @@ def resume_checkpoint(work_dir: str) -> str:
     """
     marker = osp.join(work_dir, 'last_checkpoint')
     named = open(marker).read().strip() if osp.isfile(marker) else ''
-    if named and osp.isfile(named):
+    here = osp.join(work_dir, osp.basename(named)) if named else ''
+    if named and osp.isfile(named) and _same_dir(named, work_dir):
         return named
-    if named and osp.isfile(osp.join(work_dir, osp.basename(named))):
-        return osp.join(work_dir, osp.basename(named))
+    if named and osp.isfile(here):
+        if osp.isfile(named):  # a copy, or a moved dir whose old place was reused
+            warnings.warn(f'{marker} names {named}, outside this work dir; resuming from the '
+                          f'file of that name here, {here}')
+        return here
+    if named and osp.isfile(named):
+        raise FileNotFoundError(
+            f'{marker} names {named}, outside {work_dir} (was the work dir moved?), and no '
+            f'{osp.basename(named)} is here: that file may belong to another run, so it is not '
+            f'resumed; give --resume {named} to continue it on purpose')
     found = checkpoints(work_dir)
     if found:
         if named or osp.isfile(marker):
@@ -58,6 +72,30 @@ def resume_checkpoint(work_dir: str) -> str:
     what = f"last_checkpoint names {named!r}" if osp.isfile(marker) else 'no last_checkpoint'
     raise FileNotFoundError(f'{work_dir}: nothing to resume from ({what}, no epoch_N.pth or '
                             'iter_N.pth); start without --resume, or give --resume CKPT')
+
+
+def _same_dir(path: str, work_dir: str) -> bool:
+    return osp.realpath(osp.dirname(path)) == osp.realpath(work_dir)
+
+
+def later_checkpoints(checkpoint: str, work_dir: str) -> List[str]:
+    """The checkpoints of ``work_dir`` after ``checkpoint`` (of the same kind), when it is one
+    of them: a resume from it would write over these."""
+    match = _CKPT.search(osp.basename(checkpoint))
+    if not match or not _same_dir(checkpoint, work_dir):
+        return []
+    kind, number = match.group(1), int(match.group(2))
+    return [
+        p for p in checkpoints(work_dir)
+        if _CKPT.search(p).group(1) == kind and int(_CKPT.search(p).group(2)) > number
+    ]
+
+
+def _new_run_dir(work_dir: str) -> str:
+    new = osp.join(work_dir, time.strftime('run_%Y%m%d_%H%M%S'))
+    while osp.exists(new):
+        new += '_'
+    return new
 
 
 def _alive(pid: int) -> bool:
@@ -131,14 +169,22 @@ def claim_work_dir(work_dir: str,
             checkpoints of an earlier run.
 
     Returns:
-        dict: ``work_dir`` (where the run goes) and ``load_from`` (the checkpoint to resume
-        from, resolved when the work dir's own is meant).
+        dict: ``work_dir`` (where the run goes), ``load_from`` (the checkpoint to resume
+        from, resolved when the work dir's own is meant) and ``note`` (what the tool should
+        tell its user about a choice made here, or None).
 
     Raises:
         FileExistsError: Checkpoints of an earlier run and neither ``resume`` nor ``new_run``.
+        FileNotFoundError: ``load_from`` does not exist, or nothing here to resume from.
+        ValueError: Both ``resume`` and ``new_run``.
         RuntimeError: Another live run holds the work dir.
     """
+    if resume and new_run:
+        raise ValueError('--new-run starts a fresh run and --resume continues one: give one')
+    if resume and load_from is not None and not osp.isfile(load_from):
+        raise FileNotFoundError(f'--resume {load_from}: no such checkpoint')
     found = checkpoints(work_dir) if osp.isdir(work_dir) else []
+    note = None
     if found and not resume:
         if not new_run:
             names = ', '.join(osp.basename(p) for p in found[-3:])
@@ -146,14 +192,20 @@ def claim_work_dir(work_dir: str,
                 f'{work_dir} holds checkpoints of an earlier run ({names}); add --resume to '
                 'continue it, --new-run to start a fresh run in a new subfolder of it, or '
                 'choose another --work-dir (nothing is overwritten)')
-        work_dir = osp.join(work_dir, time.strftime('run_%Y%m%d_%H%M%S'))
-        while osp.exists(work_dir):
-            work_dir += '_'
-    # (A resume never moves to a subfolder, so ``found`` is this work dir's.)
+        work_dir = _new_run_dir(work_dir)
+        note = f'a fresh run in {work_dir}'
     if resume and load_from is None and (found
                                          or osp.isfile(osp.join(work_dir, 'last_checkpoint'))):
         load_from = resume_checkpoint(work_dir)
-    # Without any checkpoint or marker, --resume starts afresh, as mmengine does (a requeued
-    # job that always passes --resume keeps working).
+    elif resume and load_from is None:
+        # No checkpoint and no marker: start afresh, as mmengine does (a requeued job that
+        # always passes --resume keeps working), but say so: a mistyped work dir looks the same.
+        note = f'--resume: {work_dir} holds no checkpoint to resume; starting a fresh run there'
+    later = later_checkpoints(load_from, work_dir) if resume and load_from else []
+    if later:
+        work_dir = _new_run_dir(work_dir)
+        note = (f'resuming from {osp.basename(load_from)}, which has later checkpoints beside it '
+                f'({", ".join(osp.basename(p) for p in later[-3:])}): the run continues in '
+                f'{work_dir} so that none is overwritten')
     lock_work_dir(work_dir)
-    return dict(work_dir=work_dir, load_from=load_from)
+    return dict(work_dir=work_dir, load_from=load_from, note=note)

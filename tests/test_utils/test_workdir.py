@@ -87,3 +87,50 @@ def test_train_py_refuses_a_finished_work_dir_before_building_anything(tmp_path)
     assert result.returncode != 0
     assert 'holds checkpoints of an earlier run (epoch_2.pth)' in result.stderr
     assert (work / 'epoch_2.pth').read_bytes() == b'earlier run'
+
+
+def test_a_marker_naming_another_folder_is_never_followed_silently(tmp_path):
+    # A moved work dir (A -> B) whose old place holds a new run: B's marker names A's file.
+    old, moved = tmp_path / 'A', tmp_path / 'B'
+    old.mkdir()
+    moved.mkdir()
+    (old / 'epoch_1.pth').write_bytes(b'the new run in A')
+    (moved / 'last_checkpoint').write_text(str(old / 'epoch_1.pth'))
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'names .*A/epoch_1\.pth, outside .*B .*another '
+            r'run.*--resume .*A/epoch_1\.pth'):
+        resume_checkpoint(str(moved))
+    (moved / 'epoch_1.pth').write_bytes(b'the moved run')
+    with pytest.warns(
+            UserWarning, match='outside this work dir; resuming from the file of that '
+            'name here'):
+        assert resume_checkpoint(str(moved)) == str(moved / 'epoch_1.pth')
+
+
+def test_a_resume_from_an_earlier_checkpoint_continues_in_a_new_folder(tmp_path):
+    work = tmp_path / 'w'
+    work.mkdir()
+    for n in (1, 2, 3):
+        (work / f'epoch_{n}.pth').write_bytes(f'epoch {n}'.encode())
+    claimed = claim_work_dir(str(work), True, str(work / 'epoch_1.pth'))
+    assert os.path.dirname(claimed['work_dir']) == str(work)
+    assert os.path.basename(claimed['work_dir']).startswith('run_')
+    assert claimed['load_from'] == str(work / 'epoch_1.pth')
+    assert 'later checkpoints beside it (epoch_2.pth, epoch_3.pth)' in claimed['note']
+    # The newest, or a checkpoint from elsewhere, continues here.
+    other = tmp_path / 'other'
+    assert claim_work_dir(str(other), True, str(work / 'epoch_3.pth'))['work_dir'] == str(other)
+    assert [(work / f'epoch_{n}.pth').read_bytes()
+            for n in (1, 2, 3)] == [b'epoch 1', b'epoch 2', b'epoch 3']
+
+
+def test_resume_refusals_and_notes(tmp_path):
+    with pytest.raises(ValueError, match='--new-run starts a fresh run and --resume continues'):
+        claim_work_dir(str(tmp_path / 'a'), True, None, new_run=True)
+    with pytest.raises(FileNotFoundError, match=r'--resume .*missing\.pth: no such checkpoint'):
+        claim_work_dir(str(tmp_path / 'b'), True, str(tmp_path / 'missing.pth'))
+    assert not (tmp_path / 'a').exists() and not (tmp_path / 'b').exists()
+    note = claim_work_dir(str(tmp_path / 'typo'), True, None)['note']
+    assert note == (f'--resume: {tmp_path}/typo holds no checkpoint to resume; starting a fresh '
+                    'run there')
