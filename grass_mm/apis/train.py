@@ -1,7 +1,7 @@
 """Train with an mmengine Runner (self-supervised pretraining or segmentation).
 
     python -m grass_mm.apis.train CONFIG [--work-dir DIR] [--resume [CKPT] | --new-run] [--amp]
-        [--cfg-options KEY=VALUE ...] [--launcher none|pytorch|slurm|mpi]
+        [--takeover-lock] [--cfg-options KEY=VALUE ...] [--launcher none|pytorch|slurm|mpi]
 
 The repository's train script and the benchmark's training steps both run this module.
 
@@ -51,6 +51,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         action='store_true',
         help='the work dir holds checkpoints of an earlier run: start a fresh run in a new '
         'subfolder of it (run_<timestamp>) instead of refusing; nothing is overwritten')
+    parser.add_argument(
+        '--takeover-lock',
+        action='store_true',
+        help='take the work dir\'s lock from a run on another host that has ended (a requeued '
+        'job on a new node; one with the same SLURM_JOB_ID takes it without this flag)')
     # torch.distributed.launch (used by `mim train --launcher pytorch`) passes --local-rank.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
@@ -96,7 +101,8 @@ def claim(cfg: Config, args: argparse.Namespace) -> None:
                          'new --work-dir instead')
     try:
         claimed = claim_work_dir(cfg.work_dir, bool(cfg.get('resume')),
-                                 cfg.get('load_from') if cfg.get('resume') else None, args.new_run)
+                                 cfg.get('load_from') if cfg.get('resume') else None, args.new_run,
+                                 args.takeover_lock)
     except (FileExistsError, FileNotFoundError, RuntimeError, ValueError) as err:
         raise SystemExit(f'train.py: {err}')
     if claimed['note']:

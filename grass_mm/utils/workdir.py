@@ -6,8 +6,9 @@ overwrites the earlier run's ``epoch_N.pth`` while leaving its later epochs besi
 (a later resume would splice two runs). :func:`claim_work_dir` is what :mod:`grass_mm.apis.train`
 does before it builds the Runner:
 
-- a live run's lock (``.grass_mm.lock``: pid, host, start time) refuses a second run; a lock
-  whose process is gone (same host) is stale and taken over with a warning;
+- a live run's lock (an ``flock`` on ``.grass_mm.lock``, whose file says pid, host, start time
+  and job id) refuses a second run; a lock whose process is gone (same host) is stale and taken
+  over with a warning, one of another host only by the same job id or ``--takeover-lock``;
 - a work dir holding checkpoints is refused unless the run resumes, or ``new_run`` starts the
   fresh run in a new subfolder ``run_<timestamp>`` (no flag overwrites a checkpoint);
 - a resume finds its checkpoint even when ``last_checkpoint`` is empty or names the old
@@ -19,6 +20,7 @@ does before it builds the Runner:
   write its ``epoch_2.pth`` over the one there.
 """
 import atexit
+import fcntl
 import glob
 import json
 import os
@@ -108,57 +110,108 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def lock_work_dir(work_dir: str) -> str:
-    """Take ``work_dir``'s lock for this process (released at exit); return the lock's path.
+def lock_work_dir(work_dir: str, takeover: bool = False) -> str:
+    """Take ``work_dir``'s lock for this process (held until exit); return the lock's path.
+
+    The lock is an ``flock`` on ``.grass_mm.lock``, so taking it is atomic and a dead process
+    holds none; the file says who holds it (pid, host, start, the scheduler's job id) for the
+    messages. A lock whose file names a live process of this host, or a run on another host
+    (whose liveness cannot be checked), is refused unless ``takeover`` (a requeued job's
+    ``--takeover-lock``) or the file names this process's own job id (``SLURM_JOB_ID``).
 
     Raises:
-        RuntimeError: A live run holds it (its pid, host and start named).
+        RuntimeError: Another run holds it (named), the lock file is not one this project
+            wrote, or the work dir cannot be written.
     """
-    os.makedirs(work_dir, exist_ok=True)
     path = osp.join(work_dir, LOCK_NAME)
     me = dict(
-        pid=os.getpid(), host=socket.gethostname(), started=time.strftime('%Y-%m-%d %H:%M:%S'))
-    for _ in range(2):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            try:
-                owner = json.load(open(path))
-            except (OSError, ValueError):
-                owner = {}
-            pid, host = owner.get('pid'), owner.get('host')
-            if host == me['host'] and isinstance(pid, int) and pid != me['pid'] and _alive(pid):
+        pid=os.getpid(),
+        host=socket.gethostname(),
+        started=time.strftime('%Y-%m-%d %H:%M:%S'),
+        job=os.environ.get('SLURM_JOB_ID'))
+    if path in _HELD:  # this process claims it again (a second Runner): let the first go
+        os.close(_HELD.pop(path))
+    try:
+        os.makedirs(work_dir, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+    except OSError as err:
+        raise RuntimeError(f'{work_dir}: the work dir cannot be written ({err.strerror}: '
+                           f'{err.filename}); choose a --work-dir you can write') from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        owner = _owner(fd, path)
+        os.close(fd)
+        raise RuntimeError(
+            f"{work_dir} is in use by a run of pid {owner.get('pid', '(starting)')} on "
+            f"{owner.get('host', 'this host')} (since {owner.get('started', 'now')}; lock "
+            f'{path}); wait for it to end, or choose another --work-dir') from None
+    try:
+        owner = _owner(fd, path)
+        pid, host, job = owner.get('pid'), owner.get('host'), owner.get('job')
+        ours = takeover or (job is not None and job == me['job'])
+        if pid is not None and pid != me['pid'] and not ours:
+            if host == me['host'] and _alive(pid):
                 raise RuntimeError(
                     f"{work_dir} is in use by a run of pid {pid} on {host} (since "
                     f"{owner.get('started')}; lock {path}); wait for it to end, or choose "
-                    'another --work-dir') from None
-            if host not in (None, me['host']):
+                    'another --work-dir')
+            if host != me['host']:
                 raise RuntimeError(
                     f"{work_dir} is locked by a run of pid {pid} on host {host} (since "
                     f"{owner.get('started')}); its liveness cannot be checked from "
-                    f"{me['host']}: if that run has ended, delete {path}") from None
-            warnings.warn(f'{path}: a stale lock of pid {pid} (no such process); taking it over')
-            os.remove(path)
-            continue
-        with os.fdopen(fd, 'w') as f:
-            json.dump(me, f)
-        atexit.register(_release, path, me['pid'])
-        return path
-    raise RuntimeError(f'{path}: could not take the lock')
+                    f"{me['host']}: if that run has ended (a requeued job), add "
+                    f'--takeover-lock, or delete {path}')
+        if pid is not None and pid != me['pid']:
+            why = ('--takeover-lock' if takeover else 'a requeued job') if ours else \
+                'a stale lock: no such process'
+            warnings.warn(f'{path}: taking over the lock of pid {pid} on {host} ({why})')
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(me).encode(), 0)
+    except BaseException:
+        os.close(fd)
+        raise
+    _HELD[path] = fd
+    atexit.register(_release, path, fd)
+    return path
 
 
-def _release(path: str, pid: int) -> None:
+# Lock files this process holds, by path: their open descriptors keep the flocks.
+_HELD = {}
+
+
+def _owner(fd: int, path: str) -> dict:
+    """What a lock file says (empty: nobody, or a run between its open and its write)."""
+    text = os.pread(fd, 4096, 0).decode(errors='replace').strip()
+    if not text:
+        return {}
     try:
-        if json.load(open(path)).get('pid') == pid:
-            os.remove(path)
-    except (OSError, ValueError):
+        owner = json.loads(text)
+    except ValueError:
+        owner = None
+    if not isinstance(owner, dict) or not isinstance(owner.get('pid', 0), int):
+        raise RuntimeError(f'{path} is not a lock that grass_mm wrote (it holds {text[:80]!r}): '
+                           'if no run uses this work dir, delete it')
+    return owner
+
+
+def _release(path: str, fd: int) -> None:
+    """Empty the lock file (it stays: unlinking a file others wait on splits the lock)."""
+    if _HELD.get(path) != fd:
+        return
+    try:
+        os.ftruncate(fd, 0)
+        os.close(fd)
+    except OSError:
         pass
+    _HELD.pop(path, None)
 
 
 def claim_work_dir(work_dir: str,
                    resume: bool,
                    load_from: Optional[str],
-                   new_run: bool = False) -> dict:
+                   new_run: bool = False,
+                   takeover: bool = False) -> dict:
     """Check and lock a training work dir before the Runner touches it.
 
     Args:
@@ -167,6 +220,8 @@ def claim_work_dir(work_dir: str,
         load_from: The checkpoint given to ``--resume CKPT`` (None: the work dir's own).
         new_run: Start a fresh run in ``work_dir/run_<timestamp>`` when ``work_dir`` holds
             checkpoints of an earlier run.
+        takeover: Take the lock of a run on another host (a requeued job; see
+            :func:`lock_work_dir`).
 
     Returns:
         dict: ``work_dir`` (where the run goes), ``load_from`` (the checkpoint to resume
@@ -207,5 +262,5 @@ def claim_work_dir(work_dir: str,
         note = (f'resuming from {osp.basename(load_from)}, which has later checkpoints beside it '
                 f'({", ".join(osp.basename(p) for p in later[-3:])}): the run continues in '
                 f'{work_dir} so that none is overwritten')
-    lock_work_dir(work_dir)
+    lock_work_dir(work_dir, takeover)
     return dict(work_dir=work_dir, load_from=load_from, note=note)

@@ -26,12 +26,14 @@ def test_a_live_run_is_refused_and_a_stale_lock_is_taken_over(tmp_path):
             claim_work_dir(str(work), False, None)
         other.kill()
     other.wait()
-    with pytest.warns(UserWarning, match='stale lock'):
+    with pytest.warns(UserWarning, match='a stale lock: no such process'):
         claim_work_dir(str(work), False, None)
     assert json.loads((work / LOCK_NAME).read_text())['pid'] == os.getpid()
     lock(work, 1, host='elsewhere')
-    with pytest.raises(RuntimeError, match='on host elsewhere.*delete'):
+    with pytest.raises(RuntimeError, match='on host elsewhere.*--takeover-lock, or delete'):
         claim_work_dir(str(work), False, None)
+    with pytest.warns(UserWarning, match='taking over the lock of pid 1 on elsewhere'):
+        claim_work_dir(str(work), False, None, takeover=True)
 
 
 def test_checkpoints_need_resume_or_a_new_run_and_are_never_touched(tmp_path):
@@ -134,3 +136,72 @@ def test_resume_refusals_and_notes(tmp_path):
     note = claim_work_dir(str(tmp_path / 'typo'), True, None)['note']
     assert note == (f'--resume: {tmp_path}/typo holds no checkpoint to resume; starting a fresh '
                     'run there')
+
+
+def test_a_requeued_job_takes_its_own_lock_from_another_host(tmp_path, monkeypatch):
+    work = tmp_path / 'w'
+    work.mkdir()
+    (work / LOCK_NAME).write_text(json.dumps(dict(pid=1, host='node7', started='t', job='42')))
+    monkeypatch.setenv('SLURM_JOB_ID', '42')
+    with pytest.warns(UserWarning, match='a requeued job'):
+        claim_work_dir(str(work), False, None)
+    assert json.loads((work / LOCK_NAME).read_text())['job'] == '42'
+
+
+@pytest.mark.parametrize('content', ['garbage', '[1, 2]', '{"pid": "x"}'])
+def test_a_lock_file_we_did_not_write_is_named(tmp_path, content):
+    work = tmp_path / 'w'
+    work.mkdir()
+    (work / LOCK_NAME).write_text(content)
+    with pytest.raises(
+            RuntimeError,
+            match=r'\.grass_mm\.lock is not a lock that grass_mm wrote '
+            r'\(it holds .*\): if no run uses this work dir, delete it'):
+        claim_work_dir(str(work), False, None)
+
+
+def test_a_read_only_work_dir_is_one_line(tmp_path):
+    work = tmp_path / 'ro'
+    work.mkdir()
+    work.chmod(0o555)
+    try:
+        if os.access(work, os.W_OK):
+            pytest.skip('root writes into a read-only folder')
+        with pytest.raises(RuntimeError, match='the work dir cannot be written'):
+            claim_work_dir(str(work), False, None)
+    finally:
+        work.chmod(0o755)
+
+
+RACER = """
+import importlib.util, sys, time
+spec = importlib.util.spec_from_file_location('workdir', sys.argv[2])  # stdlib only: no stack
+workdir = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(workdir)
+print('ready', flush=True)
+sys.stdin.readline()  # start together
+try:
+    workdir.lock_work_dir(sys.argv[1])
+    print('owner', flush=True)
+    time.sleep(1)
+except RuntimeError:
+    print('refused', flush=True)
+"""
+
+
+def test_the_lock_has_one_owner_when_processes_race_for_it(tmp_path):
+    module = os.path.join(REPO, 'grass_mm', 'utils', 'workdir.py')
+    for trial in range(10):
+        work = str(tmp_path / f'w{trial}')
+        racers = [
+            subprocess.Popen([sys.executable, '-c', RACER, work, module],
+                             stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE,
+                             text=True) for _ in range(4)
+        ]
+        assert [r.stdout.readline().strip() for r in racers] == ['ready'] * 4
+        for racer in racers:
+            racer.stdin.write('go\n')
+            racer.stdin.flush()
+        outcomes = sorted(r.communicate(timeout=60)[0].strip() for r in racers)
+        assert outcomes == ['owner', 'refused', 'refused', 'refused'], (trial, outcomes)
