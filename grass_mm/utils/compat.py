@@ -16,11 +16,18 @@ Background and evidence for both: ``ENVIRONMENT.md`` of the project (docs/en/get
    jitter is in every SimCLR view pipeline) raises ``OverflowError`` at random. Under numpy >= 2
    we replace ``mmcv.adjust_hue`` by :func:`adjust_hue`, which computes the shift as numpy 1
    did (truncate, then wrap modulo 256); under numpy 1 mmcv's own function stays.
+4. mmengine's local file backend writes in place: a run killed mid-save (preemption, SIGKILL, a
+   full disk) leaves a truncated ``epoch_N.pth`` under its real name, which blocks both a rerun
+   and ``--resume``. :class:`AtomicLocalBackend` replaces it for local paths: every file
+   (checkpoints, ``last_checkpoint``) goes to a hidden temporary name beside it and is renamed,
+   and a full disk is an error naming the file, its size and the free space.
 """
+import errno
 import logging
 import os
 import os.path as osp
 import pickle
+import shutil
 from typing import Any, Optional
 
 import numpy as np
@@ -143,8 +150,55 @@ def patch_adjust_hue() -> None:
         module.adjust_hue = adjust_hue
 
 
+def write_atomic(data: bytes, filepath: str) -> None:
+    """Write ``data`` to a hidden temporary name beside ``filepath``, then rename it (fix 4).
+
+    Raises:
+        OSError: The write failed; a full disk (ENOSPC) names the file, its size and the free
+            space. Nothing is left under either name.
+    """
+    folder = osp.dirname(osp.abspath(filepath))
+    os.makedirs(folder, exist_ok=True)
+    tmp = osp.join(folder, f'.{osp.basename(filepath)}.partial-{os.getpid()}')
+    try:
+        with open(tmp, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, filepath)
+    except BaseException as err:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        if isinstance(err, OSError) and err.errno == errno.ENOSPC:
+            free = shutil.disk_usage(folder).free
+            raise OSError(
+                errno.ENOSPC, f'no space left on the disk of {filepath}: writing it needs '
+                f'{len(data) / 2**20:.1f} MiB and {free / 2**20:.1f} MiB are free; nothing was '
+                'written under its name (free some space, then --resume)') from None
+        raise
+
+
+def register_atomic_backend() -> None:
+    """Make :class:`AtomicLocalBackend` mmengine's backend for local paths (fix 4)."""
+    from mmengine.fileio import io
+    from mmengine.fileio.backends import LocalBackend, register_backend
+
+    class AtomicLocalBackend(LocalBackend):
+        """mmengine's local backend whose writes are atomic (:func:`write_atomic`)."""
+
+        def put(self, obj: bytes, filepath) -> None:
+            write_atomic(obj, str(filepath))
+
+        def put_text(self, obj: str, filepath, encoding: str = 'utf-8') -> None:
+            write_atomic(obj.encode(encoding), str(filepath))
+
+    register_backend('local', AtomicLocalBackend, force=True, prefixes='')
+    io.backend_instances.clear()  # none made before this one stays in use
+
+
 def apply() -> None:
     """Apply every fix (idempotent)."""
     declare_torchvision_ops()
     register_checkpoint_loader()
     patch_adjust_hue()
+    register_atomic_backend()

@@ -225,3 +225,52 @@ def test_numpy2_hue_jitter_reaches_mmpretrains_color_jitter():
     img = np.random.default_rng(1).integers(0, 256, (8, 8, 3), dtype=np.uint8)
     for _ in range(20):  # about half of the draws are negative hue factors
         assert jitter(dict(img=img.copy()))['img'].shape == img.shape
+
+
+def test_a_checkpoint_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    """Fix 4: mmengine's save_checkpoint (what CheckpointHook calls) goes through a temporary
+    name; a failed or interrupted write leaves the earlier file and no partial one."""
+    import builtins
+    import errno
+
+    from mmengine.runner.checkpoint import save_checkpoint
+    ckpt = tmp_path / 'epoch_1.pth'
+    save_checkpoint(dict(state_dict=dict(w=torch.ones(3))), str(ckpt))
+    assert torch.load(ckpt, weights_only=True)['state_dict']['w'].sum() == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['epoch_1.pth']
+
+    real_open = builtins.open
+    for error in (OSError(errno.ENOSPC, 'No space left on device'), KeyboardInterrupt()):
+        monkeypatch.setattr(
+            builtins,
+            'open',
+            lambda f, mode='r', *a, **k: real_open(f, mode, *a, **k)
+            if 'partial' not in str(f) else _failing_file(real_open(f, mode), error))
+        with pytest.raises(type(error)) as raised:
+            save_checkpoint(dict(state_dict=dict(w=torch.zeros(3))), str(ckpt))
+        monkeypatch.setattr(builtins, 'open', real_open)
+        assert torch.load(ckpt, weights_only=True)['state_dict']['w'].sum() == 3  # untouched
+        assert sorted(p.name for p in tmp_path.iterdir()) == ['epoch_1.pth']
+        if isinstance(error, OSError):
+            assert f'no space left on the disk of {ckpt}: writing it needs' in str(raised.value)
+            assert 'MiB are free; nothing was written under its name' in str(raised.value)
+
+
+def _failing_file(f, error):
+    """``f`` whose write raises ``error`` (a full disk, or an interrupt mid-write)."""
+
+    class Proxy:
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            f.close()
+
+        def write(self, data):
+            raise error
+
+        def __getattr__(self, name):
+            return getattr(f, name)
+
+    return Proxy()
