@@ -1,7 +1,8 @@
 """The model side of scene inference: an mmseg model as a function of raster windows, and the
 window loop that blends their logits (:func:`grass_mm.apis.predict_scene` reads and writes the
 GeoTIFFs around it)."""
-from typing import Callable, List, Optional
+import warnings
+from typing import Callable, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -35,12 +36,15 @@ class SceneModel:
     """
 
     def __init__(self, config: str, checkpoint: str, device: str = 'cpu') -> None:
-        from mmengine.runner.checkpoint import _load_checkpoint
+        from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
         from mmseg.apis import init_model
-        self.model = init_model(config, checkpoint, device=device)
-        # init_model loads with strict=False and only logs what does not fit: a checkpoint of
-        # another depth, or a pretraining checkpoint without a decode head, would map noise.
+
+        # The weights are loaded here, not by init_model: it fails on a checkpoint without
+        # ``meta`` and gives one without ``dataset_meta`` another dataset's names (class_names).
+        self.model = init_model(config, None, device=device)
         state = _load_checkpoint(checkpoint, map_location='cpu')
+        # Loading is strict=False and only logs what does not fit: a checkpoint of another
+        # depth, or a pretraining checkpoint without a decode head, would map noise.
         problems = state_mismatches(self.model.state_dict(), state.get('state_dict', state))
         if problems:
             hint = (' It holds no decode head: a pretraining checkpoint? Fine-tune it first '
@@ -50,6 +54,7 @@ class SceneModel:
             raise ValueError(f'{checkpoint} does not fit the model of {config}: '
                              f'{len(problems)} differences, e.g. ' + '; '.join(problems[:5]) + '.' +
                              hint)
+        _load_checkpoint_to_model(self.model, state)
         pre = self.model.data_preprocessor
         self.flip = bool(getattr(pre, 'channel_conversion', False))
         # The preprocessor's mean is in the order it normalises in: RGB after its conversion,
@@ -59,8 +64,12 @@ class SceneModel:
         self.in_channels = next(m for m in self.model.backbone.modules()
                                 if isinstance(m, torch.nn.Conv2d)).in_channels
         self.device = device
-        self.palette = self.model.dataset_meta.get('palette')
-        self.classes = self.model.dataset_meta.get('classes')
+        self.classes, self.palette, self.names_from = class_names(
+            state.get('meta') or {}, self.model.cfg, self.model.decode_head.num_classes)
+        if self.names_from == 'none':
+            warnings.warn(f'{checkpoint}: neither its meta nor the config {config} names the '
+                          f'{len(self.classes)} classes; the map calls them class_0.. '
+                          f'class_{len(self.classes) - 1}')
 
     @torch.no_grad()
     def __call__(self, windows: np.ndarray) -> np.ndarray:
@@ -172,3 +181,44 @@ def top_probability(acc: Optional[np.ndarray], wsum: np.ndarray, rows: int,
     out[:] = np.clip(np.rint(prob * 255), 1, 255)
     out[invalid] = 0
     return out
+
+
+def class_names(meta: dict, cfg, num_classes: int) -> Tuple[list, list, str]:
+    """The model's own class names and palette, never another dataset's.
+
+    mmseg's ``init_model`` gives a checkpoint without ``dataset_meta`` the names of the first
+    dataset with as many classes, else Cityscapes' 19: a 5-class map would carry Cityscapes'
+    legend. Here: the checkpoint's ``meta.dataset_meta`` (or mmseg 0.x ``CLASSES``/``PALETTE``),
+    else the config's training dataset (its ``metainfo``, else its class's ``METAINFO``), else
+    ``class_0..N-1``; a source whose count differs from the decode head's is passed over.
+
+    Returns:
+        The names, the palette (one RGB triple each) and where they came from: ``'checkpoint'``,
+        ``'config'`` or ``'none'``.
+    """
+    sources = [('checkpoint', meta.get('dataset_meta')
+                or dict(classes=meta.get('CLASSES'), palette=meta.get('PALETTE')))]
+    dataset = (cfg.get('train_dataloader') or {}).get('dataset') or {}
+    while 'dataset' in dataset and 'type' in dataset and 'Repeat' in str(dataset['type']):
+        dataset = dataset['dataset']  # RepeatDataset and friends wrap the real one
+    info = dict(dataset.get('metainfo') or {})
+    if dataset.get('type') and not info.get('classes'):
+        from mmseg.registry import DATASETS
+        try:
+            info = dict(getattr(DATASETS.get(dataset['type']), 'METAINFO', {}))
+        except KeyError:
+            info = {}
+    sources.append(('config', info))
+    for name, source in sources:
+        classes = list(source.get('classes') or [])
+        if len(classes) == num_classes:
+            palette = [list(map(int, c)) for c in source.get('palette') or []]
+            if len(palette) != num_classes:
+                palette = _palette(num_classes)
+            return classes, palette, name
+    return [f'class_{i}' for i in range(num_classes)], _palette(num_classes), 'none'
+
+
+def _palette(n: int) -> list:
+    """A fixed palette of ``n`` distinct-enough colours (seeded, so every map agrees)."""
+    return np.random.default_rng(0).integers(32, 256, (n, 3)).tolist()

@@ -308,3 +308,28 @@ def test_a_scene_in_other_units_than_the_model_is_refused(tmp_path):
         dst.write(np.full((3, 40, 50), 3, np.uint8))
     with rasterio.open(dark) as src:
         check_scene_units(src, dark, [0, 1, 2], eight_bit_model)
+
+
+def test_a_map_carries_the_models_own_class_names(fcn_checkpoint, tmp_path):
+    """Never another dataset's legend: the checkpoint's dataset_meta, else the config's dataset,
+    else class_0..N-1 with a warning (mmseg's init_model would pick Cityscapes' 19 names)."""
+    from mmengine.config import Config
+
+    from grass_mm.apis import SceneModel
+    from grass_mm.apis.scene_model import class_names
+    cfg = Config.fromfile(FCN)
+    n = len(SYNTHETIC_CLASSES)
+    meta = dict(dataset_meta=dict(classes=['a'] * n, palette=[[1, 2, 3]] * n))
+    assert class_names(meta, cfg, n)[::2] == (['a'] * n, 'checkpoint')
+    assert class_names({}, cfg, n)[::2] == (list(SYNTHETIC_CLASSES), 'config')
+    assert class_names(dict(dataset_meta=dict(classes=['x'] * 19)), cfg, n)[2] == 'config'
+    names, palette, source = class_names({}, Config(dict(model=cfg.model)), 5)
+    assert (names, source) == ([f'class_{i}' for i in range(5)], 'none')
+    assert len(palette) == 5 and len(set(map(tuple, palette))) == 5
+    # Through the model: a checkpoint saved without meta gets the config's names.
+    state = torch.load(fcn_checkpoint, map_location='cpu', weights_only=False)['state_dict']
+    bare = str(tmp_path / 'no_meta.pth')
+    torch.save(dict(state_dict=state), bare)
+    model = SceneModel(FCN, bare)
+    assert (model.classes, model.names_from) == (list(SYNTHETIC_CLASSES), 'config')
+    assert len(model.palette) == n
