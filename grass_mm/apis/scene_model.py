@@ -60,6 +60,7 @@ class SceneModel:
         # The preprocessor's mean is in the order it normalises in: RGB after its conversion,
         # which is the windows' file order, so it fills nodata holes as it is (standardised: 0).
         self.mean = pre.mean.float().view(-1).cpu().numpy()
+        self.std = pre.std.float().view(-1).cpu().numpy()
         self.fill = self.mean
         self.in_channels = next(m for m in self.model.backbone.modules()
                                 if isinstance(m, torch.nn.Conv2d)).in_channels

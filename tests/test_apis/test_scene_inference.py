@@ -333,3 +333,29 @@ def test_a_map_carries_the_models_own_class_names(fcn_checkpoint, tmp_path):
     model = SceneModel(FCN, bare)
     assert (model.classes, model.names_from) == (list(SYNTHETIC_CLASSES), 'config')
     assert len(model.palette) == n
+
+
+@pytest.mark.parametrize('scale,refused', [(1, False), (2, True), (4, True), (16, True)])
+def test_the_units_rule_on_the_real_scene_and_its_scaled_copies(shared_data, tmp_path, scale,
+                                                                refused):
+    """The Landsat scene (8-bit) as uint16 copies scaled x1 (same values), x2, x4 (a 10-bit
+    scene) and x16, against the configs' 8-bit statistics: x1 passes, the others are refused
+    (x4 by the 99th-percentile rule alone: its mean is within the 8x ratio)."""
+    from grass_mm.apis.scene_inference import check_scene_units
+    with rasterio.open(osp.join(shared_data, 'geotiff', 'RGB.byte.tif')) as src:
+        data, profile = src.read().astype(np.uint16) * scale, src.profile
+    path = str(tmp_path / f'x{scale}.tif')
+    profile.update(dtype='uint16')
+    with rasterio.open(path, 'w', **profile) as dst:
+        dst.write(data)
+    mean, std = np.array([123.675, 116.28, 103.53]), np.array([58.395, 57.12, 57.375])
+    with rasterio.open(path) as src:
+        if refused:
+            with pytest.raises(
+                    ValueError,
+                    match=rf'x{scale}\.tif: band 0: 1 % of its valid pixels '
+                    r'are above .*standard deviations above the mean the model .*'
+                    r'--skip-units-check'):
+                check_scene_units(src, path, [0, 1, 2], mean, std)
+        else:
+            check_scene_units(src, path, [0, 1, 2], mean, std)
