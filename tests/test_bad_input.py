@@ -232,6 +232,9 @@ def test_a_label_map_of_another_size_is_named_by_any_mmseg_pipeline(tmp_path):
             test(dict(info))
         cv2.imwrite(str(seg), np.zeros((40, 40), np.uint8))  # the right size, resized image
         assert test(dict(info))['gt_seg_map'].shape == (40, 40)
+        seg.write_bytes(seg.read_bytes()[:40])  # truncated: PIL names only a BytesIO
+        with pytest.raises(ValueError, match=r'm\.png: the label map cannot be read \('):
+            test(dict(info))
 
 
 def test_tools_test_refuses_a_checkpoint_that_does_not_fit(synthetic_root, tmp_path):

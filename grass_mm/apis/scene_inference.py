@@ -24,8 +24,8 @@ import numpy as np
 
 from grass_mm.datasets.raster import check_bands, open_geotiff
 from .scene_model import NODATA, SceneModel, predict_windows
-from .scene_outputs import (check_outputs, overview_factors, partial_name, write_preview,
-                            write_qgis_style)
+from .scene_outputs import (check_outputs, overview_factors, partial_name, remove_stale_partials,
+                            write_preview, write_qgis_style)
 
 
 def predict_scene(model: SceneModel,
@@ -76,11 +76,15 @@ def predict_scene(model: SceneModel,
     """
     if window < 16 or not 0 <= overlap < window:
         raise ValueError(f'need window >= 16 and 0 <= overlap < window, got {window}, {overlap}')
+    if batch < 1:
+        raise ValueError(f'need batch >= 1 window per forward pass, got {batch}')
     style = os.path.splitext(dst_path)[0] + '.qml'
     check_outputs(src_path, map=dst_path, confidence=confidence, preview=preview, style=style)
     # Every output is written under a temporary name beside it and renamed when complete: a
     # killed run leaves only .partial files, never a map that looks real, and blocks no rerun.
     final = dict(map=dst_path, confidence=confidence, preview=preview, style=style)
+    for stale in (p for v in final.values() if v for p in remove_stale_partials(v)):
+        warnings.warn(f'removed {stale}, left by a killed run of predict_scene')
     tmp = {k: partial_name(v) for k, v in final.items() if v}
     try:
         summary = _predict(model, src_path, tmp['map'], window, overlap, bands, batch,
@@ -193,7 +197,7 @@ def _predict(model: SceneModel,
                 f'({"bands " + str(bands) if bands else "all of them"}), but the model takes '
                 f'{model.in_channels} (stem) with {len(model.mean)} band means; choose bands')
         if check_units:
-            check_scene_units(src, src_path, chosen, model.mean, model.std)
+            check_scene_units(src, src_path, chosen, model.mean, getattr(model, 'std', None))
         profile = dict(
             driver='GTiff',
             width=src.width,

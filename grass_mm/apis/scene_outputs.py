@@ -1,5 +1,6 @@
 """The files a scene inference writes beside its map, and the checks and names that keep a
 user's files safe (:func:`grass_mm.apis.predict_scene`)."""
+import glob
 import os
 from typing import List, Optional, Sequence
 
@@ -45,6 +46,29 @@ def partial_name(path: str) -> str:
     folder, name = os.path.split(path)
     stem, ext = os.path.splitext(name)
     return os.path.join(folder, f'.{stem}.partial-{os.getpid()}{ext}')
+
+
+def remove_stale_partials(path: str) -> List[str]:
+    """Remove the hidden partial files of ``path`` left by killed runs (their pid is gone), and
+    return their names: a killed run cannot clean up, the next one for the same output does.
+    A live run's partial file is left alone."""
+    folder, name = os.path.split(path)
+    stem, ext = os.path.splitext(name)
+    removed = []
+    for partial in glob.glob(os.path.join(folder or '.', f'.{glob.escape(stem)}.partial-*{ext}')):
+        pid = partial[:len(partial) - len(ext)].rsplit('.partial-', 1)[-1]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # a live run is writing it
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        os.remove(partial)
+        removed.append(partial)
+    return removed
 
 
 def check_outputs(src_path: str, **outputs: Optional[str]) -> None:

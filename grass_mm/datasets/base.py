@@ -75,7 +75,8 @@ class CheckLabelRange(BaseTransform):
 
 
 class LoadAnnotations(MMSegLoadAnnotations):
-    """mmseg's ``LoadAnnotations`` that refuses a label map of another size than its image.
+    """mmseg's ``LoadAnnotations`` that names the label map it cannot read, and refuses one of
+    another size than its image.
 
     mmseg would go on with the pair until a crop or ``torch.stack`` fails with a message that
     names no file; this names both. It replaces ``LoadAnnotations`` in mmseg's registry when
@@ -84,7 +85,13 @@ class LoadAnnotations(MMSegLoadAnnotations):
     """
 
     def transform(self, results: dict) -> dict:
-        results = super().transform(results)
+        try:
+            results = super().transform(results)
+        except (OSError, ValueError, TypeError) as err:
+            # PIL/cv2 on a corrupt file say "cannot identify image file <_io.BytesIO ...>".
+            raise ValueError(f"{results.get('seg_map_path')}: the label map cannot be read "
+                             f'({type(err).__name__}: {err}); is it a corrupt or truncated '
+                             'image?') from err
         check_loaded_sizes(results)
         return results
 

@@ -2,6 +2,7 @@
 nodata, alpha, internal mask; a one-band hole is filled and predicted), the same rule in
 training's loaders, and a GIS-ready map of the public Landsat scene in ../shared/data/geotiff."""
 import json
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -265,6 +266,21 @@ def test_outputs_appear_only_when_complete_and_a_failure_leaves_nothing(tmp_path
     with pytest.raises(RuntimeError, match='killed'):
         si.predict_scene(Model(), scene, str(tmp_path / 'map2.tif'), 32, 8)
     assert not [p for p in tmp_path.iterdir() if 'map2' in p.name]
+    with pytest.raises(ValueError, match='need batch >= 1 window per forward pass, got 0'):
+        si.predict_scene(Model(), scene, str(tmp_path / 'map3.tif'), 32, 8, batch=0)
+    # A killed run's partial file (its pid gone) is removed by the next run for that output.
+    monkeypatch.setattr(si, 'predict_windows', real)
+    dead = subprocess.run([sys.executable, '-c', 'import os; print(os.getpid())'],
+                          capture_output=True,
+                          text=True).stdout.strip()
+    (tmp_path / f'.map4.partial-{dead}.tif').write_bytes(b'half a map')
+    (tmp_path / f'.map4.partial-{os.getppid()}.tif').write_bytes(b'a live run')
+    with pytest.warns(
+            UserWarning, match=rf'removed .*\.map4\.partial-{dead}\.tif, left by a killed'):
+        si.predict_scene(Model(), scene, str(tmp_path / 'map4.tif'), 32, 8)
+    assert sorted(p.name for p in tmp_path.iterdir() if 'map4' in p.name) == [
+        f'.map4.partial-{os.getppid()}.tif', 'map4.qml', 'map4.tif'
+    ]
 
 
 def test_the_tool_names_a_missing_output_folder_and_a_preview_over_its_map(
