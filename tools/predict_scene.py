@@ -25,7 +25,7 @@ import grass_mm  # noqa: F401  (stack fixes, registration)
 from grass_mm.apis import SceneModel, check_outputs, predict_scene
 from grass_mm.utils import quiet
 from grass_mm.utils.cli import existing_config, existing_file
-from grass_mm.utils.compat import FULL_UNPICKLED, WEIGHTS_ONLY_ENV
+from grass_mm.utils.compat import FULL_UNPICKLED, TRUST_ENV
 from grass_mm.utils.console import progress_line
 
 
@@ -69,9 +69,8 @@ def main() -> None:
         with quiet(log, args.verbose):
             model = SceneModel(args.config, args.checkpoint, args.device)
         if osp.abspath(args.checkpoint) in FULL_UNPICKLED:
-            print(f'  note: {args.checkpoint} is a training checkpoint (weights plus optimizer '
-                  'and log state), loaded with a full unpickle: fine for your own runs, but load '
-                  f"only files you trust; {WEIGHTS_ONLY_ENV}=1 refuses such files.")
+            print(f'  note: {args.checkpoint} was unpickled fully, as {TRUST_ENV} asks: it can '
+                  'run code; name only files you trust there.')
         phase_start = time.time()
         with quiet(log, args.verbose):
             summary = predict_scene(

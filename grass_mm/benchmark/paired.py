@@ -42,6 +42,7 @@ from mmengine.logging import MMLogger
 from mmengine.registry import DefaultScope
 from mmengine.runner import set_random_seed
 
+from grass_mm.utils import load_local_checkpoint
 from grass_mm.utils.config import find_hook
 from .matrix import arm_warmup, warmups
 from .segmentation import run_segmentation
@@ -65,7 +66,7 @@ def make_init(config: str, seed: int, out: str, backbone_of: Optional[str] = Non
     finally:
         logger.setLevel(level)
     if backbone_of is not None:
-        shared = torch.load(backbone_of, map_location='cpu', weights_only=False)['state_dict']
+        shared = load_local_checkpoint(backbone_of, map_location='cpu')['state_dict']
         model.backbone.load_state_dict({
             k[len('backbone.'):]: v
             for k, v in shared.items() if k.startswith('backbone.')

@@ -26,6 +26,7 @@ from torchvision.ops import box_iou
 
 from grass_mm.datasets.synthetic import render_scene
 from grass_mm.models.utils import crop_and_resize, select_regions
+from grass_mm.utils import load_local_checkpoint
 
 PLUGINS = dict(
     mocov2=('MoCo', 'GSMoCoV2'), byol=('BYOL', 'GSBYOL'), densecl=('DenseCL', 'GSDenseCL'))
@@ -150,7 +151,7 @@ def build(kinds: Dict[str, dict], checkpoint: Optional[str], device: str) -> dic
         if state is None:
             model.init_weights()
             if checkpoint:
-                loaded = torch.load(checkpoint, map_location='cpu', weights_only=False)
+                loaded = load_local_checkpoint(checkpoint, map_location='cpu')
                 model.load_state_dict(loaded.get('state_dict', loaded), strict=False)
             state = copy.deepcopy(model.state_dict())
         model.load_state_dict(state)

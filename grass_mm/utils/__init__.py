@@ -1,7 +1,6 @@
 # The stack fixes come first: the imports below (mmengine.runner, ...) may pull in torchvision.
 from . import compat
-from .compat import (WEIGHTS_ONLY_ENV, declare_torchvision_ops, load_local_checkpoint,
-                     weights_only_enforced)
+from .compat import TRUST_ENV, declare_torchvision_ops, load_local_checkpoint
 
 compat.apply()
 
@@ -11,8 +10,7 @@ from .console import quiet  # noqa: E402
 from .dist import CPUDistributedDataParallel, setup_cpu_distributed  # noqa: E402
 
 __all__ = [
-    'CPUDistributedDataParallel', 'WEIGHTS_ONLY_ENV', 'declare_torchvision_ops', 'extract_backbone',
+    'CPUDistributedDataParallel', 'TRUST_ENV', 'declare_torchvision_ops', 'extract_backbone',
     'load_backbone_state', 'load_local_checkpoint', 'quiet', 'scale_iters', 'scale_schedule',
-    'set_workers', 'setup_cpu_distributed', 'update_transforms', 'weights_only_enforced',
-    'weights_sha256'
+    'set_workers', 'setup_cpu_distributed', 'update_transforms', 'weights_sha256'
 ]

@@ -6,11 +6,14 @@ Background and evidence for both: ``ENVIRONMENT.md`` of the project (docs/en/get
 1. torchvision 0.28.0 on PyPI is a CUDA build whose import dies on a CPU torch unless two op
    schemas are declared first (:mod:`grass_mm.utils.torchvision_fix`, which also holds the
    import hook that ``install_cpu.sh`` installs for scripts importing torchvision first).
-2. torch >= 2.6 loads with ``weights_only=True`` by default; mmengine 0.10.7 calls ``torch.load``
-   without the argument, so full mmengine checkpoints (``resume``, ``load_from``,
-   ``init_cfg=dict(type='Pretrained')``) fail to load. We register a local-file loader that tries
-   ``weights_only=True`` first and falls back to a full unpickle only for a file that needs it,
-   with a warning naming the file. ``GRASS_MM_WEIGHTS_ONLY=1`` forbids the fallback.
+2. Checkpoints are data. torch >= 2.6 loads with ``weights_only=True`` by default, and mmengine
+   0.10.7 calls ``torch.load`` without the argument, so its full checkpoints (``resume``,
+   ``load_from``, ``init_cfg=dict(type='Pretrained')``) fail. Our loader for local paths loads
+   every file with ``weights_only=True`` and an allow-list of exactly the types this stack's
+   checkpoints hold (:func:`checkpoint_safe_globals`: mmengine's ``HistoryBuffer``, numpy arrays
+   and scalars, and ``getattr``, which the weights-only unpickler lets call nothing that is not
+   on the list). Anything else is refused, naming the file and the offending global; the one
+   opt-in is ``GRASS_MM_TRUST_CHECKPOINTS=FILE[:FILE...]``, naming the files to unpickle fully.
 3. numpy >= 2 (the GPU nodes' stack) refuses ``np.uint8(-33.15)``, which mmcv 2.1.0's
    ``adjust_hue`` computes for every negative hue factor, so mmpretrain's ``ColorJitter`` (hue
    jitter is in every SimCLR view pipeline) raises ``OverflowError`` at random. Under numpy >= 2
@@ -27,6 +30,7 @@ import logging
 import os
 import os.path as osp
 import pickle
+import re
 import shutil
 from typing import Any, Optional
 
@@ -35,14 +39,35 @@ import torch
 
 from .torchvision_fix import declare_torchvision_ops
 
-WEIGHTS_ONLY_ENV = 'GRASS_MM_WEIGHTS_ONLY'
-# The files this process loaded with a full unpickle, for a tool to tell its user once.
+TRUST_ENV = 'GRASS_MM_TRUST_CHECKPOINTS'
+# The files this process loaded with a full unpickle (trusted by name), for a tool to tell once.
 FULL_UNPICKLED = set()
 
 
-def weights_only_enforced() -> bool:
-    """Whether ``GRASS_MM_WEIGHTS_ONLY=1`` forbids the full-unpickle fallback."""
-    return os.environ.get(WEIGHTS_ONLY_ENV, '0').lower() in ('1', 'true', 'yes')
+def trusted(filename: str) -> bool:
+    """Whether ``GRASS_MM_TRUST_CHECKPOINTS`` names ``filename`` (``:``-separated paths)."""
+    names = [n for n in os.environ.get(TRUST_ENV, '').split(os.pathsep) if n]
+    return osp.realpath(filename) in {osp.realpath(osp.expanduser(n)) for n in names}
+
+
+def checkpoint_safe_globals() -> list:
+    """The types a checkpoint of this stack holds beyond tensors and containers: mmengine's
+    message hub (``HistoryBuffer`` of numpy arrays, bound statistics methods through
+    ``getattr``) under numpy 1 or 2 names, whichever numpy saved it."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+    try:
+        from numpy._core import multiarray
+    except ImportError:  # numpy 1
+        from numpy.core import multiarray
+    dtypes = {
+        type(np.dtype(t))
+        for t in (np.float64, np.float32, np.float16, np.int64, np.int32, np.int16, np.int8,
+                  np.uint64, np.uint32, np.uint16, np.uint8, np.bool_)
+    }
+    named = [(fn, f'{module}.{fn.__name__}')
+             for module in ('numpy.core.multiarray', 'numpy._core.multiarray')
+             for fn in (multiarray._reconstruct, multiarray.scalar)]
+    return [HistoryBuffer, np.ndarray, np.dtype, getattr, *sorted(dtypes, key=str), *named]
 
 
 def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
@@ -57,8 +82,9 @@ def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
 
     Raises:
         FileNotFoundError: The file does not exist.
-        RuntimeError: The file is not a readable torch checkpoint (e.g. truncated), or it needs a
-            full unpickle while ``GRASS_MM_WEIGHTS_ONLY=1``.
+        RuntimeError: The file is not a readable torch checkpoint (e.g. truncated), or it holds
+            a type outside :func:`checkpoint_safe_globals` and ``GRASS_MM_TRUST_CHECKPOINTS``
+            does not name it.
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
@@ -70,22 +96,27 @@ def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
         raise RuntimeError(f'could not read checkpoint {filename}: it is not a torch checkpoint '
                            f'(neither a zip archive nor a pickle; it starts with {head!r})')
     try:
-        return torch.load(filename, map_location=map_location, weights_only=True)
+        with torch.serialization.safe_globals(checkpoint_safe_globals()):
+            return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
-        if weights_only_enforced():
+        found = re.search(r'GLOBAL ([\w.]+)|unrecognized function (.+?)(?: which|$)', str(err),
+                          re.M)
+        if not found:  # not a foreign type: a broken pickle
+            raise RuntimeError(f'could not read checkpoint {filename}: it is truncated, corrupt '
+                               f'or not a torch checkpoint ({str(err).splitlines()[-1]})') from err
+        if not trusted(filename):
+            what = found.group(1) or found.group(2)
             raise RuntimeError(
-                f'checkpoint {filename} holds more than tensors (e.g. an mmengine training '
-                f'checkpoint with its message hub) and needs a full unpickle, which '
-                f'{WEIGHTS_ONLY_ENV}=1 forbids. Export the backbone with '
-                f'the extract_backbone.py converter, or unset {WEIGHTS_ONLY_ENV} for '
-                f'a file you trust.') from err
+                f'checkpoint {filename} holds {what}, which no checkpoint of this stack holds '
+                f'(tensors, mmengine training state): unpickling it could run code from the '
+                f'file, so it is not loaded. If you trust this file, name it in '
+                f'{TRUST_ENV}={filename}') from None
     except (RuntimeError, EOFError, ValueError) as err:
         raise RuntimeError(f'could not read checkpoint {filename}: it is truncated, corrupt '
                            f'or not a torch checkpoint ({err})') from err
     from mmengine.logging import print_log
     print_log(
-        f'checkpoint {filename} needs a full unpickle (weights_only=False): load only '
-        f'checkpoints you trust. Set {WEIGHTS_ONLY_ENV}=1 to refuse such files.',
+        f'checkpoint {filename} is unpickled fully (weights_only=False): {TRUST_ENV} names it',
         logger='current',
         level=logging.WARNING)
     FULL_UNPICKLED.add(osp.abspath(filename))

@@ -1,16 +1,16 @@
 """The stack fixes, each checked in a fresh interpreter where import order matters."""
-import io
-import logging
 import os
 import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 import torch
 from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 
-from grass_mm.utils import WEIGHTS_ONLY_ENV, load_local_checkpoint
+from grass_mm.utils import TRUST_ENV, load_local_checkpoint
+from grass_mm.utils.compat import FULL_UNPICKLED
 from tests.helpers import tool_env
 
 
@@ -72,30 +72,61 @@ def test_tensor_only_file_loads_silently(tmp_path):
     assert torch.equal(load_local_checkpoint(str(path))['state_dict']['w'], torch.ones(2))
 
 
-def test_full_checkpoint_falls_back_with_a_warning_naming_the_file(tmp_path):
-    from mmengine.logging import HistoryBuffer, MMLogger
-    path = tmp_path / 'full.pth'
-    torch.save({'state_dict': {'w': torch.ones(2)}, 'message_hub': HistoryBuffer()}, path)
-    logger = MMLogger.get_current_instance()  # what print_log(logger='current') writes to
-    records = io.StringIO()
-    handler = logging.StreamHandler(records)
-    logger.addHandler(handler)
-    try:
-        loaded = _load_checkpoint(str(path), map_location='cpu')  # mmengine's own entry point
-    finally:
-        logger.removeHandler(handler)
-    assert isinstance(loaded['message_hub'], HistoryBuffer)
-    assert f'checkpoint {path} needs a full unpickle' in records.getvalue()
-    assert 'trust' in records.getvalue()
+def test_every_kind_of_the_stacks_checkpoints_loads_as_data(tmp_path, grass_checkpoint):
+    """Training (and so resume) checkpoints, mmseg-style fine-tunes and model-zoo files load with
+    weights_only=True through the allow-list, silently, under numpy 1 or 2 names."""
+    from collections import OrderedDict
+
+    from mmengine.logging import HistoryBuffer, MessageHub
+    loaded = _load_checkpoint(grass_checkpoint, map_location='cpu')  # mmengine's own entry point
+    assert {'state_dict', 'optimizer', 'message_hub', 'meta'} <= set(loaded)
+    hub = MessageHub.get_instance('test_compat')
+    hub.update_scalar('train/loss', np.float64(0.5))
+    finetune = tmp_path / 'iter_80000.pth'
+    torch.save(
+        dict(
+            state_dict={'w': torch.ones(2)},
+            meta=dict(dataset_meta=dict(classes=('a', 'b'), palette=[[1, 2, 3], [4, 5, 6]])),
+            message_hub=hub.state_dict()), finetune)
+    assert isinstance(
+        load_local_checkpoint(str(finetune))['message_hub']['log_scalars']['train/loss'],
+        HistoryBuffer)
+    zoo = tmp_path / 'zoo.pth'  # an mmseg 0.x / mmpretrain model-zoo file
+    torch.save(
+        dict(
+            meta=dict(CLASSES=('a', 'b'), PALETTE=[[1, 2, 3]], env_info='...', epoch=80),
+            state_dict=OrderedDict(w=torch.ones(2))), zoo)
+    assert load_local_checkpoint(str(zoo))['meta']['CLASSES'] == ('a', 'b')
+    assert not {grass_checkpoint, str(finetune), str(zoo)} & FULL_UNPICKLED
 
 
-def test_switch_forbids_the_fallback(tmp_path, monkeypatch):
-    from mmengine.logging import HistoryBuffer
-    path = tmp_path / 'full.pth'
-    torch.save({'message_hub': HistoryBuffer()}, path)
-    monkeypatch.setenv(WEIGHTS_ONLY_ENV, '1')
-    with pytest.raises(RuntimeError, match=f'{path}.*{WEIGHTS_ONLY_ENV}=1 forbids'):
+class _Payload:
+    """What a hostile checkpoint holds: an object whose unpickling runs code (makes a file)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, 'w'))
+
+
+def test_a_checkpoint_that_would_run_code_is_refused_unless_trusted_by_name(tmp_path, monkeypatch):
+    made = tmp_path / 'made_by_the_checkpoint'
+    path = tmp_path / 'stranger.pth'
+    torch.save({'state_dict': {'w': torch.ones(2)}, 'x': _Payload(str(made))}, path)
+    with pytest.raises(
+            RuntimeError,
+            match=rf'checkpoint {path} holds .*open.*could run code '
+            rf'.*{TRUST_ENV}={path}'):
         CheckpointLoader.load_checkpoint(str(path))
+    assert not made.exists()
+    monkeypatch.setenv(TRUST_ENV, str(tmp_path / 'another.pth'))  # trust names files
+    with pytest.raises(RuntimeError, match='could run code'):
+        load_local_checkpoint(str(path))
+    assert not made.exists()
+    monkeypatch.setenv(TRUST_ENV, f'/elsewhere.pth:{path}')
+    assert torch.equal(load_local_checkpoint(str(path))['state_dict']['w'], torch.ones(2))
+    assert made.exists() and str(path) in FULL_UNPICKLED  # trusted: its code ran, as asked
 
 
 def test_missing_and_truncated_files_name_the_file(tmp_path):
@@ -144,7 +175,6 @@ def test_declaring_torchvision_ops_is_a_no_op_once_imported():
 
     from grass_mm.utils import declare_torchvision_ops
     assert declare_torchvision_ops() is False
-    assert os.environ.get(WEIGHTS_ONLY_ENV, '0') != '1'
 
 
 def _startup_hook_installed() -> bool:
