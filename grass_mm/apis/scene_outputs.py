@@ -6,6 +6,8 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
+from grass_mm.utils.workdir import pid_alive
+
 
 def write_preview(path: str, labels: np.ndarray, palette: Optional[Sequence]) -> None:
     """A colour PNG of ``labels`` with the model's palette (nodata black)."""
@@ -57,15 +59,8 @@ def remove_stale_partials(path: str) -> List[str]:
     removed = []
     for partial in glob.glob(os.path.join(folder or '.', f'.{glob.escape(stem)}.partial-*{ext}')):
         pid = partial[:len(partial) - len(ext)].rsplit('.partial-', 1)[-1]
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            os.kill(int(pid), 0)
-            continue  # a live run is writing it
-        except ProcessLookupError:
-            pass
-        except PermissionError:
-            continue
+        if not pid.isdigit() or int(pid) == os.getpid() or pid_alive(int(pid)):
+            continue  # not a partial name, ours, or a live run is writing it
         os.remove(partial)
         removed.append(partial)
     return removed

@@ -11,6 +11,8 @@ import sys
 import time
 from typing import Callable, Dict, List, Optional
 
+from grass_mm.utils.compat import write_atomic
+
 
 def short_potsdam_configs(out_dir: str, potsdam: str, pretrain_config: str, finetune_config: str,
                           smoke: bool) -> Dict[str, str]:
@@ -233,13 +235,6 @@ def finetune_check(output: str) -> dict:
     return dict(detail=f'{loaded.group(0)}; mIoU {miou.group(1) if miou else "n/a"}')
 
 
-def paired_check(output: str) -> dict:
-    done = re.search(r'[\w]+: every step ran; tables in \S+', output)
-    assert done, 'the paired mini-matrix did not finish'
-    steps = re.findall(r'^seed 0: (training|probing|purity|fine-tuning)', output, re.M)
-    return dict(detail=f'{len(steps)} steps; {done.group(0)}')
-
-
 def write_summary(out_dir: str,
                   steps: Steps,
                   device: str,
@@ -284,11 +279,7 @@ def write_summary(out_dir: str,
         '', 'Targets: efficient GraSS <= 1.35x a SimCLR step at ResNet-50/224 px with AMP; '
         'selection + cropping <= 2 % of the step; peak memory <= 1.10x. Logs: logs/.'
     ]
-    # Written to a temporary name and renamed: a run killed mid-write leaves the last summary.
-    for name, text in (('summary.json', json.dumps(summary, indent=2)), ('summary.md',
-                                                                         '\n'.join(lines) + '\n')):
-        path = osp.join(out_dir, name)
-        with open(path + '.tmp', 'w') as f:
-            f.write(text)
-        os.replace(path + '.tmp', path)
+    # Written atomically: a run killed mid-write leaves the last summary whole.
+    write_atomic(json.dumps(summary, indent=2).encode(), osp.join(out_dir, 'summary.json'))
+    write_atomic(('\n'.join(lines) + '\n').encode(), osp.join(out_dir, 'summary.md'))
     return ok

@@ -100,7 +100,8 @@ def _new_run_dir(work_dir: str) -> str:
     return new
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this host runs (another user's counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -151,7 +152,7 @@ def lock_work_dir(work_dir: str, takeover: bool = False) -> str:
         pid, host, job = owner.get('pid'), owner.get('host'), owner.get('job')
         ours = takeover or (job is not None and job == me['job'])
         if pid is not None and pid != me['pid'] and not ours:
-            if host == me['host'] and _alive(pid):
+            if host == me['host'] and pid_alive(pid):
                 raise RuntimeError(
                     f"{work_dir} is in use by a run of pid {pid} on {host} (since "
                     f"{owner.get('started')}; lock {path}); wait for it to end, or choose "
