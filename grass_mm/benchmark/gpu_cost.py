@@ -2,15 +2,15 @@
 a step (``tools/analysis_tools/gpu_cost.py`` prints the tables).
 
 A training step's FLOPs are counted on the CPU with torch's ``FlopCounterMode`` (forward and
-backward, the real mmpretrain/mmseg models of the configs). A GS step cannot be
-counted that way (its guide calls ``torch.autograd.grad``); it is the base step plus one forward
-of the encoder on both views (the guide pass; its backward stops at the last feature map, a few
-per cent). Seconds are FLOPs over an assumed sustained rate: that assumption, not the count, is
-the uncertain part, and the first GPU run's ``gs_step_amp`` step replaces it with a measured
-SimCLR step.
+backward, the real mmpretrain/mmseg models of the configs). A GS step cannot be counted that
+way (its guide calls ``torch.autograd.grad``); it is the base step plus one forward of the
+encoder on both views (the guide pass; its backward, through the neck and head to the last
+feature map, is not counted). Seconds are FLOPs over an assumed sustained rate: that
+assumption, not the count, is the uncertain part, and the first GPU run's ``gs_step_amp`` step
+replaces it with a measured SimCLR step.
 """
 from dataclasses import dataclass
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
@@ -19,34 +19,27 @@ from torch.utils.flop_counter import FlopCounterMode
 PRETRAIN_IMAGES = dict(potsdam=3456, vaihingen=344, loveda_urban=1156, loveda_rural=1366)
 
 
-def pretrain_step_gflops(config: str, size: int = 224) -> float:
-    """Counted GFLOPs per image of one base-method training step (both views, forward and
-    backward), at the warm-up stage of a GS config."""
+def pretrain_gflops(config: str, size: int = 224) -> Tuple[float, float]:
+    """Counted GFLOPs of a GS config's model, built once.
+
+    Returns:
+        Per image, one base-method training step (both views, forward and backward, at the
+        warm-up stage), and the GS step's extra: one encoder forward of both views.
+    """
     from mmengine.config import Config
     from mmengine.registry import DefaultScope
     from mmpretrain.registry import MODELS
-    cfg = Config.fromfile(config).model
     with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = MODELS.build(cfg).train()
+        model = MODELS.build(Config.fromfile(config).model).train()
     if hasattr(model, 'stage'):
         model.stage = 'warmup'
     views = [torch.randn(2, 3, size, size) for _ in range(2)]
-    with FlopCounterMode(display=False) as counter:
+    with FlopCounterMode(display=False) as step:
         losses = model.loss(views, None)
         sum(v for k, v in losses.items() if 'loss' in k).backward()  # as mmengine sums them
-    return counter.get_total_flops() / 2 / 1e9
-
-
-def encoder_forward_gflops(config: str, size: int = 224) -> float:
-    """Counted GFLOPs of one forward of the config's backbone on one view."""
-    from mmengine.config import Config
-    from mmengine.registry import DefaultScope
-    from mmpretrain.registry import MODELS
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        model = MODELS.build(Config.fromfile(config).model).eval()
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+    with torch.no_grad(), FlopCounterMode(display=False) as forward:
         model.backbone(torch.randn(1, 3, size, size))
-    return counter.get_total_flops() / 1e9
+    return step.get_total_flops() / 2 / 1e9, 2 * forward.get_total_flops() / 1e9
 
 
 def finetune_step_gflops(config: str) -> float:
@@ -72,6 +65,7 @@ class Plan:
     images: int
     warmups: Dict[str, int]  # warm-up name -> epochs
     arms: Dict[str, str]  # arm -> its warm-up
+    gs_arms: Tuple[str, ...]  # the arms that crop as GS does (a GraSSStageHook in the config)
     epochs: int
     finetunes_per_seed: int
     finetune_iters: int
@@ -97,9 +91,8 @@ def gpu_hours(plan: Plan, step: Dict[str, float], gs_extra: Dict[str, float], se
     for warmup, epochs in plan.warmups.items():
         pretrain += epochs * (step[warmup] + gs_extra[warmup])  # a GS config before its switch
     for arm, warmup in plan.arms.items():
-        gs = arm.startswith(('gs_', 'grass'))  # the random-box control crops as GS does
         pretrain += (plan.epochs - plan.warmups[warmup]) * (
-            step[warmup] + (gs_extra[warmup] if gs else 0.0))
+            step[warmup] + (gs_extra[warmup] if arm in plan.gs_arms else 0.0))
     pretrain *= plan.images * plan.seeds
     finetune = plan.finetunes_per_seed * plan.seeds * plan.finetune_iters * \
         plan.finetune_batch * seg_step
@@ -111,14 +104,21 @@ def gpu_hours(plan: Plan, step: Dict[str, float], gs_extra: Dict[str, float], se
 def preset_plan(matrix, data: str, seeds: int = 3) -> Plan:
     """The plan of a paired GPU preset (``configs/benchmark_matrix/*_r50_gpu.py``)."""
     from mmengine.config import Config
+
+    from grass_mm.utils.config import find_hook
     seg = Config.fromfile(matrix.names['seg'])
     warmups = {name: spec['epochs'] for name, spec in matrix.warmups.items()}
     arms = {name: spec['warmup'] for name, spec in matrix.arms.items()}
+    gs_arms = tuple(name for name, spec in matrix.arms.items()
+                    if find_hook(Config.fromfile(spec['config'])) is not None)
+    # Every arm runs to its warm-up config's last epoch, as the paired harness does.
+    epochs = Config.fromfile(next(iter(matrix.warmups.values()))['config']).train_cfg.max_epochs
     return Plan(
         images=PRETRAIN_IMAGES[data],
         warmups=warmups,
         arms=arms,
-        epochs=350,
+        gs_arms=gs_arms,
+        epochs=epochs,
         finetunes_per_seed=len(matrix.segmentation['arms']),
         finetune_iters=seg.train_cfg.max_iters,
         finetune_batch=seg.train_dataloader.batch_size * matrix.gpus['finetune'],
@@ -135,6 +135,7 @@ def first_answer(plan: Plan) -> Plan:
         warmups={warmup: 20},
         arms={arm: warmup
               for arm in ('simclr', 'grass', 'grass_random_boxes')},
+        gs_arms=('grass', 'grass_random_boxes'),
         epochs=200,
         finetunes_per_seed=4,
         finetune_iters=8000,

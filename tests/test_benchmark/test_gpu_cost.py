@@ -1,7 +1,7 @@
 """The GPU-hour estimate's arithmetic, and the FLOPs it counts on one real config."""
 import pytest
 
-from grass_mm.benchmark.gpu_cost import Plan, encoder_forward_gflops, gpu_hours
+from grass_mm.benchmark.gpu_cost import Plan, gpu_hours, pretrain_gflops
 from tests.helpers import REPO
 
 
@@ -10,6 +10,7 @@ def test_gpu_hours_adds_warmups_arms_and_finetunes_by_hand():
         images=1000,
         warmups=dict(w=10),
         arms=dict(base='w', gs_twin='w'),
+        gs_arms=('gs_twin', ),
         epochs=100,
         finetunes_per_seed=3,
         finetune_iters=10,
@@ -26,5 +27,6 @@ def test_gpu_hours_adds_warmups_arms_and_finetunes_by_hand():
 
 def test_a_resnet18_forward_counts_its_known_flops():
     config = f'{REPO}/configs/grass/grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'
-    # ResNet-18 at 224 px: 1.82 GMACs (torchvision's published figure) = 3.64 GFLOPs.
-    assert encoder_forward_gflops(config, 224) == pytest.approx(3.64, rel=0.02)
+    # ResNet-18 at 224 px: 1.82 GMACs (torchvision's published figure) = 3.64 GFLOPs; GS's
+    # extra is its forward on both views.
+    assert pretrain_gflops(config, 224)[1] == pytest.approx(2 * 3.64, rel=0.02)

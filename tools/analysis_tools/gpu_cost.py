@@ -9,8 +9,8 @@ import argparse
 
 from mmengine.config import Config
 
-from grass_mm.benchmark.gpu_cost import (encoder_forward_gflops, finetune_step_gflops, first_answer,
-                                         preset_plan, pretrain_step_gflops, rows)
+from grass_mm.benchmark.gpu_cost import (finetune_step_gflops, first_answer, preset_plan,
+                                         pretrain_gflops, rows)
 from grass_mm.benchmark.matrix import load_paired_matrix
 
 PRESETS = ['potsdam', 'vaihingen', 'loveda_urban', 'loveda_rural']
@@ -29,8 +29,7 @@ def main() -> None:
     potsdam = matrices['potsdam']
     step, gs_extra = {}, {}
     for name, spec in potsdam.warmups.items():  # the GS twin's config; its warm-up is the base
-        step[name] = pretrain_step_gflops(spec['config'])
-        gs_extra[name] = 2 * encoder_forward_gflops(spec['config'])
+        step[name], gs_extra[name] = pretrain_gflops(spec['config'])
         print(f'{name}: base step {step[name]:.1f} GFLOP/image, GS adds {gs_extra[name]:.1f}')
     seg_step = finetune_step_gflops(potsdam.names['seg'])
     seg = Config.fromfile(potsdam.names['seg'])
