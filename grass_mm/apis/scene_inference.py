@@ -107,9 +107,9 @@ def predict_scene(model: SceneModel,
 #: units than the model was trained on (16-bit counts, reflectance in 0..1, 8-bit values).
 UNIT_RATIO = 8.0
 #: A band whose 99th percentile lies this many of the model's standard deviations above its mean
-#: holds values the model never saw: 8-bit data reach at most 2.64 with the ImageNet statistics
-#: of the configs (74 real aerial images and the Landsat scene: 2.25 to 2.64), the same scene
-#: scaled x2 (9-bit) 6.6 to 7.1, x4 (10-bit) 15 to 16.
+#: holds values the model never saw: 8-bit data cannot exceed (255 - 103.53) / 57.375 = 2.64
+#: with the ImageNet statistics of the configs; the Landsat scene scaled x2 reaches 6.6 to 7.1,
+#: x4 (10-bit) 15 to 16 (test_the_units_rule_on_the_real_scene_and_its_scaled_copies).
 UNIT_SIGMAS = 5.0
 
 

@@ -68,3 +68,16 @@ def test_segmentation_heads_call_no_mmcv_kernel(config, kernel_calls):
         model = MODELS.build(cfg).train()
     model._forward(torch.randn(2, 3, 64, 64)).sum().backward()
     assert kernel_calls == []
+
+
+def test_torchvisions_box_iou_equals_mmcvs_bbox_overlaps():
+    """What replaced the one kernel the project called (speed benchmark, CUDA tests)."""
+    from mmcv.ops import bbox_overlaps
+    from torchvision.ops import box_iou
+    gen = torch.Generator().manual_seed(0)
+    a = torch.rand(300, 4, generator=gen) * 100
+    a[:, 2:] += a[:, :2]  # x2 >= x1, y2 >= y1
+    b = a + torch.randn(300, 4, generator=gen) * 5
+    b[:, 2:] = torch.maximum(b[:, 2:], b[:, :2])
+    expected = bbox_overlaps(a, b, aligned=True)
+    assert torch.allclose(box_iou(a, b).diagonal(), expected, atol=1e-6)

@@ -31,8 +31,10 @@ def wheelhouse(tmp_path, **manifest) -> str:
     return str(house)
 
 
-def install(house, tmp_path, **env) -> subprocess.CompletedProcess:
-    return subprocess.run(['bash', 'tools/install_offline.sh', house],
+def run_tool(tool, arg, tmp_path, **env) -> subprocess.CompletedProcess:
+    """A shell tool with a bare environment: this interpreter as the node's, a target folder
+    in ``tmp_path``."""
+    return subprocess.run(['bash', f'tools/{tool}', arg],
                           cwd=REPO,
                           capture_output=True,
                           text=True,
@@ -42,6 +44,10 @@ def install(house, tmp_path, **env) -> subprocess.CompletedProcess:
                               PYTHON=sys.executable,
                               GRASS_MM_SITE=str(tmp_path / 'site'),
                               **env))
+
+
+def install(house, tmp_path, **env) -> subprocess.CompletedProcess:
+    return run_tool('install_offline.sh', house, tmp_path, **env)
 
 
 def test_no_wheelhouse_is_named(tmp_path):
@@ -76,17 +82,8 @@ def test_another_torch_without_mmcv_source_is_refused(tmp_path):
 
 def test_a_failed_install_still_leaves_a_summary(tmp_path):
     out = tmp_path / 'first_run'
-    result = subprocess.run(
-        ['bash', 'tools/gpu_first_run.sh', str(out)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=dict(
-            PATH='/usr/bin:/bin',
-            PYTHON=sys.executable,
-            GRASS_MM_WHEELHOUSE=str(tmp_path / 'nowhere'),
-            GRASS_MM_SITE=str(tmp_path / 'site')))
+    result = run_tool(
+        'gpu_first_run.sh', str(out), tmp_path, GRASS_MM_WHEELHOUSE=str(tmp_path / 'nowhere'))
     assert result.returncode == 1, result.stderr
     summary = json.loads((out / 'summary.json').read_text())
     assert summary['passed'] is False

@@ -10,7 +10,7 @@ OUT_DIR/logs/; a step left without time is reported as skipped:
 1. ``cuda_tests`` (100): ``tests/test_models/test_cuda.py`` (batched selection on CUDA against
    scipy, GS steps under fp16/bf16 autocast against fp32, GS on MoCo v2/BYOL/DenseCL under fp16)
    and ``test_mmcv_ops.py`` (no mmcv kernel runs: the node's mmcv has CPU ops only). The code
-   paths that exist only on CUDA, so first; about 40 s of it is ResNet-50 model building.
+   paths that exist only on CUDA, so first.
 2. ``gs_step_amp`` (75): ``benchmark_speed.py`` at ResNet-50/224 px, batch 256, AMP: the GraSS
    and SimCLR steps side by side (step ratio, selection share, peak memory ratio).
 3. ``pretrain_switch`` (120): the Potsdam preset (GraSS, ResNet-50, 224 px, batch 256, AMP) for
@@ -20,10 +20,11 @@ OUT_DIR/logs/; a step left without time is reported as skipped:
 5. ``nccl_world1`` (75): ``tools/dist_train.sh`` with NCCL at world size 1 through the switch.
    Last: a cluster's multi-GPU jobs need it, a first answer does not.
 
-The budgets add up to 450 s, so that with a 60-90 s offline install the one command ends within
-9 minutes. Writes OUT_DIR/summary.json and OUT_DIR/summary.md after every step (a run stopped
-from outside still leaves one); SIGTERM ends the running step and writes them. Exits 0 on a
-machine without CUDA after saying so in one line (unless --cpu-smoke).
+The budgets add up to 450 s, so that with the offline install (14-21 s measured on 2 cores with
+the mmcv wheel, docs/results/timings.md) the one command ends within 9 minutes. Writes
+OUT_DIR/summary.json and OUT_DIR/summary.md after every step (a run stopped from outside still
+leaves one); SIGTERM ends the running step and writes them. Exits 0 on a machine without CUDA
+after saying so in one line (unless --cpu-smoke).
 """
 import argparse
 import os
