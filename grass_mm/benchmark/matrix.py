@@ -1,10 +1,11 @@
 """A paired matrix file (``configs/benchmark_matrix/``): its keys, its warm-ups, loading it.
 
-A matrix names the pretraining seeds, the warm-ups (``warmups``: name -> ``dict(config=,
+A matrix names the pretraining seeds, optionally the config of the shared init
+(``init_config``; default: the first warm-up's), the warm-ups (``warmups``: name -> ``dict(config=,
 epochs=)``; one may be given as ``warmup``, named ``'warmup'``), the arms (``from_='warmup'``
 with ``warmup=`` naming which, or ``from_='init'``), the probe epochs and the probe; optionally
 purity, a guide screen, the mmseg step (:mod:`.segmentation`), ``gpus`` and the record's
-``comparisons`` and ``gs_pairs`` (:mod:`.record`).
+``comparisons``, ``gate``, ``cost_pairs`` and ``gs_pairs`` (:mod:`.record`).
 """
 import os.path as osp
 from typing import Dict
@@ -55,6 +56,8 @@ def load_paired_matrix(path: str) -> Config:
         raise KeyError(f'{path}: paired-matrix keys {missing} are missing (expected '
                        f'{PAIRED_KEYS} and warmup or warmups)')
     configs = {f'warmups.{k}': v.config for k, v in warmups(matrix).items()}
+    if matrix.get('init_config'):
+        configs['init_config'] = matrix.init_config
     configs.update({f'arms.{k}': v.config for k, v in matrix.arms.items()})
     for name, cfg in configs.items():
         if not osp.isfile(cfg):

@@ -2,9 +2,11 @@
 
 Per pretraining seed:
 
-1. one random init (``init.pth``: the first warm-up config's model, built and initialised from
-   the seed), which is also the random-init arm; every other warm-up's model starts from the same
-   backbone weights (``init_<warm-up>.pth``: its own neck and head from the seed);
+1. one random init (``init.pth``: the model of ``init_config``, else of the first warm-up's
+   config, built and initialised from the seed), which is also the random-init arm; a warm-up of
+   another config starts from the same backbone weights (``init_<warm-up>.pth``: its own neck and
+   head from the seed). A later matrix names an earlier one's ``init_config`` to share its init
+   bit for bit;
 2. one shared warm-up per method family (``warmups``: e.g. SimCLR's loss for SimCLR, GraSS and
    the random-box control; MoCo v2's for MoCo v2 and GS-MoCo v2), stopped after its ``epochs``
    of the full schedule (the learning-rate schedule is the full one, cut short);
@@ -93,6 +95,7 @@ class PairedPlan:
         self.dir = osp.abspath(osp.join(matrix.work_dir, f'seed{seed}'))
         self.init = osp.join(self.dir, 'init.pth')
         first = next(iter(self.warmups.values()))
+        self.init_config = matrix.get('init_config') or first.config
         warmup = Config.fromfile(first.config)
         warmup.merge_from_dict(matrix.get('pretrain_cfg_options', {}))
         self.max_epochs = warmup.train_cfg.max_epochs
@@ -103,9 +106,11 @@ class PairedPlan:
         return osp.join(self.dir, 'pretrain', arm)
 
     def init_of(self, warmup: str) -> str:
-        """The init a warm-up starts from (the shared ``init.pth`` for the first)."""
-        first = next(iter(self.warmups))
-        return self.init if warmup == first else osp.join(self.dir, f'init_{warmup}.pth')
+        """The init a warm-up starts from (the shared ``init.pth`` where its config is the
+        init's)."""
+        if self.warmups[warmup].config == self.init_config:
+            return self.init
+        return osp.join(self.dir, f'init_{warmup}.pth')
 
     def checkpoint(self, arm: str, epoch: int) -> str:
         """The checkpoint of ``arm`` (or a warm-up) at ``epoch`` (its warm-up's for the warm-up's
@@ -220,12 +225,13 @@ class PairedPlan:
     def run(self, arms: Optional[List[str]] = None) -> None:
         os.makedirs(self.dir, exist_ok=True)
         m = self.matrix
+        if not osp.isfile(self.init):
+            make_init(self.init_config, self.seed, self.init)
         for name, spec in self.warmups.items():
             init = self.init_of(name)
             if not osp.isfile(init):
-                make_init(spec.config, self.seed, init, None if init == self.init else self.init)
-        first = next(iter(self.warmups.values()))
-        self.probe('random', self.init, first.config)
+                make_init(spec.config, self.seed, init, self.init)
+        self.probe('random', self.init, self.init_config)
         for name, spec in self.warmups.items():
             # A GS config as warm-up must not switch before the warm-up stops.
             self.train(

@@ -4,7 +4,8 @@ One cell per probe result: ``kind`` (``'probe'``), ``method``, ``pretrain_seed``
 ``fold``, ``fraction``, ``readout`` (``'linear'`` / ``'knn'``) and ``metrics``; the floor of each
 fold is a cell with ``method='floor'``. mmseg fine-tunings are ``kind='segmentation'`` cells
 (``name``: the config). Purity results are ``kind='purity'`` cells, wall times
-``kind='timing'`` and the batch digests ``kind='digest'``. A collection replaces the cells it
+``kind='timing'``, training steps' median times ``kind='step_time'`` (:mod:`.costs`) and the
+batch digests ``kind='digest'``. A collection replaces the cells it
 measured again and keeps the others, so a session whose work dir is gone still publishes what
 earlier sessions measured. A held-out probe (one validation split) is fold ``'val'``.
 """
@@ -17,13 +18,15 @@ from typing import List, Tuple
 
 from mmengine.config import Config
 
+from .costs import step_cost_table, step_time_cells, timing_table
+from .gate import gate_table
 from .matrix import arm_warmup, warmups
 from .mmseg_table import gs_table, segmentation_table
 from .reproduce import checkpoint_cells, digest_check, reproduction_lines
 from .screen import screen_cells, screen_table
 from .stats import MIN_SEEDS
 from .tables import (COMPARISONS, comparison_rows, comparison_table, curve_table, plot_curves,
-                     purity_table, seeds_needed_table, summary_table, timing_table)
+                     purity_table, seeds_needed_table, summary_table)
 
 KEY_FIELDS = ('kind', 'method', 'pretrain_seed', 'epoch', 'fold', 'fraction', 'readout', 'name',
               'finetune_seed')
@@ -138,6 +141,7 @@ def seed_cells(matrix: Config, seed_dir: str, seed: int) -> List[dict]:
         with open(timings) as f:
             for name, t in json.load(f).items():
                 cells.append(dict(kind='timing', name=name, pretrain_seed=seed, metrics=t))
+    cells += step_time_cells(seed_dir, seed)
     cells += checkpoint_cells(seed_dir, seed, warmups(matrix))
     cells += screen_cells(seed_dir, seed)
     for path in sorted(glob.glob(osp.join(seed_dir, 'pretrain', '*', 'batch_digests.json'))):
@@ -214,6 +218,19 @@ def segmentation_section(cells: List[dict], matrix: Config) -> List[str]:
     ]
 
 
+def cost_section(cells: List[dict], matrix: Config) -> List[str]:
+    """The GS twins' step cost against their bases' (``cost_pairs`` in the matrix)."""
+    if not matrix.get('cost_pairs'):
+        return []
+    return [
+        '\n## Step cost of each GS twin, measured in this run\n',
+        "Median seconds of a logged training iteration (mmengine's `time`, data included) over "
+        'every logged iteration of the arm\'s 27 continuation epochs, and the ratio GS / base '
+        'per seed (`grass_mm/benchmark/costs.py`).\n',
+        step_cost_table(cells, [tuple(p) for p in matrix.cost_pairs])
+    ]
+
+
 def write_tables(cells: List[dict], matrix: Config, out: str, draws: int = 10000) -> str:
     """``results.md`` from the record: summary, paired differences, curve, purity, digests.
 
@@ -271,8 +288,22 @@ def write_tables(cells: List[dict], matrix: Config, out: str, draws: int = 10000
             'interval lies above 0 at two of three seeds.\n',
             screen_table(own, matrix.screen.gate_source)
         ]
+    if matrix.get('gate'):
+        g = matrix.gate
+        at = [c for c in cells if c.get('pretrain_seed') == g.seed]
+        gate_rows = comparison_rows(at, epoch, draws, [tuple(p) for p in g.pairs])
+        text[4:4] = [
+            f'\n## Gate (pretraining seed {g.seed}, epoch {epoch})\n',
+            'Does each base method learn something these read-outs see? Its paired fold '
+            'differences against random init; a family passes when the 95 % bootstrap over the '
+            'folds lies above 0 for at least one read-out, and only a family that passes is '
+            'scaled to more seeds (`grass_mm/benchmark/gate.py`).\n',
+            gate_table(gate_rows, [tuple(p) for p in g.pairs])
+        ]
     if earlier:
         arms = [a for a, spec in matrix.arms.items() if spec.from_ == 'warmup']
+        if not matrix.compare_with.get('same_warmup', True):
+            arms = []  # other warm-ups: other augmentations, so no batches to compare
         arms += [matrix.screen.arm] if matrix.get('screen') else []
         first = next(iter(warmups(matrix)))  # the warm-up an earlier record is compared on
         text[-4:-4] = [
@@ -282,7 +313,7 @@ def write_tables(cells: List[dict], matrix: Config, out: str, draws: int = 10000
             'only where the init, the warm-up and the first batches are the same.\n',
             reproduction_lines(own, earlier, f'{first}_ep{warmups(matrix)[first].epochs}', arms)
         ]
-    text = '\n'.join(text)
+    text = '\n'.join(text + cost_section(own, matrix))
     with open(osp.join(out, 'results.md'), 'w') as f:
         f.write(text)
     with open(osp.join(out, 'comparisons.json'), 'w') as f:

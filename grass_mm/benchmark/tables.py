@@ -211,19 +211,6 @@ def purity_table(cells: List[dict]) -> str:
     return '\n'.join(lines) + '\n'
 
 
-def timing_table(cells: List[dict]) -> str:
-    lines = ['| seed | step | wall (s) | peak RSS (GB) |', '|---|---|---|---|']
-    total = defaultdict(float)
-    for c in sorted((c for c in cells if c['kind'] == 'timing'),
-                    key=lambda c: (c['pretrain_seed'], c['name'])):
-        total[c['pretrain_seed']] += c['metrics']['wall_s']
-        lines.append(f"| {c['pretrain_seed']} | {c['name']} | {c['metrics']['wall_s']:.0f} | "
-                     f"{c['metrics']['max_rss_gb']:.2f} |")
-    for seed, t in sorted(total.items()):
-        lines.append(f'| {seed} | **all steps** | {t:.0f} ({t / 3600:.2f} h) | |')
-    return '\n'.join(lines) + '\n'
-
-
 def plot_curves(cells: List[dict], epochs: List[int], path: str) -> None:
     """Each method's read-outs against pretraining epochs (mean over seeds and folds, the seeds'
     spread as a band), the floor and random init at epoch 0."""
