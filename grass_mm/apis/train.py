@@ -6,7 +6,9 @@
 The repository's train script and the benchmark's training steps both run this module.
 
 The work dir is guarded (grass_mm.utils.workdir): a second run into a live one is refused, and
-one that holds checkpoints needs --resume (continue) or --new-run (a fresh run in a subfolder).
+one that holds checkpoints needs --resume (continue) or --new-run (a fresh run in a subfolder);
+a resume continues a checkpoint only in its own run's work dir. SIGTERM saves a checkpoint at the
+current iteration and exits with status 143 (PreemptionHook).
 """
 import argparse
 import os
@@ -110,6 +112,7 @@ def claim(cfg: Config, args: argparse.Namespace) -> None:
     cfg.work_dir = claimed['work_dir']
     if cfg.get('resume') and claimed['load_from'] is not None:
         cfg.load_from = claimed['load_from']
+    cfg.custom_hooks = [*cfg.get('custom_hooks', []), dict(type='RunIdHook', run_id=claimed['run_id'])]
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -122,6 +125,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         check_stage_switch(cfg)
     except ValueError as err:
         raise SystemExit(f'train.py: {args.config}: {err}')
+    # Every rank stops at the same step on SIGTERM, with a checkpoint (PreemptionHook).
+    cfg.custom_hooks = [*cfg.get('custom_hooks', []), dict(type='PreemptionHook')]
     claim(cfg, args)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)

@@ -15,6 +15,8 @@ does before it builds the Runner:
   absolute path of a work dir that was moved (the newest ``epoch_N``/``iter_N`` file here), and
   never follows it silently out of this work dir: a moved run's marker may name a file that now
   belongs to another run;
+- a resume continues a checkpoint's run only in that run's work dir
+  (:mod:`grass_mm.utils.run_id`: the run file here and the checkpoint's ``meta.run_id``);
 - a resume from a checkpoint that has later ones beside it (``--resume W/epoch_1.pth`` with
   ``W/epoch_2.pth``) continues in a new subfolder ``run_<timestamp>``, since mmengine would
   write its ``epoch_2.pth`` over the one there.
@@ -226,14 +228,16 @@ def claim_work_dir(work_dir: str,
 
     Returns:
         dict: ``work_dir`` (where the run goes), ``load_from`` (the checkpoint to resume
-        from, resolved when the work dir's own is meant) and ``note`` (what the tool should
+        from, resolved when the work dir's own is meant), ``run_id`` (the run's id, for its
+        checkpoints) and ``note`` (what the tool should
         tell its user about a choice made here, or None).
 
     Raises:
         FileExistsError: Checkpoints of an earlier run and neither ``resume`` nor ``new_run``.
         FileNotFoundError: ``load_from`` does not exist, or nothing here to resume from.
         ValueError: Both ``resume`` and ``new_run``.
-        RuntimeError: Another live run holds the work dir.
+        RuntimeError: Another live run holds the work dir, or the checkpoint belongs to
+            another run than the work dir's.
     """
     if resume and new_run:
         raise ValueError('--new-run starts a fresh run and --resume continues one: give one')
@@ -264,4 +268,7 @@ def claim_work_dir(work_dir: str,
                 f'({", ".join(osp.basename(p) for p in later[-3:])}): the run continues in '
                 f'{work_dir} so that none is overwritten')
     lock_work_dir(work_dir, takeover)
-    return dict(work_dir=work_dir, load_from=load_from, note=note)
+    # Imported here: the rest of this module is stdlib-only (its lock is raced without the stack).
+    from .run_id import claim_run
+    run_id = claim_run(work_dir, load_from if resume else None)
+    return dict(work_dir=work_dir, load_from=load_from, run_id=run_id, note=note)

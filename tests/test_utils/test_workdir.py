@@ -7,9 +7,21 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
+from grass_mm.utils.run_id import RUN_FILE, checkpoint_run
 from grass_mm.utils.workdir import LOCK_NAME, claim_work_dir, resume_checkpoint
 from tests.helpers import REPO, tool_env
+
+
+def save(path, note, run_id=None):
+    """A real (tiny) checkpoint file: what a resume reads before the Runner does."""
+    meta = dict(note=note) if run_id is None else dict(note=note, run_id=run_id)
+    torch.save(dict(meta=meta, state_dict={}), path)
+
+
+def note_of(path):
+    return torch.load(path, weights_only=True)['meta']['note']
 
 
 def lock(work, pid, host=None):
@@ -57,7 +69,7 @@ def test_resume_finds_its_checkpoint_after_a_move_or_an_empty_marker(tmp_path):
     work = tmp_path / 'moved'
     work.mkdir()
     for name in ('epoch_2.pth', 'epoch_10.pth', 'epoch_9.pth'):
-        (work / name).write_bytes(b'x')
+        save(work / name, name)
     (work / 'last_checkpoint').write_text('/old/place/of/the/work_dir/epoch_9.pth')
     assert resume_checkpoint(str(work)) == str(work / 'epoch_9.pth')  # the same file, here
     (work / 'last_checkpoint').write_text('')
@@ -114,7 +126,7 @@ def test_a_resume_from_an_earlier_checkpoint_continues_in_a_new_folder(tmp_path)
     work = tmp_path / 'w'
     work.mkdir()
     for n in (1, 2, 3):
-        (work / f'epoch_{n}.pth').write_bytes(f'epoch {n}'.encode())
+        save(work / f'epoch_{n}.pth', f'epoch {n}')
     claimed = claim_work_dir(str(work), True, str(work / 'epoch_1.pth'))
     assert os.path.dirname(claimed['work_dir']) == str(work)
     assert os.path.basename(claimed['work_dir']).startswith('run_')
@@ -123,8 +135,35 @@ def test_a_resume_from_an_earlier_checkpoint_continues_in_a_new_folder(tmp_path)
     # The newest, or a checkpoint from elsewhere, continues here.
     other = tmp_path / 'other'
     assert claim_work_dir(str(other), True, str(work / 'epoch_3.pth'))['work_dir'] == str(other)
-    assert [(work / f'epoch_{n}.pth').read_bytes()
-            for n in (1, 2, 3)] == [b'epoch 1', b'epoch 2', b'epoch 3']
+    assert [note_of(work / f'epoch_{n}.pth') for n in (1, 2, 3)] == ['epoch 1', 'epoch 2', 'epoch 3']
+
+
+def test_a_resume_never_splices_another_runs_checkpoint(tmp_path):
+    """Move A to B, start a new run in A, resume in B from A's new checkpoint: refused, both
+    runs named; B's own checkpoints resume; a checkpoint continued in a new folder starts a new
+    run there that says where it came from."""
+    a, b = tmp_path / 'A', tmp_path / 'B'
+    old = claim_work_dir(str(a), False, None)['run_id']
+    save(a / 'epoch_1.pth', 'old run', old)
+    os.rename(a, b)
+    new = claim_work_dir(str(a), False, None)['run_id']
+    assert new != old and json.loads((a / RUN_FILE).read_text())['run_id'] == new
+    save(a / 'epoch_1.pth', 'new run in A', new)
+    with pytest.raises(RuntimeError, match=rf'A/epoch_1\.pth belongs to run {new}, but .*B is '
+                       rf'run {old} .*splice two runs'):
+        claim_work_dir(str(b), True, str(a / 'epoch_1.pth'))
+    assert claim_work_dir(str(b), True, None)['run_id'] == old  # its own checkpoint
+    fork = claim_work_dir(str(tmp_path / 'C'), True, str(b / 'epoch_1.pth'))
+    record = json.loads((tmp_path / 'C' / RUN_FILE).read_text())
+    assert fork['run_id'] == record['run_id'] not in (old, new)
+    assert record['resumed_from'] == str(b / 'epoch_1.pth')
+    # A checkpoint without a run id (another tool's, or older) resumes and adopts this run.
+    save(tmp_path / 'plain.pth', 'no id')
+    assert checkpoint_run(str(tmp_path / 'plain.pth')) is None
+    assert claim_work_dir(str(b), True, str(tmp_path / 'plain.pth'))['run_id'] == old
+    (b / RUN_FILE).write_text('[1]')
+    with pytest.raises(RuntimeError, match=f'{RUN_FILE} is not a run file that grass_mm wrote'):
+        claim_work_dir(str(b), True, None)
 
 
 def test_resume_refusals_and_notes(tmp_path):

@@ -13,10 +13,13 @@ from .grass_stage_hook import GraSSStageHook
 from .grass_visualization_hook import GraSSVisualizationHook
 from .knn_probe_hook import KNNProbeHook
 from .non_finite_loss_hook import NonFiniteLossHook
+from .preemption_hook import PreemptionHook
 from .pretrained_check_hook import PretrainedCheckHook, compare_with_checkpoint
+from .run_id_hook import RunIdHook
 
 __all__ = [
     'BatchDigestHook', 'batch_digest', 'CheckpointMatchHook', 'ConsoleProgressHook',
     'DenseProbeHook', 'GraSSStageHook', 'GraSSVisualizationHook', 'KNNProbeHook',
-    'NonFiniteLossHook', 'PretrainedCheckHook', 'compare_with_checkpoint'
+    'NonFiniteLossHook', 'PreemptionHook', 'PretrainedCheckHook', 'RunIdHook',
+    'compare_with_checkpoint'
 ]
