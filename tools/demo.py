@@ -150,9 +150,9 @@ def main() -> None:
         f'data         : {kind} ({data})',
         f'pretraining  : GraSS, ResNet-18, {pretrain.max_epochs} epochs / {pretrain.iter} iters'
         ' (SimCLR warm-up, then gradient-guided sampling)',
-        f'probe        : linear mIoU {probe[0]:.2f} at random init, {probe[-1]:.2f} after '
-        f'(floor {floor:.2f}); k-NN mAcc {knn[0]:.2f} -> {knn[-1]:.2f} (held-out validation '
-        'images; curve: pretrain/probe_curve.png)',
+        f'probe        : linear mIoU {probe[0]:.2f} at random init, {probe[-1]:.2f} at epoch '
+        f'{pretrain.max_epochs} (floor {floor:.2f}); k-NN mAcc {knn[0]:.2f} -> {knn[-1]:.2f} '
+        '(held-out validation images; curve: pretrain/probe_curve.png)',
         f'checkpoint   : {checkpoint}',
         f'backbone     : {backbone} ({count} tensors, loads with weights_only=True)',
         f'fine-tuning  : FCN (mmseg) on the pretrained backbone, {finetune.iter} iters',

@@ -23,8 +23,8 @@ import torch
 
 import grass_mm  # noqa: F401  (stack fixes, registration)
 from grass_mm.apis import SceneModel, check_outputs, predict_scene
+from grass_mm.cli.checks import existing_config, existing_file
 from grass_mm.utils import quiet
-from grass_mm.utils.cli import existing_config, existing_file
 from grass_mm.utils.compat import FULL_UNPICKLED, TRUST_ENV
 from grass_mm.utils.console import progress_line
 

@@ -11,8 +11,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import grass_mm  # noqa: F401  (registration and stack fixes)
+from grass_mm.cli.checks import existing_config, existing_file
 from grass_mm.utils import setup_cpu_distributed
-from grass_mm.utils.cli import existing_config, existing_file
 
 
 def parse_args() -> argparse.Namespace:

@@ -21,14 +21,11 @@ warmups = dict(
 )
 arms = dict(
     _delete_=True,
-    mocov2=dict(
-        config=_cfg.format('mocov2', 'mocov2'), from_='warmup', warmup='mocov2_warmup'),
-    gs_mocov2=dict(
-        config=_cfg.format('gs', 'gs-mocov2'), from_='warmup', warmup='mocov2_warmup'),
+    mocov2=dict(config=_cfg.format('mocov2', 'mocov2'), from_='warmup', warmup='mocov2_warmup'),
+    gs_mocov2=dict(config=_cfg.format('gs', 'gs-mocov2'), from_='warmup', warmup='mocov2_warmup'),
     byol=dict(config=_cfg.format('byol', 'byol'), from_='warmup', warmup='byol_warmup'),
     gs_byol=dict(config=_cfg.format('gs', 'gs-byol'), from_='warmup', warmup='byol_warmup'),
-    densecl=dict(
-        config=_cfg.format('densecl', 'densecl'), from_='warmup', warmup='densecl_warmup'),
+    densecl=dict(config=_cfg.format('densecl', 'densecl'), from_='warmup', warmup='densecl_warmup'),
     gs_densecl=dict(
         config=_cfg.format('gs', 'gs-densecl'), from_='warmup', warmup='densecl_warmup'),
 )

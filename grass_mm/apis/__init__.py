@@ -1,8 +1,9 @@
-"""The library form of what the tools do (mmseg's and mmpretrain's ``apis``).
+"""The library form of what the tools do (mmseg's and mmpretrain's ``apis``): functions that
+take arguments and return results, with no argparse and no knowledge of a checkout (the command
+lines are :mod:`grass_mm.cli`).
 
-``train``, ``linear_probe`` and ``sampling_purity`` are the steps the benchmark runs in their own
-processes (``python -m grass_mm.apis.<name>``; the tools call their ``main``); they are not
-imported here.
+:mod:`.train` (prepare, claim, train) and :mod:`.sampling_purity` are imported by their command
+lines, not here: importing them builds nothing, but they pull in the Runner and the models.
 """
 from .scene_inference import NODATA, predict_scene
 from .scene_model import SceneModel, predict_windows, tent

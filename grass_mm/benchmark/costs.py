@@ -8,12 +8,13 @@ iterations is used because the machine may be shared (another job's burst moves 
 the median).
 """
 import glob
-import json
 import os.path as osp
 from collections import defaultdict
 from typing import Dict, List, Sequence
 
 import numpy as np
+
+from grass_mm.utils.scalars import scalar_curve
 
 
 def step_time_cells(seed_dir: str, seed: int) -> List[dict]:
@@ -21,10 +22,7 @@ def step_time_cells(seed_dir: str, seed: int) -> List[dict]:
     iterations (every run in the folder, an interrupted one's included)."""
     cells = []
     for arm_dir in sorted(glob.glob(osp.join(seed_dir, 'pretrain', '*'))):
-        times = []
-        for path in sorted(glob.glob(osp.join(arm_dir, '*', 'vis_data', 'scalars.json'))):
-            with open(path) as f:
-                times += [r['time'] for r in map(json.loads, f) if 'time' in r and 'iter' in r]
+        times = [t for _, t in scalar_curve(arm_dir, 'time')]
         if times:
             cells.append(
                 dict(

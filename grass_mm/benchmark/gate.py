@@ -37,8 +37,8 @@ def gate_table(rows: List[dict], pairs: Sequence[Sequence[str]]) -> str:
             lines.append(f"| {base} − {ref} | {r['readout']} | {r['mean']:+.2f} | "
                          f"{r['folds_up']}/{r['folds']} | {lo:+.2f} .. {hi:+.2f} | {word} |")
         res = results[base]
-        verdict = ('not measured yet' if not res['measured'] else
-                   f"**passed** ({', '.join(res['above'])})" if res['passed'] else
-                   '**failed**: not scaled')
+        verdict = ('not measured yet'
+                   if not res['measured'] else f"**passed** ({', '.join(res['above'])})"
+                   if res['passed'] else '**failed**: not scaled')
         lines.append(f'| {base} − {ref} | **family** | | | | {verdict} |')
     return '\n'.join(lines) + '\n'

@@ -1,5 +1,5 @@
 """The MMSeg-style tables of a paired benchmark's fine-tunings: every run, and method x dataset
-with each GS method against its base (:mod:`grass_mm.benchmark.record`, ``collect_paired.py``)."""
+with each GS method against its base (:mod:`grass_mm.benchmark.results`, ``collect_paired.py``)."""
 from collections import defaultdict
 from typing import Dict, List, Sequence, Tuple
 

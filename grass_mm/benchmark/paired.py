@@ -15,9 +15,9 @@ Per pretraining seed:
    and epoch, so every continuation of one warm-up sees the same data order and augmentation
    draws (``BatchDigestHook`` records the first batches' digests to show it);
 4. full runs from the shared init (``from_='init'``);
-5. the probes (:mod:`grass_mm.apis.linear_probe`: leave-one-tile-out, or the held-out
+5. the probes (:mod:`grass_mm.cli.linear_probe`: leave-one-tile-out, or the held-out
    validation split of ``probe.dataset_config``) of the init and every arm at ``probe_epochs``,
-   and the sampling purity (:mod:`grass_mm.apis.sampling_purity`) of ``purity.arms`` at
+   and the sampling purity (:mod:`grass_mm.cli.sampling_purity`) of ``purity.arms`` at
    ``purity.epochs``;
 6. where the matrix has ``screen``: its arm (e.g. GraSS) continued from the warm-up, unprobed,
    and the candidate guides screened by purity on ``screen.sources`` (``guides/<source>``);
@@ -26,7 +26,7 @@ Per pretraining seed:
    names (``seg/<arm>_ep<epoch>_ft<seed>/result.json``; :mod:`.segmentation`).
 
 A matrix with one warm-up may name it ``warmup=dict(config=, epochs=)`` (its folder is
-``pretrain/warmup``). Training steps run :mod:`grass_mm.apis.train` over ``gpus.pretrain`` and
+``pretrain/warmup``). Training steps run :mod:`grass_mm.cli.train` over ``gpus.pretrain`` and
 ``gpus.finetune`` processes (under torchrun when more than one). Every step runs in its own
 process from the working directory, which the matrix's relative paths are read from. Every step
 is skipped when its output exists, and an interrupted training resumes from its own last
@@ -176,8 +176,8 @@ class PairedPlan:
             return
         p = self.matrix.probe
         argv = [
-            sys.executable, '-m', 'grass_mm.apis.linear_probe', source, '--names', name,
-            '--out-dir', out, '--config', config, '--stages', *map(str, p.stages), '--seed',
+            sys.executable, '-m', 'grass_mm.cli.linear_probe', source, '--names', name, '--out-dir',
+            out, '--config', config, '--stages', *map(str, p.stages), '--seed',
             str(p.seed)
         ]
         if p.get('dataset_config'):  # the held-out split of an mmseg config
@@ -193,7 +193,7 @@ class PairedPlan:
     def _purity(self, name: str, out: str, config: str, checkpoint: str, extra: List[str]) -> None:
         p = self.matrix.purity
         argv = [
-            sys.executable, '-m', 'grass_mm.apis.sampling_purity', config, '--checkpoint',
+            sys.executable, '-m', 'grass_mm.cli.sampling_purity', config, '--checkpoint',
             checkpoint, '--img-dir', p.img_dir, '--ann-dir', p.ann_dir, '--ignore-labels',
             *map(str, p.ignore_labels), '--num-images',
             str(p.num_images), '--seed',

@@ -16,7 +16,8 @@ from typing import List
 from mmengine.config import Config, ConfigDict
 
 from grass_mm.utils.checkpoint import extract_backbone
-from .steps import call, last_scalars, scalar_curve, train_command
+from grass_mm.utils.scalars import last_scalars, scalar_curve
+from .steps import call, train_command
 
 
 def finetune_seeds(spec: ConfigDict) -> List[int]:

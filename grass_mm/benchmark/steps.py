@@ -4,7 +4,6 @@ Each step runs a module of the package (``python -m grass_mm.apis.<step>``) in i
 for isolation (a crashed step leaves the others), peak memory
 (``ru_maxrss`` of the step alone) and resumability (a rerun skips what exists).
 """
-import json
 import os
 import os.path as osp
 import subprocess
@@ -21,7 +20,7 @@ def train_command(config: str,
                   work_dir: str,
                   gpus: int = 1,
                   resume: Optional[str] = None) -> List[str]:
-    """``python -m grass_mm.apis.train`` for one process; for ``gpus`` > 1 the same module under
+    """``python -m grass_mm.cli.train`` for one process; for ``gpus`` > 1 the same module under
     torchrun (``torch.distributed.run``, ``--launcher pytorch``).
 
     An interrupted training (a checkpoint in ``work_dir``) resumes from its own last checkpoint;
@@ -38,7 +37,7 @@ def train_command(config: str,
             f"--master_port={os.environ.get('PORT', '29500')}"
         ]
         tail = ['--launcher', 'pytorch'] + tail
-    return launcher + ['-m', 'grass_mm.apis.train', config, '--work-dir', work_dir] + tail
+    return launcher + ['-m', 'grass_mm.cli.train', config, '--work-dir', work_dir] + tail
 
 
 def call(argv: List[str], log_file: str) -> dict:
@@ -58,33 +57,3 @@ def call(argv: List[str], log_file: str) -> dict:
         raise RuntimeError(f'exit {code}: {" ".join(argv)} (log: {log_file})')
     # ru_maxrss is in KiB on Linux: the largest of the step and its data workers.
     return dict(wall_s=round(time.time() - start, 1), max_rss_gb=round(usage.ru_maxrss / 2**20, 2))
-
-
-def _runs(work_dir: str) -> List[str]:
-    """The timestamped runs of a work dir that logged scalars, oldest first."""
-    return sorted(
-        d for d in os.listdir(work_dir)
-        if osp.isfile(osp.join(work_dir, d, 'vis_data', 'scalars.json')))
-
-
-def _records(work_dir: str, run: str, key: str) -> List[dict]:
-    with open(osp.join(work_dir, run, 'vis_data', 'scalars.json')) as f:
-        return [json.loads(line) for line in f if key in line]
-
-
-def last_scalars(work_dir: str, key: str) -> Optional[dict]:
-    """The last record holding ``key`` in the newest run's ``vis_data/scalars.json``."""
-    for run in reversed(_runs(work_dir)):
-        records = _records(work_dir, run, key)
-        if records:
-            return dict(records[-1], log=osp.join(work_dir, run, f'{run}.log'))
-    return None
-
-
-def scalar_curve(work_dir: str, key: str) -> List[List[float]]:
-    """``[step, value]`` of every record holding ``key``, over all runs of the work dir (a
-    resumed training logs into a new run folder; a step logged again replaces the old one)."""
-    curve = {}
-    for run in _runs(work_dir):
-        curve.update({r['step']: r[key] for r in _records(work_dir, run, key) if key in r})
-    return [[step, curve[step]] for step in sorted(curve)]

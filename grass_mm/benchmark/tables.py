@@ -1,10 +1,11 @@
 """The tables and the figure of a paired benchmark's record, each generated from its cells
-(:mod:`grass_mm.benchmark.record`)."""
+(:mod:`grass_mm.benchmark.results`)."""
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from grass_mm.evaluation.probe.tables import mean_std
 from .stats import (hierarchical_bootstrap, seed_means, seeds_needed, t_interval, variance_split,
                     verdict)
 
@@ -34,12 +35,6 @@ def paired_diffs(a: Dict[int, Dict[int, float]],
     return out
 
 
-def _pm(values) -> str:
-    values = np.asarray(values, dtype=float)
-    std = values.std(ddof=1) if len(values) > 1 else 0.0
-    return f'{values.mean():.2f} ± {std:.2f}'
-
-
 def method_order(cells: List[dict], kind: str = 'probe') -> List[str]:
     """The methods of the ``kind`` cells, in the tables' order (the rest after, by name)."""
     order = [
@@ -60,7 +55,8 @@ def summary_table(cells: List[dict], epoch: int) -> str:
     floor = seed_fold_scores(cells, 'floor', None, 'linear', 1.0, 'mIoU')
     if floor:
         vals = [v for s in floor.values() for v in s.values()]
-        rows.append(f'| floor (majority class) | {len(floor)} | {_pm(vals)} | {_pm(vals)} | – |')
+        rows.append(
+            f'| floor (majority class) | {len(floor)} | {mean_std(vals)} | {mean_std(vals)} | – |')
     for method in method_order(cells):
         e = 0 if method == 'random' else epoch
         cols, seeds = [], set()
@@ -68,7 +64,7 @@ def summary_table(cells: List[dict], epoch: int) -> str:
             s = seed_fold_scores(cells, method, e, readout, fraction, metric)
             seeds |= set(s)
             vals = [v for f in s.values() for v in f.values()]
-            cols.append(_pm(vals) if vals else '–')
+            cols.append(mean_std(vals) if vals else '–')
         label = 'random init (the shared init)' if method == 'random' else method
         rows.append(f'| {label} | {len(seeds)} | ' + ' | '.join(cols) + ' |')
     return '\n'.join(rows) + '\n'

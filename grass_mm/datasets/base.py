@@ -4,9 +4,9 @@ from typing import List, Optional
 
 import numpy as np
 from mmcv.transforms import BaseTransform
+from mmengine.registry import TRANSFORMS
 from mmseg.datasets import BaseSegDataset
 from mmseg.datasets.transforms import LoadAnnotations as MMSegLoadAnnotations
-from mmseg.registry import TRANSFORMS
 
 
 class CheckedSegDataset(BaseSegDataset):
@@ -78,10 +78,10 @@ class LoadAnnotations(MMSegLoadAnnotations):
     """mmseg's ``LoadAnnotations`` that names the label map it cannot read, and refuses one of
     another size than its image.
 
-    mmseg would go on with the pair until a crop or ``torch.stack`` fails with a message that
-    names no file; this names both. It replaces ``LoadAnnotations`` in mmseg's registry when
-    grass_mm is imported (configs unchanged); every mmseg dataset's pipeline loads the image
-    first, so the sizes are compared at once.
+    mmseg would go on with the pair until a crop or ``torch.stack`` fails with a message that names
+    no file; this names both. It replaces ``LoadAnnotations`` in mmseg's registry when grass_mm is
+    imported (:mod:`grass_mm.replacements`; configs unchanged); every mmseg dataset's pipeline loads
+    the image first, so the sizes are compared at once.
     """
 
     def transform(self, results: dict) -> dict:
@@ -113,6 +113,3 @@ def check_loaded_sizes(results: dict) -> None:
         raise ValueError(f"{results.get('seg_map_path')}: label map of {seg.shape[:2]} for "
                          f"the image {results.get('img_path')} of {tuple(shape[:2])} (height, "
                          'width); a label map must be the size of its image')
-
-
-TRANSFORMS.register_module(name='LoadAnnotations', module=LoadAnnotations, force=True)

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from grass_mm.models.utils.regions import place_boxes
+from grass_mm.models.utils.boxes import place_boxes
 from .probe.features import normalise_with
 
 

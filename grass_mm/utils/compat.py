@@ -36,6 +36,7 @@ from typing import Any, Optional
 
 import numpy as np
 import torch
+from mmengine.fileio.backends import LocalBackend
 
 from .torchvision_fix import declare_torchvision_ops
 
@@ -127,12 +128,6 @@ def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
                            f'or not a torch checkpoint ({type(err).__name__}: {err})') from err
 
 
-def register_checkpoint_loader() -> None:
-    """Make :func:`load_local_checkpoint` mmengine's loader for local paths."""
-    from mmengine.runner.checkpoint import CheckpointLoader
-    CheckpointLoader.register_scheme(prefixes='', loader=load_local_checkpoint, force=True)
-
-
 def adjust_hue(img: np.ndarray, hue_factor: float, backend: Optional[str] = None) -> np.ndarray:
     """``mmcv.adjust_hue`` (2.1.0) with a hue shift that numpy 2 accepts; same result.
 
@@ -209,27 +204,19 @@ def write_atomic(data: bytes, filepath: str) -> None:
         raise
 
 
-def register_atomic_backend() -> None:
-    """Make :class:`AtomicLocalBackend` mmengine's backend for local paths (fix 4)."""
-    from mmengine.fileio import io
-    from mmengine.fileio.backends import LocalBackend, register_backend
+class AtomicLocalBackend(LocalBackend):
+    """mmengine's local backend whose writes are atomic (:func:`write_atomic`; fix 4,
+    registered by :mod:`grass_mm.replacements`)."""
 
-    class AtomicLocalBackend(LocalBackend):
-        """mmengine's local backend whose writes are atomic (:func:`write_atomic`)."""
+    def put(self, obj: bytes, filepath) -> None:
+        write_atomic(obj, str(filepath))
 
-        def put(self, obj: bytes, filepath) -> None:
-            write_atomic(obj, str(filepath))
-
-        def put_text(self, obj: str, filepath, encoding: str = 'utf-8') -> None:
-            write_atomic(obj.encode(encoding), str(filepath))
-
-    register_backend('local', AtomicLocalBackend, force=True, prefixes='')
-    io.backend_instances.clear()  # none made before this one stays in use
+    def put_text(self, obj: str, filepath, encoding: str = 'utf-8') -> None:
+        write_atomic(obj.encode(encoding), str(filepath))
 
 
 def apply() -> None:
-    """Apply every fix (idempotent)."""
+    """Apply the fixes that patch functions (idempotent); fixes 2 and 4 replace registered
+    components and are registered with the others by :mod:`grass_mm.replacements`."""
     declare_torchvision_ops()
-    register_checkpoint_loader()
     patch_adjust_hue()
-    register_atomic_backend()

@@ -1,10 +1,10 @@
 """A training work dir that one run owns, whose checkpoints nothing overwrites.
 
-mmengine's Runner writes into ``work_dir`` whatever is there: two runs started together share
-one log and interleave their checkpoints, and a run started again without ``--resume``
-overwrites the earlier run's ``epoch_N.pth`` while leaving its later epochs beside the new ones
-(a later resume would splice two runs). :func:`claim_work_dir` is what :mod:`grass_mm.apis.train`
-does before it builds the Runner:
+mmengine's Runner writes into ``work_dir`` whatever is there: two runs started together share one
+log and interleave their checkpoints, and a run started again without ``--resume`` overwrites the
+earlier run's ``epoch_N.pth`` while leaving its later epochs beside the new ones (a later resume
+would splice two runs). :func:`claim_work_dir` is what :func:`grass_mm.apis.train.claim` does before
+it builds the Runner:
 
 - a live run's lock (an ``flock`` on ``.grass_mm.lock``, whose file says pid, host, start time
   and job id) refuses a second run; a lock whose process is gone (same host) is stale and taken

@@ -376,3 +376,27 @@ def test_the_units_rule_on_the_real_scene_and_its_scaled_copies(shared_data, tmp
                 check_scene_units(src, path, [0, 1, 2], mean, std)
         else:
             check_scene_units(src, path, [0, 1, 2], mean, std)
+
+
+@pytest.mark.slow
+def test_predict_scene_refuses_a_scene_of_other_units_in_one_line(shared_data, fcn_checkpoint,
+                                                                  tmp_path):
+    """The tool's refusal is one whole line on stderr (newline included: what follows starts
+    on its own line), and no output is written."""
+    with rasterio.open(osp.join(shared_data, 'geotiff', 'RGB.byte.tif')) as src:
+        data, profile = src.read().astype(np.uint16) * 16, src.profile
+    profile.update(dtype='uint16')
+    scene = str(tmp_path / 'x16.tif')
+    with rasterio.open(scene, 'w', **profile) as dst:
+        dst.write(data)
+    result = subprocess.run(
+        [sys.executable, 'tools/predict_scene.py', FCN, fcn_checkpoint, scene,
+         str(tmp_path / 'map.tif')],
+        cwd=REPO,
+        env=tool_env(),
+        capture_output=True,
+        text=True)
+    assert result.returncode == 1
+    assert result.stderr.startswith('predict_scene: ') and result.stderr.count('\n') == 1
+    assert result.stderr.endswith('skip this check (--skip-units-check)\n')
+    assert not (tmp_path / 'map.tif').exists()

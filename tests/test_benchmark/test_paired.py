@@ -13,7 +13,8 @@ from mmengine.config import Config
 
 import grass_mm
 from grass_mm.benchmark import PairedPlan, load_paired_matrix
-from grass_mm.benchmark.record import merge_cells, seed_cells, write_tables
+from grass_mm.benchmark.record import merge_cells, seed_cells
+from grass_mm.benchmark.results import write_tables
 from grass_mm.engine.hooks import batch_digest
 from tests.helpers import REPO, tiny_grass_cfg
 
@@ -47,7 +48,7 @@ def write_configs(synthetic_root: str, tmp) -> dict:
 
 
 def test_a_resumed_fine_tuning_keeps_its_whole_validation_curve(tmp_path):
-    from grass_mm.benchmark.steps import last_scalars, scalar_curve
+    from grass_mm.utils.scalars import last_scalars, scalar_curve
 
     # Two runs of one work dir, as mmengine writes them when a training resumes.
     for run, records in (('20261203_100000', [dict(step=300, mIoU=30.0),
@@ -135,7 +136,7 @@ def test_every_warmup_starts_from_the_one_shared_backbone(tmp_path):
 def test_steps_run_the_packages_modules_one_process_or_under_torchrun(tmp_path):
     from grass_mm.benchmark.steps import train_command
     assert train_command('c.py', str(tmp_path), 1) == [
-        sys.executable, '-m', 'grass_mm.apis.train', 'c.py', '--work-dir',
+        sys.executable, '-m', 'grass_mm.cli.train', 'c.py', '--work-dir',
         str(tmp_path)
     ]
     assert train_command(
@@ -146,7 +147,7 @@ def test_steps_run_the_packages_modules_one_process_or_under_torchrun(tmp_path):
     argv = train_command('c.py', str(tmp_path), 4, resume='w/epoch_3.pth')
     assert argv[:4] == [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=4']
     assert argv[5:] == [
-        '-m', 'grass_mm.apis.train', 'c.py', '--work-dir',
+        '-m', 'grass_mm.cli.train', 'c.py', '--work-dir',
         str(tmp_path), '--launcher', 'pytorch', '--resume'
     ]
 

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from grass_mm.benchmark import PairedPlan, load_paired_matrix
-from grass_mm.benchmark.record import merge_cells, seed_cells, write_tables
+from grass_mm.benchmark.record import merge_cells, seed_cells
+from grass_mm.benchmark.results import write_tables
 from grass_mm.benchmark.smoke import smoke_paired
 from tests.helpers import REPO
 

@@ -135,7 +135,8 @@ def test_a_resume_from_an_earlier_checkpoint_continues_in_a_new_folder(tmp_path)
     # The newest, or a checkpoint from elsewhere, continues here.
     other = tmp_path / 'other'
     assert claim_work_dir(str(other), True, str(work / 'epoch_3.pth'))['work_dir'] == str(other)
-    assert [note_of(work / f'epoch_{n}.pth') for n in (1, 2, 3)] == ['epoch 1', 'epoch 2', 'epoch 3']
+    assert [note_of(work / f'epoch_{n}.pth')
+            for n in (1, 2, 3)] == ['epoch 1', 'epoch 2', 'epoch 3']
 
 
 def test_a_resume_never_splices_another_runs_checkpoint(tmp_path):
@@ -149,8 +150,10 @@ def test_a_resume_never_splices_another_runs_checkpoint(tmp_path):
     new = claim_work_dir(str(a), False, None)['run_id']
     assert new != old and json.loads((a / RUN_FILE).read_text())['run_id'] == new
     save(a / 'epoch_1.pth', 'new run in A', new)
-    with pytest.raises(RuntimeError, match=rf'A/epoch_1\.pth belongs to run {new}, but .*B is '
-                       rf'run {old} .*splice two runs'):
+    with pytest.raises(
+            RuntimeError,
+            match=rf'A/epoch_1\.pth belongs to run {new}, but .*B is '
+            rf'run {old} .*splice two runs'):
         claim_work_dir(str(b), True, str(a / 'epoch_1.pth'))
     assert claim_work_dir(str(b), True, None)['run_id'] == old  # its own checkpoint
     fork = claim_work_dir(str(tmp_path / 'C'), True, str(b / 'epoch_1.pth'))

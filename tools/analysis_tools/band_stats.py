@@ -12,8 +12,8 @@ import argparse
 import json
 
 import grass_mm  # noqa: F401  (stack fixes)
+from grass_mm.cli.checks import existing_dir
 from grass_mm.datasets.raster import band_statistics, find_geotiffs
-from grass_mm.utils.cli import existing_dir
 
 
 def main() -> None:

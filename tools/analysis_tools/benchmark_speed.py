@@ -28,13 +28,15 @@ backbone depth changed: GS step / base step (<= 1.45), selection share and peak 
 Timings are noisy on shared machines: compare ratios from one run, never across runs.
 """
 import argparse
+import json
 import os.path as osp
+from typing import Optional
 
 import torch
 from mmengine.logging import MMLogger
 
 import grass_mm  # noqa: F401  (stack fixes, registration)
-from grass_mm.benchmark.speed import PLUGINS, SpeedSettings, measure, measure_plugin
+from grass_mm.speed import PLUGINS, SpeedSettings, measure, measure_plugin
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -67,7 +69,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--only-plugins', action='store_true', help='skip the GraSS vs SimCLR table')
     parser.add_argument('--amp', action='store_true', help='fp16 autocast + GradScaler (CUDA)')
+    parser.add_argument('--out', help='also write every measured row here, one JSON line each')
     return parser.parse_args()
+
+
+def record(path: Optional[str], row: dict) -> None:
+    """Append one measured row to ``path`` as a JSON line (nothing without ``--out``)."""
+    if path:
+        with open(path, 'a') as f:
+            f.write(json.dumps(row) + '\n')
 
 
 def main() -> None:
@@ -91,6 +101,7 @@ def main() -> None:
     for depth in [] if args.only_plugins else args.depths:
         for size in args.sizes:
             r = measure(depth, size, settings)
+            record(args.out, r)
             print(
                 f"| ResNet-{r['depth']} | {r['size']} px | {r['simclr']:.3f} | "
                 f"{r['eff']:.2f}x | {r['ref']:.2f}x | {r['share']:.1%} | "
@@ -108,6 +119,7 @@ def main() -> None:
         for depth in args.depths:
             for size in args.sizes:
                 r = measure_plugin(plugin, depth, size, settings)
+                record(args.out, dict(r, plugin=plugin, depth=depth, size=size))
                 print(
                     f"| {PLUGINS[plugin][0]} | ResNet-{depth} | {size} px | {r['base']:.3f} | "
                     f"{r['gs']:.2f}x | {r['share']:.1%} | {r['mem']:.2f}x |",

@@ -3,15 +3,15 @@
     python tools/analysis_tools/gpu_cost.py                  # all four presets + the first answer
     python tools/analysis_tools/gpu_cost.py --tflops 60 120  # other assumed rates
 
-An estimate until a GPU measures a step (grass_mm/benchmark/gpu_cost.py says how it counts).
+An estimate until a GPU measures a step (grass_mm/speed/gpu_cost.py says how it counts).
 """
 import argparse
 
 from mmengine.config import Config
 
-from grass_mm.benchmark.gpu_cost import (finetune_step_gflops, first_answer, preset_plan,
-                                         pretrain_gflops, rows)
 from grass_mm.benchmark.matrix import load_paired_matrix
+from grass_mm.speed.gpu_cost import (finetune_step_gflops, first_answer, preset_plan,
+                                     pretrain_gflops, rows)
 
 PRESETS = ['potsdam', 'vaihingen', 'loveda_urban', 'loveda_rural']
 

@@ -4,12 +4,12 @@
         [--names NAME ...] [--data-root DIR] [--config CFG] [--folds 1 2 ...] [--seed 0]
         [--dataset-config SEG_CONFIG]
 
-``python -m grass_mm.apis.linear_probe`` with this checkout's defaults (the Dubai GraSS config,
+``python -m grass_mm.cli.linear_probe`` with this checkout's defaults (the Dubai GraSS config,
 ``$GRASS_MM_DATA`` or ``../shared/data``); see that module for the protocols and outputs.
 """
 import os.path as osp
 
-from grass_mm.apis.linear_probe import main
+from grass_mm.cli.linear_probe import main
 
 if __name__ == '__main__':
     main(repo=osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))

@@ -14,9 +14,9 @@ from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 
 import grass_mm  # noqa: F401  (stack fixes, registration)
+from grass_mm.cli.checks import existing_config
 from grass_mm.engine.hooks import DenseProbeHook
 from grass_mm.evaluation.probe.cost import probe_cost
-from grass_mm.utils.cli import existing_config
 
 
 def main() -> None:
@@ -34,7 +34,8 @@ def main() -> None:
     hook = next((h for h in runner.hooks if isinstance(h, DenseProbeHook)), None)
     if hook is None:
         raise SystemExit(f'{args.config}: no DenseProbeHook in custom_hooks')
-    r = probe_cost(runner, hook, args.steps, args.probes)
+    r = probe_cost(runner, hook.build_probe(), hook.interval, hook.by_epoch, args.steps,
+                   args.probes)
     print(f"{args.config}: step {r['step_s']:.2f} s, probe {r['probe_s']:.2f} s (medians); "
           f"{r['probes']} probes over {r['steps']} steps: {r['share']:.1%} of the run")
 

@@ -19,7 +19,7 @@ import numpy as np
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt
 
-from grass_mm.utils.cli import existing_file
+from grass_mm.cli.checks import existing_file
 
 
 def fold_scores(backbone: dict, readout: str, metric: str) -> np.ndarray:

@@ -4,10 +4,10 @@
         --ann-dir DIR --out-dir OUT [--num-images 128] [--batch 32] [--draws 8] [--seed 0]
         [--ignore-labels 255 ...] [--guides GUIDE ... --thresholds T ...]
 
-The same as ``python -m grass_mm.apis.sampling_purity``; that module says what is measured and
-written.
+The same as ``python -m grass_mm.cli.sampling_purity``; ``grass_mm.apis.sampling_purity`` says
+what is measured and written.
 """
-from grass_mm.apis.sampling_purity import main
+from grass_mm.cli.sampling_purity import main
 
 if __name__ == '__main__':
     main()

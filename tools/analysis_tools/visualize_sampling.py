@@ -30,8 +30,8 @@ from mmengine.utils import ProgressBar
 from mmpretrain.registry import MODELS
 
 import grass_mm  # noqa: F401  (stack fixes, registration)
+from grass_mm.cli.checks import existing_config, existing_dir, file_or
 from grass_mm.datasets.patches import find_images
-from grass_mm.utils.cli import existing_config, existing_dir, file_or
 from grass_mm.visualization import sampling_grid
 
 matplotlib.use('Agg')

@@ -7,8 +7,9 @@ write the tables.
 For each matrix: reads ``WORK_DIR/seed*/`` (``tools/benchmarks/run_paired.py``), merges it into
 ``OUT/cells.json`` (the matrix's ``record_dir``; cells measured again replace their twins, others
 are kept) and writes ``OUT/results.md`` and ``OUT/comparisons.json`` from the whole record
-(``grass_mm.benchmark.record``). With ``--table``, the MMSeg-style table of all the matrices'
-records (method x dataset, mIoU with its interval, GS - base per method) is written there too.
+(``grass_mm.benchmark.record`` and ``.results``). With ``--table``, the MMSeg-style table of all the
+matrices' records (method x dataset, mIoU with its interval, GS - base per method) is written there
+too.
 """
 import argparse
 import glob
@@ -17,8 +18,9 @@ import re
 
 from grass_mm.benchmark import load_paired_matrix
 from grass_mm.benchmark.mmseg_table import gs_table
-from grass_mm.benchmark.record import merge_cells, seed_cells, write_tables
-from grass_mm.utils.cli import existing_config
+from grass_mm.benchmark.record import merge_cells, seed_cells
+from grass_mm.benchmark.results import write_tables
+from grass_mm.cli.checks import existing_config
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ import argparse
 import time
 
 from grass_mm.benchmark import load_paired_matrix, run_paired_seed
-from grass_mm.utils.cli import existing_config
+from grass_mm.cli.checks import existing_config
 
 
 def main() -> None:

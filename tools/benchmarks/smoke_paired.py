@@ -12,9 +12,10 @@ import argparse
 import os.path as osp
 
 from grass_mm.benchmark import load_paired_matrix, run_paired_seed
-from grass_mm.benchmark.record import merge_cells, seed_cells, write_tables
+from grass_mm.benchmark.record import merge_cells, seed_cells
+from grass_mm.benchmark.results import write_tables
 from grass_mm.benchmark.smoke import smoke_paired
-from grass_mm.utils.cli import existing_config, existing_dir
+from grass_mm.cli.checks import existing_config, existing_dir
 
 
 def main() -> None:

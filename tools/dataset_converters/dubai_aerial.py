@@ -8,8 +8,8 @@ Without ``--all-tiles``: tiles 1-6 in ``train``, tile 7 in ``val``. With it: eve
 """
 import argparse
 
+from grass_mm.cli.checks import existing_dir
 from grass_mm.datasets import convert_dubai_aerial
-from grass_mm.utils.cli import existing_dir
 
 
 def main() -> None:

@@ -13,9 +13,9 @@ import os
 import os.path as osp
 
 import grass_mm  # noqa: F401  (stack fixes)
+from grass_mm.cli.checks import existing_dir
 from grass_mm.datasets.patches import cut_geotiff_patches
 from grass_mm.datasets.raster import find_geotiffs
-from grass_mm.utils.cli import existing_dir
 
 
 def main() -> None:

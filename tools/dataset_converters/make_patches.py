@@ -11,8 +11,8 @@ as sources.
 import argparse
 import os.path as osp
 
+from grass_mm.cli.checks import existing_dir
 from grass_mm.datasets.patches import cut_patches, find_images
-from grass_mm.utils.cli import existing_dir
 
 
 def main() -> None:

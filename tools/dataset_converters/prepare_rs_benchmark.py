@@ -15,8 +15,8 @@ Existing outputs are never overwritten.
 """
 import argparse
 
+from grass_mm.cli.checks import existing_dir
 from grass_mm.datasets.rs_benchmarks import DEFAULT_OUT, prepare_rs_benchmark
-from grass_mm.utils.cli import existing_dir
 
 
 def main() -> None:

@@ -31,10 +31,10 @@ import os
 import os.path as osp
 import signal
 import sys
+from functools import partial
 
-from grass_mm.benchmark.acceptance import (Steps, Terminated, bench_check, finetune_check,
-                                           pytest_check, short_potsdam_configs, stage_check,
-                                           write_summary)
+from grass_mm.acceptance import (Steps, Terminated, bench_check, finetune_check, pytest_check,
+                                 short_potsdam_configs, stage_check, write_summary)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATA = os.environ.get('GRASS_MM_DATA', osp.join(REPO, '..', 'shared', 'data'))
@@ -127,19 +127,24 @@ def run_steps(steps: Steps, out_dir: str, smoke: bool) -> None:
     configs = short_potsdam_configs(out_dir, POTSDAM, PRETRAIN,
                                     FINETUNE.format(18 if smoke else 50), smoke)
     tests = ['tests/test_models/test_cuda.py', 'tests/test_models/test_mmcv_ops.py']
+    junit, rows = osp.join(out_dir, 'cuda_tests.xml'), osp.join(out_dir, 'gs_step_amp.jsonl')
     steps.run(
-        'cuda_tests', [py, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', *tests] +
+        'cuda_tests',
+        [py, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', f'--junitxml={junit}', *tests] +
         (['-k', 'selection and 7 or kernel'] if smoke else []),
         limit=300 if smoke else 100,
-        check=pytest_check,
+        check=partial(pytest_check, junit),
         env=dict(GRASS_MM_CUDA_TEST_DEVICE='cpu') if smoke else {})
 
-    bench = [py, 'tools/analysis_tools/benchmark_speed.py', '--steps', '3', '--warmup', '1']
+    bench = [
+        py, 'tools/analysis_tools/benchmark_speed.py', '--steps', '3', '--warmup', '1', '--out',
+        rows
+    ]
     if smoke:
         bench += ['--depths', '18', '--sizes', '64', '--batch', '4', '--steps', '1']
     else:
         bench += ['--depths', '50', '--sizes', '224', '--batch', '256', '--device', 'cuda', '--amp']
-    steps.run('gs_step_amp', bench, limit=300 if smoke else 75, check=bench_check)
+    steps.run('gs_step_amp', bench, limit=300 if smoke else 75, check=partial(bench_check, rows))
 
     work = osp.join(out_dir, 'work')
     amp = [] if smoke else ['--amp']
@@ -151,7 +156,7 @@ def run_steps(steps: Steps, out_dir: str, smoke: bool) -> None:
             osp.join(work, 'pretrain'), *amp, *options
         ],
         limit=300 if smoke else 120,
-        check=stage_check)
+        check=partial(stage_check, osp.join(work, 'pretrain')))
     backbone = osp.join(work, 'backbone.pth')
     steps.run(
         'export_backbone', [
@@ -166,14 +171,14 @@ def run_steps(steps: Steps, out_dir: str, smoke: bool) -> None:
             f'model.backbone.init_cfg.checkpoint={backbone}', *amp
         ],
         limit=180 if smoke else 60,
-        check=finetune_check)
+        check=partial(finetune_check, osp.join(work, 'finetune')))
     steps.run(
         'nccl_world1', [
             'bash', 'tools/dist_train.sh', configs['dist'], '1', '--work-dir',
             osp.join(work, 'dist'), *amp, *options
         ],
         limit=300 if smoke else 75,
-        check=stage_check,
+        check=partial(stage_check, osp.join(work, 'dist')),
         env=dict(PORT=os.environ.get('PORT', '29517')))
 
 

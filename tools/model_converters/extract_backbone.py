@@ -5,8 +5,8 @@
 import argparse
 
 import grass_mm  # noqa: F401  (safe checkpoint loader)
+from grass_mm.cli.checks import existing_file
 from grass_mm.utils import extract_backbone
-from grass_mm.utils.cli import existing_file
 
 
 def main() -> None:

@@ -1,11 +1,8 @@
 """Data transforms (mmengine's root ``TRANSFORMS``, reachable from mmpretrain and mmseg)."""
-from . import image_file
 from .image_file import LoadImageFromFile
 from .loading import LoadGeoTIFF, LoadGeoTIFFAnnotation
 from .processing import RGBOnly
 from .view_labels import LabelledMultiView, LabelledRandomResizedCrop, LoadViewLabel
-
-image_file.register()
 
 __all__ = [
     'LoadImageFromFile', 'LabelledMultiView', 'LabelledRandomResizedCrop', 'LoadGeoTIFF',

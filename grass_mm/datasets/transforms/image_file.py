@@ -1,13 +1,13 @@
 """mmcv's ``LoadImageFromFile`` that names the file on every failure and reads 8-bit images only.
 
-mmcv decodes with OpenCV's colour read, which turns a 16-bit image into 8 bits by dividing by
-256 (12-bit data, 0..4095, become near-black 0..15 without a word), and a zero-byte file ends in
-``cv2.error ... !buf.empty()`` with no file name. This loader keeps mmcv's behaviour for 8-bit
-files and raises, naming the file, for an empty or undecodable file and for an image of more
-than 8 bits per sample (16-bit or float PNG/TIFF), with the way to convert it
-(``make_patches.py --convert``: a per-band 2-98 % stretch). It replaces ``LoadImageFromFile`` in
-mmpretrain's and mmseg's registries when grass_mm is imported, so every pretraining, fine-tuning
-and probe pipeline uses it; the configs do not change.
+mmcv decodes with OpenCV's colour read, which turns a 16-bit image into 8 bits by dividing by 256
+(12-bit data, 0..4095, become near-black 0..15 without a word), and a zero-byte file ends in
+``cv2.error ... !buf.empty()`` with no file name. This loader keeps mmcv's behaviour for 8-bit files
+and raises, naming the file, for an empty or undecodable file and for an image of more than 8 bits
+per sample (16-bit or float PNG/TIFF), with the way to convert it (``make_patches.py --convert``: a
+per-band 2-98 % stretch). It replaces ``LoadImageFromFile`` in mmpretrain's and mmseg's registries
+when grass_mm is imported (:mod:`grass_mm.replacements`), so every pretraining, fine-tuning and
+probe pipeline uses it; the configs do not change.
 """
 import io
 from typing import Optional
@@ -88,11 +88,3 @@ class LoadImageFromFile(MMCVLoadImageFromFile):
         results['img_shape'] = img.shape[:2]
         results['ori_shape'] = img.shape[:2]
         return results
-
-
-def register() -> None:
-    """Make ``type='LoadImageFromFile'`` this loader in mmpretrain's and mmseg's pipelines."""
-    from mmpretrain.registry import TRANSFORMS as PRETRAIN
-    from mmseg.registry import TRANSFORMS as SEG
-    for registry in (PRETRAIN, SEG):
-        registry.register_module(name='LoadImageFromFile', module=LoadImageFromFile, force=True)

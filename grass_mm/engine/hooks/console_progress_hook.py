@@ -29,6 +29,7 @@ class ConsoleProgressHook(Hook):
         self.stream, self.phase = stream or sys.stdout, phase
         self.tty = getattr(self.stream, 'isatty', lambda: False)()
         self.stage: Optional[float] = None
+        self.probe: Optional[float] = None  # the probe figure the last line showed
 
     def _line(self,
               done: int,
@@ -56,9 +57,26 @@ class ConsoleProgressHook(Hook):
         if stage is not None:
             text = (f"{'gs' if float(stage) else 'warm-up'}  {text}" +
                     (f"  box {float(outputs['box_area']):.2f}" if 'box_area' in outputs else ''))
-        if 'probe/linear_mIoU' in runner.message_hub.log_scalars:  # DenseProbeHook's latest
-            text += f"  probe {runner.message_hub.get_scalar('probe/linear_mIoU').current():.1f}"
+        self.probe = self._latest_probe(runner)
+        if self.probe is not None:
+            text += f'  probe {self.probe:.1f}'
         self._line(runner.iter + 1, runner.max_iters, self.start, text)
+
+    def after_train(self, runner) -> None:
+        # DenseProbeHook (a higher priority) probes the final state after the last iteration:
+        # the last line shows that figure, the one a summary reports.
+        probe = self._latest_probe(runner)
+        if probe is not None and probe != self.probe:
+            self.probe = probe
+            self._line(runner.iter, runner.max_iters, self.start,
+                       f'probe {probe:.1f} (end of training)')
+
+    @staticmethod
+    def _latest_probe(runner) -> Optional[float]:
+        """DenseProbeHook's latest linear mIoU (None before its first probe, or without it)."""
+        if 'probe/linear_mIoU' not in runner.message_hub.log_scalars:
+            return None
+        return float(runner.message_hub.get_scalar('probe/linear_mIoU').current())
 
     def before_val(self, runner) -> None:
         self.val_start = time.time()

@@ -87,18 +87,23 @@ class DenseProbeHook(Hook):
         self.curve: Dict[int, Dict[str, float]] = {}
         self.probe: Optional[DenseProbe] = None
 
+    def build_probe(self) -> DenseProbe:
+        """The probe of this hook's splits and settings (its splits read now)."""
+        train, test = (load_split(s, self.scale, self.max_images) for s in self.splits)
+        return DenseProbe.held_out(train, test, **self.probe_args)
+
     def before_train(self, runner) -> None:
         if is_main_process():
             start = time.time()
-            train, test = (load_split(s, self.scale, self.max_images) for s in self.splits)
-            self.probe = DenseProbe.held_out(train, test, **self.probe_args)
+            self.probe = self.build_probe()
             floor = self.probe.floor()
             self.floor = dict(mIoU=floor['mIoU'], aAcc=floor['aAcc'])
             self.seconds = 0.0
+            (train, train_windows), (test, test_windows) = (
+                self.probe.count(g) for g in ('train', 'test'))
             runner.logger.info(
-                f'DenseProbeHook: {len(train["images"])} training and {len(test["images"])} '
-                f"held-out images, {self.probe.count('train')[1]} and "
-                f"{self.probe.count('test')[1]} k-NN windows ({time.time() - start:.1f} s); "
+                f'DenseProbeHook: {train} training and {test} held-out images, {train_windows} '
+                f'and {test_windows} k-NN windows ({time.time() - start:.1f} s); '
                 f"floor mIoU {self.floor['mIoU']:.2f}, aAcc {self.floor['aAcc']:.2f}")
         self._maybe_probe(runner, runner.epoch if self.by_epoch else runner.iter)
 

@@ -24,7 +24,7 @@ import torch
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
-from .regions import crop_and_resize, place_boxes, random_positions
+from .boxes import crop_and_resize, place_boxes, random_positions
 from .sampler import GradientBoxSampler, Sampling
 
 IGNORE_INDEX = 255

@@ -11,8 +11,8 @@ import torch
 from mmpretrain.registry import MODELS
 from torch import Tensor, nn
 
-from .regions import (check_sampling_args, crop_and_resize, normalize_maps, random_positions,
-                      select_regions)
+from .boxes import crop_and_resize, random_positions
+from .regions import check_sampling_args, normalize_maps, select_regions
 
 
 class Sampling(NamedTuple):

@@ -92,7 +92,7 @@ def test_save_best_keeps_the_checkpoint_the_probe_liked_best(synthetic_root, tmp
 def test_the_hook_and_the_offline_tool_give_the_same_figures(synthetic_root, tmp_path):
     """The online probe at the end of a run and ``linear_probe.py --dataset-config`` on that
     run's last checkpoint, with the same split and settings: the same figures, to the bit."""
-    from grass_mm.apis.linear_probe import main
+    from grass_mm.cli.linear_probe import main
     cfg = probed_cfg(synthetic_root, str(tmp_path / 'run'), max_windows=40)
     cfg.dump(str(tmp_path / 'pretrain.py'))
     runner = Runner.from_cfg(cfg)
@@ -132,7 +132,7 @@ def test_probe_cost_counts_the_schedules_probes(synthetic_root, tmp_path):
     from grass_mm.evaluation.probe.cost import probe_cost
     runner = Runner.from_cfg(probed_cfg(synthetic_root, str(tmp_path), interval=2))
     hook = next(h for h in runner.hooks if isinstance(h, DenseProbeHook))
-    cost = probe_cost(runner, hook, steps=2, probes=1)
+    cost = probe_cost(runner, hook.build_probe(), hook.interval, hook.by_epoch, steps=2, probes=1)
     assert cost['steps'] == 6 and cost['probes'] == 3  # epochs 0, 2 and the end (3)
     assert cost['step_s'] > 0 and cost['probe_s'] > 0 and 0 < cost['share'] < 1
     expected = 3 * cost['probe_s'] / (6 * cost['step_s'] + 3 * cost['probe_s'])

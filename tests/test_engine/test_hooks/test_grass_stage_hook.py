@@ -8,6 +8,7 @@ from mmengine.hooks import Hook
 from mmengine.testing import RunnerTestCase
 from mmpretrain.registry import HOOKS
 
+from grass_mm.acceptance import stage_check
 from grass_mm.datasets import generate_synthetic_aerial
 from grass_mm.engine.hooks import GraSSStageHook
 from tests.helpers import tiny_grass_cfg
@@ -58,6 +59,14 @@ class TestGraSSStageHook(RunnerTestCase):
             records = [json.loads(line) for line in f]
         assert [r['stage'] for r in records] == [0, 0, 1, 1]
         assert all(0 < r['box_area'] <= 1 and 'no_region' in r for r in records[2:])
+        # What the GPU acceptance reads from these scalars (its check fails on a run that never
+        # switched, below).
+        assert stage_check(self.temp_dir.name)['detail'] == (
+            'warm-up -> GS at iteration 3; 2 GS iterations logged')
+        with open(scalars[0], 'w') as f:
+            f.writelines(json.dumps(dict(r, stage=0.0)) + '\n' for r in records)
+        with pytest.raises(AssertionError, match=r'no switch: stages logged \[0.0\]'):
+            stage_check(self.temp_dir.name)
 
     def test_resume_after_the_switch_starts_in_gs(self):
         cfg = tiny_grass_cfg(self.data_dir.name, self.temp_dir.name, max_epochs=2)

@@ -53,8 +53,7 @@ def test_sigterm_saves_the_current_iteration_and_the_resume_continues_the_run(tm
     assert not list(work.glob('*.tmp*')) and not list(work.glob('.*.tmp*'))  # nothing partial
     epoch = ckpt['meta']['epoch']
     # The resume: same run, from the saved iteration, the interrupted epoch run again.
-    resumed = train(config, work, '--resume', '--cfg-options',
-                    f'train_cfg.max_epochs={epoch + 1}')
+    resumed = train(config, work, '--resume', '--cfg-options', f'train_cfg.max_epochs={epoch + 1}')
     out, err = resumed.communicate(timeout=240)
     assert resumed.returncode == 0, err[-3000:]
     final = torch.load(work / f'epoch_{epoch + 1}.pth', map_location='cpu', weights_only=False)

@@ -54,6 +54,10 @@ def test_full_checkpoint_with_prefix_initialises_every_tensor(synthetic_root, tm
                for k in state), [k for k in state if not torch.equal(loaded[k], state[k])][:3]
     runner.train()  # and the hook lets it train
     assert 0 <= runner.message_hub.get_scalar('val/mIoU').current() <= 100
+    # What the GPU acceptance reads: the tensors checked and the validation, as scalars.
+    from grass_mm.acceptance import finetune_check
+    detail = finetune_check(str(tmp_path))['detail']
+    assert detail.startswith(f'all {len(state)} backbone tensors equal the export; mIoU ')
 
 
 def test_deep_stem_backbone_fed_a_plain_checkpoint_fails(synthetic_root, tmp_path,

@@ -1,7 +1,7 @@
 """The GPU-hour estimate's arithmetic, and the FLOPs it counts on one real config."""
 import pytest
 
-from grass_mm.benchmark.gpu_cost import Plan, gpu_hours, pretrain_gflops
+from grass_mm.speed.gpu_cost import Plan, gpu_hours, pretrain_gflops
 from tests.helpers import REPO
 
 

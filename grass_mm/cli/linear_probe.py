@@ -1,6 +1,6 @@
 """Linear segmentation probe and k-NN patch probe of frozen backbones, leave-one-tile-out.
 
-    python -m grass_mm.apis.linear_probe BACKBONE [BACKBONE ...] --out-dir OUT
+    python -m grass_mm.cli.linear_probe BACKBONE [BACKBONE ...] --out-dir OUT
         [--names NAME ...] [--data-root DIR] [--config CFG] [--folds 1 2 ...] [--seed 0]
         [--dataset-config SEG_CONFIG]
 
@@ -26,7 +26,7 @@ from mmengine.logging import MMLogger
 
 from grass_mm.evaluation.probe import (FoldSettings, fold_table, load_split, probe_folds,
                                        probe_held_out)
-from grass_mm.utils.cli import existing_config, file_or
+from .checks import existing_config, file_or
 
 DEFAULT_CONFIG = 'configs/grass/grass_resnet18_1xb32-coslr-30e_dubai-aerial-128px.py'
 

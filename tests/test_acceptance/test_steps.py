@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from grass_mm.benchmark.acceptance import Steps, write_summary
+from grass_mm.acceptance import Steps, write_summary
 from tests.helpers import tool_env
 
 
@@ -74,7 +74,7 @@ def test_sigterm_stops_the_running_step_and_leaves_the_summary(tmp_path):
     runner.write_text(
         textwrap.dedent(f"""
         import signal, sys
-        from grass_mm.benchmark.acceptance import Steps, Terminated, write_summary
+        from grass_mm.acceptance import Steps, Terminated, write_summary
         out = {str(tmp_path)!r}
         steps = Steps(out, 300, out)
         steps.on_step = lambda: write_summary(out, steps, 'test', True, {{}}, finished=False)
