@@ -5,6 +5,6 @@ from .configs import short_potsdam_configs
 from .steps import Steps, Terminated, write_summary
 
 __all__ = [
-    'Steps', 'Terminated', 'bench_check', 'finetune_check', 'pytest_check',
-    'short_potsdam_configs', 'stage_check', 'write_summary'
+    'Steps', 'Terminated', 'bench_check', 'finetune_check', 'pytest_check', 'short_potsdam_configs',
+    'stage_check', 'write_summary'
 ]

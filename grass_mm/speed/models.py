@@ -162,5 +162,3 @@ def step_fn(model, views, device: str, amp: bool = False) -> Callable[[], None]:
             torch.cuda.synchronize()
 
     return step
-
-

@@ -17,8 +17,8 @@ def test_pytest_check_reads_the_junit_report(tmp_path):
                                             f'def test_b():\n    assert {fail}\n')
         report = tmp_path / f'{fail}.xml'
         subprocess.run([
-            sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
-            f'--junitxml={report}', str(tmp_path / 'test_x.py')
+            sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', f'--junitxml={report}',
+            str(tmp_path / 'test_x.py')
         ],
                        cwd=tmp_path,
                        capture_output=True)

@@ -389,13 +389,14 @@ def test_predict_scene_refuses_a_scene_of_other_units_in_one_line(shared_data, f
     scene = str(tmp_path / 'x16.tif')
     with rasterio.open(scene, 'w', **profile) as dst:
         dst.write(data)
-    result = subprocess.run(
-        [sys.executable, 'tools/predict_scene.py', FCN, fcn_checkpoint, scene,
-         str(tmp_path / 'map.tif')],
-        cwd=REPO,
-        env=tool_env(),
-        capture_output=True,
-        text=True)
+    result = subprocess.run([
+        sys.executable, 'tools/predict_scene.py', FCN, fcn_checkpoint, scene,
+        str(tmp_path / 'map.tif')
+    ],
+                            cwd=REPO,
+                            env=tool_env(),
+                            capture_output=True,
+                            text=True)
     assert result.returncode == 1
     assert result.stderr.startswith('predict_scene: ') and result.stderr.count('\n') == 1
     assert result.stderr.endswith('skip this check (--skip-units-check)\n')
