@@ -68,8 +68,8 @@ def cost_section(cells: List[dict], matrix: Config) -> List[str]:
     return [
         '\n## Step cost of each GS twin, measured in this run\n',
         "Median seconds of a logged training iteration (mmengine's `time`, data included) over "
-        'every logged iteration of the arm\'s 27 continuation epochs, and the ratio GS / base '
-        'per seed (`grass_mm/benchmark/costs.py`).\n',
+        "every logged iteration of the arm's continuation (after the shared warm-up), and the "
+        'ratio GS / base per seed (`grass_mm/benchmark/costs.py`).\n',
         step_cost_table(cells, [tuple(p) for p in matrix.cost_pairs])
     ]
 
