@@ -223,8 +223,14 @@ class PairedPlan:
                      ['--guides', *s.guides, '--thresholds', *map(str, s.thresholds)])
 
     def run(self, arms: Optional[List[str]] = None) -> None:
-        os.makedirs(self.dir, exist_ok=True)
+        """Run every step of the seed, or only those of ``arms`` (with the init, warm-ups and
+        random-init probe they start from; purity only for those of them the matrix names)."""
         m = self.matrix
+        unknown = sorted(set(arms or []) - set(m.arms))
+        if unknown:
+            raise KeyError(f'arms {unknown} are not in the matrix (its arms: {sorted(m.arms)})')
+        arms = arms or list(m.arms)
+        os.makedirs(self.dir, exist_ok=True)
         if not osp.isfile(self.init):
             make_init(self.init_config, self.seed, self.init)
         for name, spec in self.warmups.items():
@@ -242,7 +248,7 @@ class PairedPlan:
                 resume_from=None,
                 warmup_epochs=spec.epochs)
             self.probe(f'{name}_ep{spec.epochs}', self.checkpoint(name, spec.epochs), spec.config)
-        for arm in arms or list(m.arms):
+        for arm in arms:
             spec = m.arms[arm]
             if spec.from_ == 'warmup':
                 warmup = self.warmups[arm_warmup(m, arm)]
@@ -264,7 +270,7 @@ class PairedPlan:
             if source is not None and not osp.isdir(m.purity.img_dir):
                 from grass_mm.datasets import convert_dubai_aerial
                 convert_dubai_aerial(source, m.purity.data_root)
-            for arm in m.purity.arms:
+            for arm in (a for a in m.purity.arms if a in arms):
                 for epoch in m.purity.epochs:
                     self.purity(arm, epoch)
         if m.get('screen'):
@@ -286,8 +292,10 @@ class PairedPlan:
 
 def run_paired_seed(matrix: Config,
                     seed: int,
-                    log: Callable[[str], None] = print) -> Dict[str, str]:
-    """Run (or continue) every step of one seed; return the seed's folder."""
+                    log: Callable[[str], None] = print,
+                    arms: Optional[List[str]] = None) -> Dict[str, str]:
+    """Run (or continue) every step of one seed, or of ``arms`` only; return the seed's
+    folder."""
     plan = PairedPlan(matrix, seed, log)
-    plan.run()
+    plan.run(arms)
     return dict(seed_dir=plan.dir)

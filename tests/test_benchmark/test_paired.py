@@ -82,6 +82,17 @@ arms = dict(grass=dict(config={grass!r}, from_='warmup', warmup='moco_warmup'))
         load_paired_matrix(str(path))
 
 
+def test_an_arm_not_in_the_matrix_is_refused_before_any_step(tmp_path):
+    matrix = load_paired_matrix(osp.join(REPO, 'configs/benchmark_matrix/dubai_aerial_v4_byol.py'))
+    matrix.work_dir = str(tmp_path / 'runs')
+    with pytest.raises(
+            KeyError,
+            match=r"arms \['gs_moco'\] are not in the matrix "
+            r"\(its arms: \['byol', 'gs_byol'\]\)"):
+        PairedPlan(matrix, 0).run(['gs_byol', 'gs_moco'])
+    assert not osp.exists(matrix.work_dir)
+
+
 PRESETS = ('potsdam', 'vaihingen', 'loveda_urban', 'loveda_rural')
 
 
