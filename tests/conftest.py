@@ -5,7 +5,6 @@ import os.path as osp
 
 import mmengine.config.utils as config_utils
 import pytest
-import torch
 
 import grass_mm  # noqa: F401  (stack fixes before any test module imports mmpretrain)
 
@@ -14,15 +13,6 @@ import grass_mm  # noqa: F401  (stack fixes before any test module imports mmpre
 # shipped config, so each metafile is parsed once per session (mmengine only reads the result).
 # The answer is the same: the metafiles do not change while the tests run.
 config_utils.load = functools.lru_cache(maxsize=None)(config_utils.load)
-
-# Under pytest-xdist (the README's `-n 2`) each worker gets its share of the cores: torch's
-# default, every core per process, makes the workers' threads take turns on each core, which is
-# slower than one worker alone. The variable reaches the tools and trainings the tests start.
-_WORKERS = int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1'))
-if _WORKERS > 1:
-    _THREADS = max(1, (os.cpu_count() or 1) // _WORKERS)
-    os.environ['OMP_NUM_THREADS'] = str(_THREADS)
-    torch.set_num_threads(_THREADS)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED_DATA = os.environ.get('GRASS_MM_DATA', osp.join(REPO, '..', 'shared', 'data'))
