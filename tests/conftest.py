@@ -20,7 +20,7 @@ SHARED_DATA = os.environ.get('GRASS_MM_DATA', osp.join(REPO, '..', 'shared', 'da
 
 def pytest_collection_modifyitems(config, items) -> None:
     """``presets`` tests run only when selected (``-m presets``): the whole-preset smokes take
-    minutes each, more than the suite's budget; the suite runs one preset's two families."""
+    minutes each, more than the suite's budget; the suite runs one preset's GS-MoCo v2 family."""
     if 'presets' in (config.getoption('markexpr') or ''):
         return
     skip = pytest.mark.skip(reason='a whole GPU preset at the smoke schedule (minutes): run it '
