@@ -226,9 +226,9 @@ class PairedPlan:
         """Run every step of the seed, or only those of ``arms`` (with the init, warm-ups and
         random-init probe they start from; purity only for those of them the matrix names)."""
         m = self.matrix
-        unknown = sorted(set(arms or []) - set(m.arms))
-        if unknown:
-            raise KeyError(f'arms {unknown} are not in the matrix (its arms: {sorted(m.arms)})')
+        if set(arms or []) - set(m.arms):
+            raise KeyError(f'arms {sorted(set(arms) - set(m.arms))} are not in the matrix (its '
+                           f'arms: {sorted(m.arms)})')
         arms = arms or list(m.arms)
         os.makedirs(self.dir, exist_ok=True)
         if not osp.isfile(self.init):
@@ -294,8 +294,7 @@ def run_paired_seed(matrix: Config,
                     seed: int,
                     log: Callable[[str], None] = print,
                     arms: Optional[List[str]] = None) -> Dict[str, str]:
-    """Run (or continue) every step of one seed, or of ``arms`` only; return the seed's
-    folder."""
+    """Run (or continue) every step of one seed, or of ``arms`` only; return its folder."""
     plan = PairedPlan(matrix, seed, log)
     plan.run(arms)
     return dict(seed_dir=plan.dir)
