@@ -1,6 +1,6 @@
 """The paired harness's child processes: the commands, running one, reading its scalars.
 
-Each step runs a module of the package (``python -m grass_mm.apis.<step>``) in its own process,
+Each step runs a module of the package (``python -m grass_mm.cli.<step>``) in its own process,
 for isolation (a crashed step leaves the others), peak memory
 (``ru_maxrss`` of the step alone) and resumability (a rerun skips what exists).
 """

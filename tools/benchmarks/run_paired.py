@@ -5,10 +5,11 @@
 
 Seed by seed (the matrix's ``pretrain_seeds`` by default): the shared init, the shared warm-up,
 the continuations and full runs, the probes and the purity (``grass_mm.benchmark.paired``), each
-a ``python -m grass_mm.apis.<step>`` process run from the working directory (the matrix's
+a ``python -m grass_mm.cli.<step>`` process run from the working directory (the matrix's
 relative paths are read from there). Rerunning the same command continues where it stopped.
 ``--arms`` runs only those arms (and the init, warm-ups and random-init probe they start from),
-e.g. an arm added to a matrix whose other arms are already in the record.
+e.g. a seed's arms one after the other in one work dir. An arm run later, after the work dir is
+gone, is not paired with the record's: a rebuilt warm-up need not be the same network.
 """
 import argparse
 import time
