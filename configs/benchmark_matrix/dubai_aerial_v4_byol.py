@@ -7,5 +7,9 @@
 #       --seeds 1
 _base_ = ['./dubai_aerial_v4_gs_plugins.py']
 warmups = dict(_delete_=True, byol_warmup=_base_.warmups.byol_warmup)
-arms = dict(_delete_=True, byol=_base_.arms.byol, gs_byol=_base_.arms.gs_byol)
-purity = dict(arms=['gs_byol'])
+arms = dict(
+    _delete_=True,
+    byol=_base_.arms.byol,
+    gs_byol=_base_.arms.gs_byol,
+    gs_byol_random_boxes=_base_.arms.gs_byol_random_boxes)
+purity = dict(arms=['gs_byol', 'gs_byol_random_boxes'])

@@ -25,6 +25,9 @@ arms = dict(
     gs_mocov2=dict(config=_cfg.format('gs', 'gs-mocov2'), from_='warmup', warmup='mocov2_warmup'),
     byol=dict(config=_cfg.format('byol', 'byol'), from_='warmup', warmup='byol_warmup'),
     gs_byol=dict(config=_cfg.format('gs', 'gs-byol'), from_='warmup', warmup='byol_warmup'),
+    # GS-BYOL's random-box control (added after the gate, from seed 0's warm-up in its work dir)
+    gs_byol_random_boxes=dict(
+        config=_cfg.format('gs', 'gs-byol-random-boxes'), from_='warmup', warmup='byol_warmup'),
     densecl=dict(config=_cfg.format('densecl', 'densecl'), from_='warmup', warmup='densecl_warmup'),
     gs_densecl=dict(
         config=_cfg.format('gs', 'gs-densecl'), from_='warmup', warmup='densecl_warmup'),
@@ -38,6 +41,8 @@ compare_with = dict(
 comparisons = [
     ('gs-mocov2', 'mocov2'),
     ('gs-byol', 'byol'),
+    ('gs-byol', 'gs-byol-random-boxes'),  # the gradient's place over cropping alone
+    ('gs-byol-random-boxes', 'byol'),  # cropping alone
     ('gs-densecl', 'densecl'),
     ('mocov2', 'random'),
     ('byol', 'random'),
@@ -45,6 +50,7 @@ comparisons = [
     ('grass', 'simclr'),  # part 2's, for the table
 ]
 gate = dict(seed=0, pairs=[('mocov2', 'random'), ('byol', 'random'), ('densecl', 'random')])
-cost_pairs = [('gs_mocov2', 'mocov2'), ('gs_byol', 'byol'), ('gs_densecl', 'densecl')]
-purity = dict(arms=['gs_mocov2', 'gs_byol', 'gs_densecl'])
+cost_pairs = [('gs_mocov2', 'mocov2'), ('gs_byol', 'byol'), ('gs_byol_random_boxes', 'byol'),
+              ('gs_densecl', 'densecl')]
+purity = dict(arms=['gs_mocov2', 'gs_byol', 'gs_byol_random_boxes', 'gs_densecl'])
 segmentation = None

@@ -88,7 +88,7 @@ def test_an_arm_not_in_the_matrix_is_refused_before_any_step(tmp_path):
     with pytest.raises(
             KeyError,
             match=r"arms \['gs_moco'\] are not in the matrix "
-            r"\(its arms: \['byol', 'gs_byol'\]\)"):
+            r"\(its arms: \['byol', 'gs_byol', 'gs_byol_random_boxes'\]\)"):
         PairedPlan(matrix, 0).run(['gs_byol', 'gs_moco'])
     assert not osp.exists(matrix.work_dir)
 
