@@ -107,11 +107,14 @@ def test_each_preset_smoke_reads_its_own_crop_in_every_step(name, shared_data, t
     matrix = load_paired_matrix(osp.join(REPO, f'configs/benchmark_matrix/{name}_r50_gpu.py'))
     crop = osp.join(shared_data, 'rs_benchmark_crops', CROPS[name])
     smoke = smoke_paired(matrix, crop, str(tmp_path))
+    datasets = {}  # each distinct dataset once: most of a preset's configs share one
     for spec in [*smoke.warmups.values(), *smoke.arms.values()]:
-        cfg = Config.fromfile(spec.config)
+        dataset = Config.fromfile(spec.config).train_dataloader.dataset
+        datasets.setdefault(repr(dataset.to_dict()), (dataset, spec.config))
+    for dataset, config in datasets.values():
         with DefaultScope.overwrite_default_scope('mmpretrain'):
-            views = PRETRAIN_DATASETS.build(cfg.train_dataloader.dataset)[0]['inputs']
-        assert len(views) == 2 and tuple(views[0].shape) == (3, 64, 64), spec.config
+            views = PRETRAIN_DATASETS.build(dataset)[0]['inputs']
+        assert len(views) == 2 and tuple(views[0].shape) == (3, 64, 64), config
     seg = Config.fromfile(smoke.segmentation.config)
     splits = [load_split(seg[f'{s}_dataloader'].dataset) for s in ('train', 'val')]
     assert splits[0]['classes'] == splits[1]['classes'] == list(

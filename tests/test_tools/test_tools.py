@@ -85,7 +85,8 @@ def test_mim_train_grass_mm_finds_the_config_by_name(synthetic_root, tmp_path):
 def test_gs_plugin_trains_through_the_switch_and_its_backbone_finetunes(
         method, synthetic_root, tmp_path):
     """The CPU GS config of each base method, on the synthetic set: tools/train.py through the
-    stage switch, extract_backbone.py, and (once, for DenseCL) an mmseg fine-tuning from it."""
+    stage switch; once, for DenseCL: extract_backbone.py, ``mim train mmseg`` from that backbone,
+    then tools/test.py and tools/dist_test.sh (two CPU processes) on the fine-tuned model."""
     from mmengine.config import Config
 
     from grass_mm.utils.config import find_hook
@@ -116,11 +117,13 @@ def test_gs_plugin_trains_through_the_switch_and_its_backbone_finetunes(
         osp.join(work, 'epoch_2.pth'), backbone
     ])
     seg = str(tmp_path / 'seg')
+    roots = [
+        f'{split}_dataloader.dataset.data_root={synthetic_root}'
+        for split in ('train', 'val', 'test')
+    ]
     log = run([
         'mim', 'train', 'mmseg', SEG_CONFIG, '--gpus', '0', '--work-dir', seg, '--cfg-options',
-        f'train_dataloader.dataset.data_root={synthetic_root}',
-        f'val_dataloader.dataset.data_root={synthetic_root}',
-        f'model.backbone.init_cfg.checkpoint={backbone}', 'train_cfg.max_iters=2',
+        *roots, f'model.backbone.init_cfg.checkpoint={backbone}', 'train_cfg.max_iters=2',
         'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
         'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False', 'val_dataloader.num_workers=0',
@@ -128,6 +131,20 @@ def test_gs_plugin_trains_through_the_switch_and_its_backbone_finetunes(
     ],
               cwd=str(tmp_path))
     assert 'PretrainedCheckHook: all 120 tensors of backbone equal' in log
+    log = run([
+        sys.executable, 'tools/test.py', SEG_CONFIG,
+        osp.join(seg, 'iter_2.pth'), '--work-dir',
+        str(tmp_path / 'test'), '--cfg-options', *roots, 'test_dataloader.num_workers=0'
+    ])
+    single = re.search(r'mIoU: (\d+\.\d+)', log)
+    log = run([
+        'bash', 'tools/dist_test.sh', SEG_CONFIG,
+        osp.join(seg, 'iter_2.pth'), '2', '--work-dir',
+        str(tmp_path / 'dist_test'), '--cfg-options', *roots, 'test_dataloader.num_workers=0'
+    ],
+              PORT=free_port())
+    assert 'Distributed launcher: pytorch' in log
+    assert re.search(r'mIoU: (\d+\.\d+)', log).group(1) == single.group(1)  # same 4 images
 
 
 def test_dist_train_two_cpu_processes(synthetic_root, tmp_path):
@@ -162,41 +179,6 @@ def test_gs_gathers_negatives_across_two_cpu_ranks():
     # in the guide pass and in the training pass.
     assert 'rank 0: negatives per anchor [6, 6]' in log
     assert 'rank 1: negatives per anchor [6, 6]' in log
-
-
-def test_mim_train_mmseg_then_tools_test(synthetic_root, tmp_path):
-    from mmpretrain.models import ResNet
-    backbone = str(tmp_path / 'backbone.pth')
-    torch.save({'state_dict': ResNet(depth=18).state_dict()}, backbone)
-    work = str(tmp_path / 'seg')
-    roots = [
-        f'{split}_dataloader.dataset.data_root={synthetic_root}'
-        for split in ('train', 'val', 'test')
-    ]
-    log = run([
-        'mim', 'train', 'mmseg', SEG_CONFIG, '--gpus', '0', '--work-dir', work, '--cfg-options',
-        *roots, f'model.backbone.init_cfg.checkpoint={backbone}', 'train_cfg.max_iters=2',
-        'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
-        'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
-        'train_dataloader.persistent_workers=False', 'val_dataloader.num_workers=0',
-        'val_dataloader.persistent_workers=False'
-    ],
-              cwd=str(tmp_path))
-    assert 'PretrainedCheckHook: all 120 tensors of backbone equal' in log
-    log = run([
-        sys.executable, 'tools/test.py', SEG_CONFIG,
-        osp.join(work, 'iter_2.pth'), '--work-dir',
-        str(tmp_path / 'test'), '--cfg-options', *roots, 'test_dataloader.num_workers=0'
-    ])
-    single = re.search(r'mIoU: (\d+\.\d+)', log)
-    log = run([
-        'bash', 'tools/dist_test.sh', SEG_CONFIG,
-        osp.join(work, 'iter_2.pth'), '2', '--work-dir',
-        str(tmp_path / 'dist_test'), '--cfg-options', *roots, 'test_dataloader.num_workers=0'
-    ],
-              PORT=free_port())
-    assert 'Distributed launcher: pytorch' in log
-    assert re.search(r'mIoU: (\d+\.\d+)', log).group(1) == single.group(1)  # same 4 images
 
 
 def test_amp_on_cpu_is_a_clear_error(synthetic_root, tmp_path):
