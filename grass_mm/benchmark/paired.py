@@ -226,9 +226,9 @@ class PairedPlan:
         """Run every step of the seed, or only those of ``arms`` (with the init, warm-ups and
         random-init probe they start from; purity only for those of them the matrix names)."""
         m = self.matrix
-        if set(arms or []) - set(m.arms):
-            raise KeyError(f'arms {sorted(set(arms) - set(m.arms))} are not in the matrix (its '
-                           f'arms: {sorted(m.arms)})')
+        unknown = sorted(set(arms or []) - set(m.arms))
+        if unknown:
+            raise KeyError(f'arms {unknown} are not in the matrix (its arms: {sorted(m.arms)})')
         arms = arms or list(m.arms)
         os.makedirs(self.dir, exist_ok=True)
         if not osp.isfile(self.init):
