@@ -18,6 +18,18 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED_DATA = os.environ.get('GRASS_MM_DATA', osp.join(REPO, '..', 'shared', 'data'))
 
 
+def pytest_configure(config) -> None:
+    """Under ``pytest -n N`` (pytest-xdist) each worker gets its share of the cores for torch,
+    and so do the tools it starts (they inherit ``OMP_NUM_THREADS``): N workers with torch's
+    default of one thread per core would ask for N times the machine."""
+    workers = getattr(config, 'workerinput', {}).get('workercount')
+    if workers:
+        import torch
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        os.environ['OMP_NUM_THREADS'] = str(threads)
+        torch.set_num_threads(threads)
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     """``presets`` tests run only when selected (``-m presets``): the whole-preset smokes take
     minutes each, more than the suite's budget; the suite runs one preset's GS-MoCo v2 family."""
