@@ -1,21 +1,42 @@
 """A quiet console: library output and warnings to a log file, progress lines to the user."""
+import atexit
 import contextlib
+import os.path as osp
 import time
 import warnings
-from typing import Iterator, TextIO
+from typing import Dict, Iterator, TextIO
+
+_LOGS: Dict[str, TextIO] = {}  # one open file per log path, for the whole process
+
+
+def _log_file(log_path: str) -> TextIO:
+    path = osp.abspath(log_path)
+    if path not in _LOGS or _LOGS[path].closed:
+        _LOGS[path] = open(path, 'a')
+        atexit.register(_LOGS[path].close)
+    return _LOGS[path]
 
 
 @contextlib.contextmanager
 def quiet(log_path: str, verbose: bool = False) -> Iterator[None]:
-    """Send stdout/stderr (mmengine's console handler binds to the stdout it is built with)
-    and Python warnings to ``log_path``, unless ``verbose``."""
+    """Send stdout/stderr and Python warnings to ``log_path``, unless ``verbose``.
+
+    mmengine's console handler binds to the stdout it is built with: a Runner built in one
+    ``quiet`` block logs to that stream in the next. So the file stays open for the process
+    (closing it after the first block made every later log line a "Logging error" traceback),
+    and is flushed when each block ends.
+    """
     if verbose:
         yield
         return
-    with open(log_path, 'a') as log, contextlib.redirect_stdout(log), \
-            contextlib.redirect_stderr(log), warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        yield
+    log = _log_file(log_path)
+    try:
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log), \
+                warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            yield
+    finally:
+        log.flush()
 
 
 def progress_line(stream: TextIO,

@@ -3,6 +3,7 @@ import io
 import warnings
 
 import pytest
+from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 
 from grass_mm.engine.hooks import ConsoleProgressHook
@@ -40,3 +41,15 @@ def test_quiet_sends_prints_and_warnings_to_the_file_unless_verbose(tmp_path, ca
     with quiet(str(log), verbose=True):
         print('shown')
     assert capsys.readouterr().out == 'shown\n'
+
+
+def test_a_logger_built_in_one_quiet_block_still_logs_in_the_next(tmp_path):
+    """The demo builds its Runners in one block and trains them in another: mmengine's handler
+    keeps the stdout it was built with, which must still be the open log file."""
+    log = tmp_path / 'console.log'
+    with quiet(str(log)):
+        logger = MMLogger.get_instance('quiet_two_blocks', log_level='INFO')
+    with quiet(str(log)):
+        logger.info('logged in the second block')
+    text = log.read_text()
+    assert 'logged in the second block' in text and 'Logging error' not in text
