@@ -35,7 +35,7 @@ def pytest_collection_modifyitems(config, items) -> None:
 
     Slow first: under ``-n 2 --dist load --maxschedchunk 1`` each process takes the next test
     when it is free, so the end-to-end tests (up to minutes each) spread over both processes
-    and the many short tests fill the end; in file order one process waited on the last demo.
+    and the many short tests fill the end (in file order the two demos ran last, on one process).
     ``presets``: the whole-preset smokes take minutes each, more than the suite's budget; the
     suite runs one preset's GS-MoCo v2 family (``-m presets`` runs them)."""
     items.sort(key=lambda item: item.get_closest_marker('slow') is None)  # stable: file order
