@@ -36,6 +36,30 @@ def _probe_figures(cells: List[dict], seed: int, source: str) -> Dict[tuple, dic
     }
 
 
+def _probe_comparison(label: str, ours: Dict[tuple, dict], theirs: Dict[tuple, dict]) -> str:
+    """``init probe identical (21 figures)``, or per read-out how many figures moved and each
+    metric's largest move: a linear fit that is not bit-reproducible should not read as
+    another init."""
+    shared = sorted(set(ours) & set(theirs), key=str)
+    if shared and all(ours[key] == theirs[key] for key in shared):
+        return f'{label} probe identical ({len(shared)} figures)'
+    parts = []
+    for readout in sorted({key[1] for key in shared}):
+        keys = [key for key in shared if key[1] == readout]
+        moved = [key for key in keys if ours[key] != theirs[key]]
+        if not moved:
+            parts.append(f'{readout} identical ({len(keys)})')
+            continue
+        gaps = {}  # metric -> its largest difference over the moved figures
+        for key in moved:
+            for metric in set(ours[key]) & set(theirs[key]):
+                gap = abs(ours[key][metric] - theirs[key][metric])
+                gaps[metric] = max(gaps.get(metric, 0.0), gap)
+        parts.append(f'{readout} differs in {len(moved)} of {len(keys)} (' +
+                     ', '.join(f'{m} by up to {g:.2f}' for m, g in sorted(gaps.items())) + ')')
+    return f"{label} probe DIFFERENT: {'; '.join(parts) or 'no figure in common'}"
+
+
 def _digests(cells: List[dict], seed: int, name: Optional[str] = None) -> Dict[str, dict]:
     return {
         c['name']: {
@@ -68,10 +92,7 @@ def reproduction_lines(cells: List[dict],
             ours, theirs = (_probe_figures(cells, seed,
                                            source), _probe_figures(earlier, seed, source))
             if ours and theirs:
-                shared = set(ours) & set(theirs)
-                same = bool(shared) and all(ours[k] == theirs[k] for k in shared)
-                parts.append(f"{label} probe {'identical' if same else 'DIFFERENT'} "
-                             f'({len(shared)} figures)')
+                parts.append(_probe_comparison(label, ours, theirs))
         reference = _digests(earlier, seed, reference_arm).get(reference_arm, {})
         ours = _digests(cells, seed)
         for arm in arms:

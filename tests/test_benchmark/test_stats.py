@@ -68,6 +68,34 @@ def test_digest_check_compares_the_same_iterations_and_names_resumed_arms():
     ]
 
 
+def test_reproduction_lines_say_which_probe_read_out_moved_and_by_how_much():
+    from grass_mm.benchmark.reproduce import reproduction_lines
+
+    def probe(readout, fraction, **metrics):
+        return dict(
+            kind='probe',
+            pretrain_seed=0,
+            source='random',
+            fold=1,
+            readout=readout,
+            fraction=fraction,
+            metrics=metrics)
+
+    earlier = [
+        probe('knn', 1.0, mAcc=40.0),
+        probe('linear', 1.0, mIoU=20.0, aAcc=50.0),
+        probe('linear', 0.1, mIoU=15.0, aAcc=45.0)
+    ]
+    assert reproduction_lines(earlier, earlier, 'warmup',
+                              []) == ('- seed 0: init probe identical (3 figures)\n')
+    # The linear fit moved (not bit-reproducible), the k-NN figures did not: say so.
+    later = earlier[:2] + [probe('linear', 0.1, mIoU=15.04, aAcc=44.75)]
+    assert reproduction_lines(
+        later, earlier, 'warmup',
+        []) == ('- seed 0: init probe DIFFERENT: knn identical (1); linear differs in 1 of 2 '
+                '(aAcc by up to 0.25, mIoU by up to 0.04)\n')
+
+
 # -- the t-interval over seed means and the verdict ------------------------------------------
 def test_t_interval_matches_a_hand_computation():
     # Part 2's GraSS - SimCLR linear seed means; t(0.975, 2) = 4.303 from the printed tables.
