@@ -40,7 +40,7 @@ def _probe_comparison(label: str, ours: Dict[tuple, dict], theirs: Dict[tuple, d
     """``init probe identical (21 figures)``, or per read-out how many figures moved and each
     metric's largest move: a linear fit that is not bit-reproducible should not read as
     another init."""
-    shared = sorted(set(ours) & set(theirs), key=str)
+    shared = set(ours) & set(theirs)
     if shared and all(ours[key] == theirs[key] for key in shared):
         return f'{label} probe identical ({len(shared)} figures)'
     parts = []
